@@ -1,0 +1,62 @@
+"""The `tracker` command line.
+
+The root group loads subcommands lazily from their own packages, so each area owns
+its commands (`scrapers/cli.py`, `web/cli.py`, ...) and `tracker --help` imports
+them only to print their one-line help. To add a command, add one line to COMMANDS.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from tracker.config import Settings
+from tracker.errors import TrackerError
+
+# name -> "module:attribute". Keep sorted by area; one line per command.
+COMMANDS: dict[str, str] = {
+    # foundation
+    "db": "tracker.cli_core:db",
+    "worker": "tracker.cli_core:worker",
+    "jobs": "tracker.cli_core:jobs",
+    "serve": "web.cli:serve",
+    "demo": "web.cli:demo",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """mh-policy-tracker: collect, tag and act on mental-health policy bills."""
+
+
+def load_settings(demo: bool = False) -> Settings:
+    """Settings for a command; a configuration error exits with its message."""
+    try:
+        return Settings.from_env(demo=demo)
+    except TrackerError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def main() -> None:
+    """Console-script entry point: domain errors become clean messages, not tracebacks."""
+    try:
+        cli(standalone_mode=True)
+    except TrackerError as exc:  # raised outside click's own handling
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,155 @@
+"""Settings: the only place that reads the environment.
+
+`Settings.from_env()` is called at entry points (CLI, create_app, worker, jobs) and
+passed down. It fails fast with a ConfigError naming every missing or malformed
+variable. Secrets have no defaults, except in demo mode where a secret key is
+generated once and kept under `var/`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from tracker.errors import ConfigError
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+def _default_database_url(var_dir: Path) -> str:
+    return f"sqlite:///{(var_dir / 'tracker.db').resolve()}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the service reads; see the README's configuration table."""
+
+    database_url: str
+    secret_key: str
+    redis_url: str | None = None
+    var_dir: Path = DEFAULT_VAR_DIR
+    scraper_cache_dir: Path = DEFAULT_VAR_DIR / "cache"
+    congress_gov_api_key: str | None = None
+    openstates_api_key: str | None = None
+    legiscan_api_key: str | None = None
+    legiscan_monthly_cap: int = 30000
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "mh-policy-tracker <noreply@localhost>"
+    base_url: str = "http://127.0.0.1:5000"
+    census_geocoder_url: str = "https://geocoding.geo.census.gov/geocoder"
+    offline: bool = False  # never reach the network (demo, tests)
+    demo: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def embedded(self) -> bool:
+        """True when jobs run in-process because no Redis is configured."""
+        return not self.redis_url
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields replaced (tests, the demo)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, *, demo: bool = False) -> Settings:
+        """Read and validate settings; raise ConfigError naming every bad variable."""
+        env = dict(os.environ if env is None else env)
+        errors: list[str] = []
+        var_dir = Path(env.get("TRACKER_VAR_DIR") or DEFAULT_VAR_DIR)
+
+        database_url = env.get("DATABASE_URL") or _default_database_url(var_dir)
+        if not database_url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            errors.append(
+                "DATABASE_URL must start with sqlite:// or postgresql:// "
+                f"(got {_redact(database_url)!r})"
+            )
+
+        redis_url = env.get("REDIS_URL") or None
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            errors.append(f"REDIS_URL must start with redis:// or rediss:// (got {redis_url!r})")
+
+        secret_key = env.get("SECRET_KEY") or ""
+        if not secret_key and demo:
+            secret_key = _demo_secret(var_dir)
+        if not secret_key:
+            errors.append("SECRET_KEY is required (any long random string; `make demo` makes one)")
+        elif len(secret_key) < 16:
+            errors.append("SECRET_KEY must be at least 16 characters")
+
+        ints: dict[str, int] = {}
+        for name, default in (("SMTP_PORT", 25), ("LEGISCAN_MONTHLY_CAP", 30000)):
+            raw = env.get(name)
+            try:
+                ints[name] = int(raw) if raw else default
+            except ValueError:
+                errors.append(f"{name} must be an integer (got {raw!r})")
+                ints[name] = default
+            if ints[name] < 0:
+                errors.append(f"{name} must not be negative (got {raw!r})")
+
+        bools: dict[str, bool] = {}
+        for name in ("SMTP_STARTTLS", "TRACKER_OFFLINE"):
+            raw = (env.get(name) or "").strip().lower()
+            if raw in ("", "0", "false", "no", "off"):
+                bools[name] = False
+            elif raw in ("1", "true", "yes", "on"):
+                bools[name] = True
+            else:
+                errors.append(f"{name} must be true or false (got {raw!r})")
+                bools[name] = False
+
+        base_url = env.get("BASE_URL") or "http://127.0.0.1:5000"
+        if urlsplit(base_url).scheme not in ("http", "https"):
+            errors.append(f"BASE_URL must be an http(s) URL (got {base_url!r})")
+
+        if errors:
+            raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(errors))
+
+        return cls(
+            database_url=database_url,
+            secret_key=secret_key,
+            redis_url=redis_url,
+            var_dir=var_dir,
+            scraper_cache_dir=Path(env.get("SCRAPER_CACHE_DIR") or var_dir / "cache"),
+            congress_gov_api_key=env.get("CONGRESS_GOV_API_KEY") or None,
+            openstates_api_key=env.get("OPENSTATES_API_KEY") or None,
+            legiscan_api_key=env.get("LEGISCAN_API_KEY") or None,
+            legiscan_monthly_cap=ints["LEGISCAN_MONTHLY_CAP"],
+            smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
+            smtp_port=ints["SMTP_PORT"],
+            smtp_username=env.get("SMTP_USERNAME") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_starttls=bools["SMTP_STARTTLS"],
+            mail_from=env.get("MAIL_FROM") or "mh-policy-tracker <noreply@localhost>",
+            base_url=base_url.rstrip("/"),
+            census_geocoder_url=env.get("CENSUS_GEOCODER_URL")
+            or "https://geocoding.geo.census.gov/geocoder",
+            offline=bools["TRACKER_OFFLINE"] or demo,
+            demo=demo,
+        )
+
+
+def _demo_secret(var_dir: Path) -> str:
+    """The demo's secret key: generated once, kept in var/secret_key (mode 600)."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(parts.password, "***")
+    return url

@@ -1,0 +1,67 @@
+"""The jurisdictions the tracker knows: federal, the 50 states, DC and Puerto Rico."""
+
+from __future__ import annotations
+
+import us
+
+FEDERAL = {
+    "id": "us",
+    "name": "United States",
+    "abbr": "US",
+    "classification": "country",
+    "ocd_id": "ocd-jurisdiction/country:us/government",
+    "timezone": "America/New_York",
+}
+
+
+def all_jurisdictions() -> list[dict[str, str]]:
+    """Rows for the jurisdictions table, from the `us` package's state metadata."""
+    rows = [FEDERAL]
+    wanted = {*(s.abbr for s in us.states.STATES), "DC", "PR"}
+    by_abbr = {s.abbr: s for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]}
+    for abbr in sorted(wanted):
+        state = by_abbr[abbr]
+        code = state.abbr.lower()
+        if code == "dc":
+            classification, ocd = "district", "ocd-jurisdiction/country:us/district:dc/government"
+        elif code == "pr":
+            classification, ocd = "territory", "ocd-jurisdiction/country:us/territory:pr/government"
+        else:
+            classification, ocd = "state", f"ocd-jurisdiction/country:us/state:{code}/government"
+        rows.append(
+            {
+                "id": code,
+                "name": state.name,
+                "abbr": state.abbr,
+                "classification": classification,
+                "ocd_id": ocd,
+                "timezone": (state.capital_tz or (state.time_zones or [None])[0]),
+            }
+        )
+    return rows
+
+
+def division_ocd_id(jurisdiction: str, chamber: str | None, district: str | None) -> str | None:
+    """OCD division id of a district: `ocd-division/country:us/state:ca/sldl:12`.
+
+    Congress: `.../state:ca/cd:12` (House; at-large -> the state itself), Senate -> the state.
+    """
+    juris = jurisdiction.lower()
+    if juris == "us" or not district:
+        return None
+    kind = {"dc": "district", "pr": "territory"}.get(juris, "state")
+    base = f"ocd-division/country:us/{kind}:{juris}"
+    dist = str(district).strip().lower().replace(" ", "_")
+    if chamber == "upper":
+        return f"{base}/sldu:{dist}"
+    if chamber == "lower":
+        return f"{base}/sldl:{dist}"
+    return base
+
+
+def congressional_ocd_id(state: str, chamber: str | None, district: str | int | None) -> str:
+    """OCD division id for a member of Congress's constituency."""
+    base = f"ocd-division/country:us/state:{state.lower()}"
+    if chamber == "upper" or district in (None, "", 0, "0", "At-Large", "at-large"):
+        return base
+    return f"{base}/cd:{int(district)}"

@@ -1,0 +1,195 @@
+"""Normalized records every source emits; ingest writes them to the store.
+
+Scrapers and importers never touch the database: they yield these dataclasses and
+`tracker.ingest` upserts them by natural key. Dates are `datetime.date`, never strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+STAGES = (
+    "introduced",
+    "in_committee",
+    "passed_origin",
+    "passed_second",
+    "to_executive",
+    "enacted",
+    "vetoed",
+    "failed",
+    "withdrawn",
+)
+
+# Open States action vocabulary (openstates-core, data/common.py ACTION_CLASSIFICATIONS).
+ACTION_CLASSIFICATIONS = (
+    "filing",
+    "introduction",
+    "reading-1",
+    "reading-2",
+    "reading-3",
+    "referral-committee",
+    "committee-passage",
+    "committee-passage-favorable",
+    "committee-passage-unfavorable",
+    "committee-failure",
+    "passage",
+    "failure",
+    "withdrawal",
+    "substitution",
+    "amendment-introduction",
+    "amendment-passage",
+    "amendment-failure",
+    "executive-receipt",
+    "executive-signature",
+    "executive-veto",
+    "executive-veto-line-item",
+    "became-law",
+    "veto-override-passage",
+    "veto-override-failure",
+    "deferral",
+    "receipt",
+    "concurrence",
+    "enrolled",
+)
+
+
+@dataclass
+class ActionRecord:
+    """One dated entry of a bill's history."""
+
+    date: date
+    description: str
+    chamber: str | None = None  # "lower" | "upper" | "executive" | "legislature" | None
+    classification: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SponsorRecord:
+    """A sponsor as the source names them; `external_id` links to a legislator."""
+
+    name: str
+    role: str = "primary"  # "primary" | "cosponsor"
+    party: str | None = None
+    external_id: str | None = None  # the source's own person id (bioguide, people_id, ...)
+
+
+@dataclass
+class VersionRecord:
+    """A published text version of a bill."""
+
+    note: str
+    url: str
+    date: date | None = None
+    media_type: str | None = None
+
+
+@dataclass
+class SourceRef:
+    """Where a record came from: kept as a source link on the bill."""
+
+    source: str  # "congress-gov", "govinfo", "openstates", "legiscan", "mo-senate", ...
+    url: str | None = None  # never contains an API key
+    source_id: str | None = None  # the source's own id for this object
+    fetched_at: datetime | None = None
+    payload_sha256: str | None = None
+
+
+@dataclass
+class BillRecord:
+    """One bill in the one shape every source produces."""
+
+    jurisdiction: str  # "us" or two-letter lower-case state code
+    session: str  # as the source names it ("118", "20232024", "88R")
+    identifier: str  # normalized ("HB 1", "HR 21")
+    title: str = ""
+    abstract: str = ""
+    classification: str = "bill"
+    actions: list[ActionRecord] = field(default_factory=list)
+    sponsors: list[SponsorRecord] = field(default_factory=list)
+    versions: list[VersionRecord] = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
+    introduced_date: date | None = None
+    status: str | None = None  # a STAGES value; derived from actions when None
+    status_date: date | None = None
+    url: str | None = None
+    # The source's change token (change_hash, updateDateIncludingText, updated_at).
+    source_updated: str | None = None
+    text: str | None = None  # extracted full text when the source carries it
+
+
+@dataclass
+class OfficeRecord:
+    """A legislator's office: capitol or district."""
+
+    classification: str  # "capitol" | "district"
+    address: str | None = None
+    phone: str | None = None
+    fax: str | None = None
+    email: str | None = None
+    name: str | None = None
+
+
+@dataclass
+class TermRecord:
+    """One term of office."""
+
+    chamber: str  # "upper" | "lower" | "legislature" | "executive"
+    district: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    party: str | None = None
+    jurisdiction: str | None = None
+
+
+@dataclass
+class MemberRecord:
+    """A legislator as one source describes them; merged by external ids."""
+
+    name: str
+    jurisdiction: str  # "us" or state code
+    external_ids: dict[str, str] = field(default_factory=dict)  # {"bioguide": "L000174"}
+    given_name: str | None = None
+    family_name: str | None = None
+    party: str | None = None
+    chamber: str | None = None
+    district: str | None = None  # as the source writes it ("7", "At-Large")
+    district_ocd_id: str | None = None
+    email: str | None = None
+    phones: list[str] = field(default_factory=list)
+    offices: list[OfficeRecord] = field(default_factory=list)
+    contact_form_url: str | None = None
+    url: str | None = None
+    image: str | None = None
+    terms: list[TermRecord] = field(default_factory=list)
+    committees: list[tuple[str, str]] = field(default_factory=list)  # (committee name, role)
+    sources: list[SourceRef] = field(default_factory=list)
+
+
+@dataclass
+class CommitteeRecord:
+    """A committee or subcommittee with its members."""
+
+    name: str
+    jurisdiction: str
+    chamber: str | None = None  # "upper" | "lower" | "legislature"
+    external_id: str | None = None  # e.g. thomas_id "SSHR" or ocd-organization/...
+    parent_external_id: str | None = None
+    members: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # (name, role, member external id as "scheme:id", e.g. "bioguide:S000033")
+    sources: list[SourceRef] = field(default_factory=list)
+
+
+@dataclass
+class EventRecord:
+    """A hearing or other scheduled event, optionally with bills on the agenda."""
+
+    jurisdiction: str
+    name: str
+    start: datetime
+    location: str | None = None
+    description: str | None = None
+    external_id: str | None = None
+    bill_ids: list[str] = field(default_factory=list)  # stable bill ids
+    sources: list[SourceRef] = field(default_factory=list)
