@@ -1,0 +1,182 @@
+"""Shared fixtures: a real database (SQLite per test; PostgreSQL when TEST_DATABASE_URL is
+set), a real Redis (TEST_REDIS_URL, default db 15), the Flask app and test client.
+
+On PostgreSQL each test gets its own schema, migrated from scratch and dropped after,
+so tests never see each other's rows and migrations are exercised on both engines.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from tracker import db as dbmod
+from tracker.config import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _pg_url_with_schema(base: str, schema: str) -> str:
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database URL: SQLite always, PostgreSQL too when configured."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        dbmod.upgrade(url)
+        yield url
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(dbmod.normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _pg_url_with_schema(PG_URL, schema)
+    try:
+        dbmod.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings for one test; also exported to the environment so jobs see the same DB."""
+    env = {
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "TRACKER_VAR_DIR": str(tmp_path / "var"),
+        "TRACKER_OFFLINE": "true",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": "2525",
+    }
+    for key in ("REDIS_URL", "CONGRESS_GOV_API_KEY", "OPENSTATES_API_KEY", "LEGISCAN_API_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return Settings.from_env()
+
+
+@pytest.fixture
+def engine(settings: Settings):  # noqa: ANN201
+    """An engine on the test database."""
+    eng = dbmod.make_engine(settings)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def db(engine) -> Iterator[Session]:  # noqa: ANN001
+    """A session on the test database."""
+    with dbmod.make_session_factory(engine)() as session:
+        yield session
+
+
+def _redis_answers(url: str) -> bool:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        return bool(Redis.from_url(url, socket_connect_timeout=1).ping())
+    except (RedisError, OSError):
+        return False
+
+
+@pytest.fixture
+def redis_conn():  # noqa: ANN201
+    """A real Redis on a dedicated db, flushed before and after; skipped if none answers."""
+    from redis import Redis
+
+    if not _redis_answers(REDIS_URL):
+        if os.environ.get("TEST_REDIS_URL"):
+            pytest.fail(f"TEST_REDIS_URL={REDIS_URL} is set but Redis does not answer")
+        pytest.skip("no Redis on loopback (set TEST_REDIS_URL to require it)")
+    conn = Redis.from_url(REDIS_URL)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+    conn.close()
+
+
+@pytest.fixture
+def rq_settings(settings: Settings, redis_conn, monkeypatch: pytest.MonkeyPatch) -> Settings:  # noqa: ANN001
+    """Settings in RQ mode, pointing at the test Redis."""
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    return settings.with_(redis_url=REDIS_URL)
+
+
+@pytest.fixture
+def app(settings: Settings):  # noqa: ANN201
+    """The Flask app on the test database (CSRF on, as in production)."""
+    from web import create_app
+
+    application = create_app(settings)
+    application.config.update(TESTING=True)
+    yield application
+    application.extensions["tracker.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    """A Flask test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def make_org_user(db: Session):  # noqa: ANN201
+    """Factory: make_org_user(org_name, email, role) -> (org, user, password)."""
+    from tracker.accounts import create_org, create_user, get_org
+    from tracker.errors import NotFound
+
+    def make(org_name: str = "Test Org", email: str = "admin@example.org", role: str = "admin"):
+        try:
+            org = get_org(db, org_name)
+        except NotFound:
+            org = create_org(db, org_name)
+        password = "correct horse battery staple"
+        user = create_user(db, email, org, role, password)
+        return org, user, password
+
+    return make
+
+
+def csrf_token(client, path: str = "/login") -> str:  # noqa: ANN001
+    """Fetch a page and pull its CSRF token out of the form."""
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, f"no csrf_token on {path}"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str) -> None:  # noqa: ANN001
+    """Sign in through the real form (CSRF included)."""
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

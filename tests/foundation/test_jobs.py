@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from rq import Queue, SimpleWorker
+from rq.registry import FailedJobRegistry
+from sqlalchemy import select
+
+from tracker.jobs import enqueue, queue_status
+from tracker.models import JobRun, Organization
+
+
+def test_embedded_mode_runs_the_job_in_process_and_records_it(settings, db):
+    handle = enqueue(settings, "tests.foundation.sample_jobs.add_org", "Inline Org", queue="sync")
+    assert handle.status == "finished"
+    assert handle.result == {"orgs": 1}
+    assert db.scalars(select(Organization.name)).all() == ["Inline Org"]
+    run = db.scalars(select(JobRun)).one()
+    assert (run.kind, run.status) == ("tests.foundation.sample_jobs.add_org", "done")
+
+
+def test_embedded_failure_is_recorded_not_raised(settings, db):
+    handle = enqueue(settings, "tests.foundation.sample_jobs.fail", "source down", queue="sync")
+    assert handle.status == "failed"
+    assert "source down" in handle.error
+    status = queue_status(settings)
+    assert status["mode"] == "embedded"
+    assert status["runs"][0]["status"] == "failed"
+    assert "RuntimeError: source down" in status["runs"][0]["error"]
+
+
+def test_rq_mode_queues_and_a_real_worker_runs_it(rq_settings, redis_conn, db):
+    handle = enqueue(rq_settings, "tests.foundation.sample_jobs.add_org", "Queued Org", queue="tag")
+    assert handle.status == "queued"
+    assert db.scalars(select(Organization)).all() == []  # nothing ran yet
+    queue = Queue("tag", connection=redis_conn)
+    assert queue.count == 1
+    SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    db.expire_all()
+    assert db.scalars(select(Organization.name)).all() == ["Queued Org"]
+    assert queue.fetch_job(handle.id).return_value() == {"orgs": 1}
+
+
+def test_rq_failures_stay_in_the_failed_registry_and_show_in_status(rq_settings, redis_conn):
+    handle = enqueue(rq_settings, "tests.foundation.sample_jobs.fail", "boom", queue="outreach")
+    queue = Queue("outreach", connection=redis_conn)
+    SimpleWorker([queue], connection=redis_conn).work(burst=True)
+    assert handle.id in FailedJobRegistry(queue=queue).get_job_ids()
+    status = queue_status(rq_settings)
+    assert status["queues"]["outreach"]["failed"] == 1
+    assert status["failed"][0]["id"] == handle.id
+    assert "boom" in status["failed"][0]["error"]
+
+
+def test_enqueue_rejects_unknown_queue_and_function(settings):
+    import pytest
+
+    from tracker.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="unknown queue"):
+        enqueue(settings, "tests.foundation.sample_jobs.fail", queue="nope")
+    with pytest.raises(AttributeError):
+        enqueue(settings, "tests.foundation.sample_jobs.missing", queue="sync")

@@ -1,0 +1,98 @@
+"""Foundation commands: database migrations, the worker, job status."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from tracker import db as dbmod
+from tracker.cli import load_settings
+from tracker.jobs import QUEUES, queue_status
+
+
+@click.group()
+def db() -> None:
+    """Migrate the database (SQLite or PostgreSQL)."""
+
+
+@db.command()
+@click.option("--revision", default="heads", show_default=True, help="Target revision.")
+def upgrade(revision: str) -> None:
+    """Apply migrations up to the latest revision."""
+    settings = load_settings(demo=False) if _has_secret() else load_settings(demo=True)
+    dbmod.upgrade(settings.database_url, revision)
+    click.echo(f"Database at {_display(settings.database_url)} is at {revision}.")
+
+
+@db.command()
+@click.option("--revision", default="base", show_default=True, help="Target revision.")
+@click.confirmation_option(prompt="This drops tables and their data. Continue?")
+def downgrade(revision: str) -> None:
+    """Revert migrations down to a revision (base drops everything)."""
+    settings = load_settings(demo=not _has_secret())
+    dbmod.downgrade(settings.database_url, revision)
+    click.echo(f"Database downgraded to {revision}.")
+
+
+def _has_secret() -> bool:
+    import os
+
+    return bool(os.environ.get("SECRET_KEY"))
+
+
+def _display(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command()
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option(
+    "--with-scheduler",
+    is_flag=True,
+    help="Also run the periodic jobs (sync, weekly brief, reminders) in this worker.",
+)
+def worker(queues: tuple[str, ...], burst: bool, with_scheduler: bool) -> None:
+    """Run an RQ worker on the queues (default: sync, tag, outreach, briefs)."""
+    import worker as worker_module
+
+    unknown = set(queues) - set(QUEUES)
+    if unknown:
+        raise click.BadParameter(f"unknown queue(s): {', '.join(sorted(unknown))}")
+    settings = load_settings()
+    if settings.embedded:
+        raise click.ClickException(
+            "REDIS_URL is not set: without Redis, jobs run in-process and no worker is needed."
+        )
+    worker_module.main(list(queues) or None, burst=burst, with_scheduler=with_scheduler)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def jobs(as_json: bool) -> None:
+    """Show queued, running and failed jobs (with their errors)."""
+    settings = load_settings(demo=not _has_secret())
+    status = queue_status(settings)
+    if as_json:
+        click.echo(json.dumps(status, indent=2))
+        return
+    if status["mode"] == "embedded":
+        click.echo("Embedded mode (no REDIS_URL): jobs run in-process. Recent runs:")
+        for run in status["runs"]:
+            line = f"  {run['id']:<12} {run['status']:<8} {run['func']}"
+            click.echo(line + (f"  error: {run['error']}" if run["error"] else ""))
+        if not status["runs"]:
+            click.echo("  (none yet)")
+        return
+    for name, counts in status["queues"].items():
+        click.echo(
+            f"{name:<9} queued {counts['queued']:>4}  running {counts['running']:>3}  "
+            f"failed {counts['failed']:>3}"
+        )
+    for job in status["running"]:
+        click.echo(f"running  {job['id']}  {job['func']}")
+    for job in status["failed"]:
+        click.echo(f"failed   {job['id']}  {job['func']}  error: {job['error']}")

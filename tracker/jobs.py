@@ -1,0 +1,227 @@
+"""One way to run background work.
+
+With `REDIS_URL` set, `enqueue` puts the job on an RQ queue and a worker (`worker.py`,
+`tracker worker`) runs it. Without Redis (embedded mode, one laptop) the same job
+function runs in-process right away and its outcome is recorded as a JobRun row, so
+failures stay visible either way. Job functions are module-level, take ids and
+strings, and get their settings from `job_settings()`.
+
+rq and redis are imported inside functions: importing tracker never loads them.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import importlib
+import logging
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracker.config import Settings
+from tracker.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("sync", "tag", "outreach", "briefs")
+# Network-bound work retries with backoff (STYLE: Retry(max=3, interval=[60, 300, 900])).
+NETWORK_RETRY_INTERVALS = (60, 300, 900)
+
+_current_settings: contextvars.ContextVar[Settings | None] = contextvars.ContextVar(
+    "tracker_job_settings", default=None
+)
+
+
+def job_settings() -> Settings:
+    """Settings for code running inside a job: the caller's in embedded mode, else the env."""
+    return _current_settings.get() or Settings.from_env()
+
+
+@contextmanager
+def using_settings(settings: Settings) -> Iterator[None]:
+    """Make `settings` what jobs see in this context (embedded runs, the worker process)."""
+    token = _current_settings.set(settings)
+    try:
+        yield
+    finally:
+        _current_settings.reset(token)
+
+
+@dataclass
+class JobHandle:
+    """What enqueue returns: enough to show status now or look the job up later."""
+
+    id: str
+    queue: str
+    func: str
+    status: str  # queued | finished | failed
+    result: Any = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve(func_path: str) -> Callable[..., Any]:
+    """Import `package.module.function` and return the function."""
+    module_name, _, attr = func_path.rpartition(".")
+    if not module_name:
+        raise InvalidInput(f"job function must be a dotted path, got {func_path!r}")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def redis_connection(settings: Settings):  # noqa: ANN201 - redis.Redis
+    """A Redis client for the configured REDIS_URL."""
+    from redis import Redis
+
+    return Redis.from_url(settings.redis_url)
+
+
+def enqueue(
+    settings: Settings,
+    func_path: str,
+    *args: Any,
+    queue: str = "sync",
+    job_timeout: int = 600,
+    network: bool = False,
+    job_id: str | None = None,
+    **kwargs: Any,
+) -> JobHandle:
+    """Run `func_path(*args, **kwargs)` on `queue`: via RQ with Redis, in-process without."""
+    if queue not in QUEUES:
+        raise InvalidInput(f"unknown queue {queue!r}; expected one of {', '.join(QUEUES)}")
+    resolve(func_path)  # fail at the call site, not in the worker, on a typo
+    if settings.embedded:
+        return _run_inline(settings, func_path, args, kwargs, queue)
+    from rq import Queue, Retry
+
+    q = Queue(queue, connection=redis_connection(settings))
+    job = q.enqueue(
+        func_path,
+        *args,
+        job_timeout=job_timeout,
+        retry=Retry(max=3, interval=list(NETWORK_RETRY_INTERVALS)) if network else None,
+        job_id=job_id,
+        result_ttl=7 * 24 * 3600,
+        failure_ttl=30 * 24 * 3600,
+        **kwargs,
+    )
+    return JobHandle(id=job.id, queue=queue, func=func_path, status="queued")
+
+
+def _run_inline(
+    settings: Settings, func_path: str, args: tuple, kwargs: dict, queue: str
+) -> JobHandle:
+    """Embedded mode: run now, record the outcome as a JobRun, never raise to the caller."""
+    from tracker.db import make_engine, make_session_factory
+    from tracker.models import JobRun, utcnow
+
+    engine = make_engine(settings)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        run = JobRun(
+            kind=func_path, status="running", summary={"queue": queue, "args": _jsonable(args)}
+        )
+        session.add(run)
+        session.commit()
+        run_id = run.id
+    handle = JobHandle(id=f"inline-{run_id}", queue=queue, func=func_path, status="finished")
+    try:
+        with using_settings(settings):
+            handle.result = resolve(func_path)(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - the embedded runner is a boundary, like RQ's
+        handle.status, handle.error = "failed", f"{type(exc).__name__}: {exc}"
+        log.error("job %s failed: %s", func_path, handle.error)
+        trace = traceback.format_exc()
+    else:
+        trace = None
+    with factory() as session:
+        run = session.get(JobRun, run_id)
+        run.status = "done" if handle.status == "finished" else "failed"
+        run.finished_at = utcnow()
+        run.error = trace
+        if isinstance(handle.result, dict):
+            run.summary = {**run.summary, "result": _jsonable(handle.result)}
+        session.commit()
+    engine.dispose()
+    return handle
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def queue_status(settings: Settings) -> dict[str, Any]:
+    """Queue lengths and failed jobs (RQ), or recent runs (embedded)."""
+    if settings.embedded:
+        from sqlalchemy import select
+
+        from tracker.db import session_scope
+        from tracker.models import JobRun
+
+        with session_scope(settings) as session:
+            runs = session.scalars(select(JobRun).order_by(JobRun.id.desc()).limit(50)).all()
+            return {
+                "mode": "embedded",
+                "queues": {},
+                "runs": [
+                    {
+                        "id": f"inline-{r.id}",
+                        "func": r.kind,
+                        "status": r.status,
+                        "started_at": r.started_at.isoformat() if r.started_at else None,
+                        "error": (r.error or "").strip().splitlines()[-1] if r.error else None,
+                    }
+                    for r in runs
+                ],
+            }
+    from rq import Queue
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry, StartedJobRegistry
+
+    conn = redis_connection(settings)
+    queues: dict[str, Any] = {}
+    failed: list[dict[str, Any]] = []
+    running: list[dict[str, Any]] = []
+    for name in QUEUES:
+        q = Queue(name, connection=conn)
+        failed_reg = FailedJobRegistry(queue=q)
+        started_reg = StartedJobRegistry(queue=q)
+        queues[name] = {
+            "queued": q.count,
+            "running": started_reg.count,
+            "failed": failed_reg.count,
+        }
+        for job in Job.fetch_many(failed_reg.get_job_ids(), connection=conn):
+            if job is None:
+                continue
+            failed.append(
+                {
+                    "id": job.id,
+                    "queue": name,
+                    "func": job.func_name,
+                    "error": (job.latest_result().exc_string or "").strip().splitlines()[-1]
+                    if job.latest_result()
+                    else None,
+                    "ended_at": job.ended_at.isoformat() if job.ended_at else None,
+                }
+            )
+        for job in Job.fetch_many(started_reg.get_job_ids(), connection=conn):
+            if job is not None:
+                running.append({"id": job.id, "queue": name, "func": job.func_name})
+    return {"mode": "rq", "queues": queues, "failed": failed, "running": running}
+
+
+def retry_failed(settings: Settings, job_id: str) -> None:
+    """Requeue a failed RQ job (the web jobs page's retry button)."""
+    if settings.embedded:
+        raise InvalidInput("in embedded mode jobs run at once; run the command again to retry")
+    from rq.job import Job
+
+    Job.fetch(job_id, connection=redis_connection(settings)).requeue()
