@@ -16,8 +16,9 @@ def _record(source: str = "bills-jsonl", **overrides) -> BillRecord:
         identifier="HB1477",
         title="Implementing the national 988 system",
         actions=[
-            ActionRecord(date(2021, 1, 19), "First reading, referred to Health Care & Wellness.",
-                         "lower"),
+            ActionRecord(
+                date(2021, 1, 19), "First reading, referred to Health Care & Wellness.", "lower"
+            ),
             ActionRecord(date(2021, 3, 3), "Third reading, passed; yeas, 52; nays, 45.", "lower"),
             ActionRecord(date(2021, 5, 13), "Governor signed.", "executive"),
         ],
@@ -56,8 +57,16 @@ def test_ingest_derives_status_and_dates_from_actions(db):
 
 def test_higher_precedence_source_wins_and_both_sources_are_kept(db):
     ingest(db, [_record("legiscan", title="988 system")])
-    result = ingest(db, [_record("openstates", title="Implementing the national 988 system",
-                                 abstract="Creates the 988 line.")])
+    result = ingest(
+        db,
+        [
+            _record(
+                "openstates",
+                title="Implementing the national 988 system",
+                abstract="Creates the 988 line.",
+            )
+        ],
+    )
     assert result.updated == 1 and result.changed_bill_ids == {"wa-202122-hb1477"}
     bill = db.get(Bill, "wa-202122-hb1477")
     assert bill.title == "Implementing the national 988 system"
@@ -82,16 +91,28 @@ def test_a_bad_record_rolls_back_its_whole_batch(db):
 
 
 def test_members_merge_by_external_id_and_link_sponsors(db):
-    yaml_member = MemberRecord(name="Tina Orwall", jurisdiction="wa", chamber="upper",
-                               district="33", external_ids={"openstates": "ocd-person/1"})
-    legiscan_member = MemberRecord(name="Tina Orwall", jurisdiction="wa", party="Democratic",
-                                   email="tina.orwall@leg.wa.gov",
-                                   external_ids={"openstates": "ocd-person/1", "legiscan": "42"})
+    yaml_member = MemberRecord(
+        name="Tina Orwall",
+        jurisdiction="wa",
+        chamber="upper",
+        district="33",
+        external_ids={"openstates": "ocd-person/1"},
+    )
+    legiscan_member = MemberRecord(
+        name="Tina Orwall",
+        jurisdiction="wa",
+        party="Democratic",
+        email="tina.orwall@leg.wa.gov",
+        external_ids={"openstates": "ocd-person/1", "legiscan": "42"},
+    )
     result = ingest_members(db, [yaml_member, legiscan_member])
     assert (result.legislators_inserted, result.legislators_updated) == (1, 1)
     person = db.scalars(select(Legislator)).one()
-    assert (person.party, person.district, person.email) == ("Democratic", "33",
-                                                             "tina.orwall@leg.wa.gov")
+    assert (person.party, person.district, person.email) == (
+        "Democratic",
+        "33",
+        "tina.orwall@leg.wa.gov",
+    )
     assert db.scalar(select(func.count()).select_from(LegislatorExternalId)) == 2
     again = ingest_members(db, [legiscan_member])
     assert again.legislators_unchanged == 1

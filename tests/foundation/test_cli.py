@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from click.testing import CliRunner
+
+from tests.conftest import free_port
+from tracker.cli import COMMANDS, cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_help_lists_every_command_with_a_description():
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0, result.output
+    for name in COMMANDS:
+        line = next(
+            (ln for ln in result.output.splitlines() if ln.strip().startswith(name + " ")), None
+        )
+        assert line is not None, f"{name} missing from --help"
+        assert len(line.split(None, 1)) == 2, f"{name} has no one-line description"
+
+
+def test_db_upgrade_creates_the_database(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "cli.db").exists()
+
+
+def test_bad_configuration_is_a_clean_error_naming_the_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "oracle://nope")
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    result = CliRunner().invoke(cli, ["jobs"])
+    assert result.exit_code != 0
+    assert "DATABASE_URL" in result.output
+
+
+def test_importing_the_core_packages_does_not_load_flask_or_rq():
+    code = (
+        "import sys, tracker.ingest, tracker.jobs, tracker.models, tracker.cli, scrapers, outreach;"
+        "bad = [m for m in ('flask', 'rq', 'requests') if m in sys.modules];"
+        "print(','.join(bad)); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, f"loaded at import: {proc.stdout} {proc.stderr}"
+
+
+def test_demo_server_starts_serves_the_home_page_and_stops(tmp_path):
+    port = free_port()
+    env = {
+        "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+        "TRACKER_VAR_DIR": str(tmp_path / "var"),
+        "HOME": str(tmp_path),
+    }
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "tracker"), "demo", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        response = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        assert response is not None, f"demo did not start: {proc.poll()} {_drain(proc)}"
+        assert response.status_code == 200
+        assert "988" in response.text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    output = proc.stdout.read()
+    assert "Sign in at" in output and "password:" in output
+
+
+def _drain(proc: subprocess.Popen) -> str:
+    proc.terminate()
+    return proc.stdout.read()[-3000:]
