@@ -196,9 +196,7 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ),
     (
         "receipt",
-        re.compile(
-            r"\breceived (in|from) the (senate|house|assembly)|\bin (senate|assembly)\.", _I
-        ),
+        re.compile(r"\breceived (in|from) the (senate|house|assembly)|^in (senate|assembly)\.", _I),
         None,
     ),
     ("deferral", re.compile(r"\bdeferred\b|carried over|\bcontinued to\b", _I), None),

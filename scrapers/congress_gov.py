@@ -1,0 +1,309 @@
+"""Congress.gov API v3: federal bills and members.
+
+Source: https://api.congress.gov/v3 (LibraryOfCongress/api.congress.gov, Documentation/
+BillEndpoint.md, swagger.json).
+Auth: an api.data.gov key (`CONGRESS_GOV_API_KEY`), sent in the `X-Api-Key` header (the
+api.data.gov gateway accepts it there) so it never appears in a URL we log or archive.
+Limits: 5,000 requests/hour per key -> we space requests 0.75 s apart.
+Incremental: `GET /bill?fromDateTime=<cursor>&limit=250` (filters on update date),
+following `pagination.next`; a bill is re-fetched only when its list item's
+`updateDateIncludingText` (or `updateDate` on older payloads) differs from the token
+stored for it. A changed bill costs 6 requests: detail, actions, cosponsors, subjects,
+summaries, text.
+Quirks: `number` is a string; list `updateDate` is a date while detail has a timestamp;
+actions are newest first and repeated per recording system (see scrapers.federal).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from scrapers.base import Checkpoint, Failure, Scraper, Unchanged, parse_date
+from scrapers.federal import (
+    build_actions,
+    build_sponsor,
+    build_versions,
+    classification_for,
+    identifier_for,
+    latest_summary,
+    public_url,
+)
+from scrapers.topics import matches_topics
+from tracker.errors import NotFound, ParseError
+from tracker.records import BillRecord, MemberRecord, SourceRef, TermRecord
+
+BASE = "https://api.congress.gov/v3"
+SOURCE = "congress-gov"
+SUBRESOURCES = ("actions", "cosponsors", "subjects", "summaries", "text")
+
+
+def bill_source_id(congress: Any, bill_type: str, number: Any) -> str:
+    """The source id we store per bill: `117-hr3076`."""
+    return f"{int(congress)}-{str(bill_type).lower()}{number}"
+
+
+def change_token(item: Mapping[str, Any]) -> str:
+    """The list item's change token: updateDateIncludingText, else updateDate."""
+    return str(item.get("updateDateIncludingText") or item.get("updateDate") or "")
+
+
+def _data(payload: Any, key: str, url: str | None) -> Any:
+    if not isinstance(payload, dict) or key not in payload:
+        raise ParseError(f"congress.gov payload has no {key!r} object", url=url, source=SOURCE)
+    return payload[key]
+
+
+def parse_bill(
+    detail: Mapping[str, Any],
+    *,
+    actions: Mapping[str, Any] | None = None,
+    cosponsors: Mapping[str, Any] | None = None,
+    subjects: Mapping[str, Any] | None = None,
+    summaries: Mapping[str, Any] | None = None,
+    text: Mapping[str, Any] | None = None,
+    url: str | None = None,
+) -> BillRecord:
+    """A /bill/{congress}/{type}/{number} payload (+ sub-resource payloads) -> BillRecord."""
+    bill = _data(detail, "bill", url)
+    try:
+        congress, bill_type, number = bill["congress"], str(bill["type"]), str(bill["number"])
+    except KeyError as exc:
+        raise ParseError(
+            f"congress.gov bill lacks {exc.args[0]!r}", url=url, source=SOURCE
+        ) from exc
+    if actions is not None:
+        action_records = build_actions(_data(actions, "actions", url))
+    elif bill.get("latestAction"):
+        # Without the /actions payload the latest action is still a real, dated action.
+        action_records = build_actions([bill["latestAction"]])
+    else:
+        action_records = []
+    sponsors = [build_sponsor(s, "primary") for s in bill.get("sponsors") or []]
+    if cosponsors is not None:
+        for item in _data(cosponsors, "cosponsors", url):
+            if not item.get("sponsorshipWithdrawnDate"):
+                sponsors.append(build_sponsor(item, "cosponsor"))
+    subject_names: list[str] = []
+    if subjects is not None:
+        block = _data(subjects, "subjects", url) or {}
+        subject_names = [str(s["name"]) for s in block.get("legislativeSubjects") or []]
+        if (block.get("policyArea") or {}).get("name"):
+            subject_names.insert(0, str(block["policyArea"]["name"]))
+    elif (bill.get("policyArea") or {}).get("name"):
+        subject_names = [str(bill["policyArea"]["name"])]
+    abstract = latest_summary(_data(summaries, "summaries", url)) if summaries is not None else ""
+    versions = build_versions(_data(text, "textVersions", url)) if text is not None else []
+    source_id = bill_source_id(congress, bill_type, number)
+    record = BillRecord(
+        jurisdiction="us",
+        session=str(int(congress)),
+        identifier=identifier_for(bill_type, number),
+        title=str(bill.get("title") or ""),
+        abstract=abstract,
+        classification=classification_for(bill_type),
+        actions=action_records,
+        sponsors=sponsors,
+        versions=versions,
+        subjects=list(dict.fromkeys(subject_names)),
+        introduced_date=parse_date(bill.get("introducedDate")),
+        url=public_url(congress, bill_type, number),
+        source_updated=change_token(bill) or None,
+        sources=[SourceRef(source=SOURCE, url=url, source_id=source_id)],
+    )
+    if bill.get("laws"):
+        # A law number settles the stage even when the actions page was truncated.
+        law_date = next(
+            (a.date for a in reversed(action_records) if "became-law" in a.classification),
+            None,
+        )
+        record.status, record.status_date = "enacted", law_date
+    return record
+
+
+def parse_bill_list(payload: Mapping[str, Any], url: str | None = None) -> list[dict[str, Any]]:
+    """A /bill list page -> its items (congress, type, number, title, change token)."""
+    items = _data(payload, "bills", url)
+    out = []
+    for item in items:
+        try:
+            out.append(
+                {
+                    "congress": int(item["congress"]),
+                    "type": str(item["type"]).lower(),
+                    "number": str(item["number"]),
+                    "title": str(item.get("title") or ""),
+                    "token": change_token(item),
+                }
+            )
+        except (KeyError, ValueError) as exc:
+            raise ParseError(f"bill list item lacks {exc}", url=url, source=SOURCE) from exc
+    return out
+
+
+def parse_member(payload: Mapping[str, Any], url: str | None = None) -> MemberRecord:
+    """A /member/{bioguideId} detail or list item -> MemberRecord."""
+    member = payload.get("member", payload) if isinstance(payload, Mapping) else None
+    if not isinstance(member, Mapping) or not member.get("bioguideId"):
+        raise ParseError("congress.gov member lacks bioguideId", url=url, source=SOURCE)
+    bioguide = str(member["bioguideId"])
+    terms_raw = member.get("terms") or []
+    if isinstance(terms_raw, Mapping):
+        terms_raw = terms_raw.get("item") or []
+    terms = []
+    for term in terms_raw:
+        chamber = "upper" if "Senate" in str(term.get("chamber")) else "lower"
+        start, end = term.get("startYear"), term.get("endYear")
+        terms.append(
+            TermRecord(
+                chamber=chamber,
+                start_date=date(int(start), 1, 3) if start else None,
+                end_date=date(int(end), 1, 3) if end else None,
+                jurisdiction="us",
+                district=str(term["district"]) if term.get("district") else None,
+            )
+        )
+    name = member.get("directOrderName") or member.get("name") or ""
+    party = member.get("partyName")
+    if not party and member.get("partyHistory"):
+        party = member["partyHistory"][-1].get("partyName")
+    district = member.get("district")
+    state = member.get("state")
+    return MemberRecord(
+        name=str(name),
+        jurisdiction="us",
+        external_ids={"bioguide": bioguide},
+        given_name=member.get("firstName"),
+        family_name=member.get("lastName"),
+        party=party,
+        chamber=terms[-1].chamber if terms else None,
+        district=str(district) if district is not None else None,
+        url=(member.get("officialWebsiteUrl") or None),
+        image=((member.get("depiction") or {}).get("imageUrl")),
+        terms=terms,
+        sources=[SourceRef(source=SOURCE, url=url, source_id=bioguide)],
+        district_ocd_id=_us_district_ocd(state, district, terms),
+    )
+
+
+def _us_district_ocd(state: Any, district: Any, terms: list[TermRecord]) -> str | None:
+    from scrapers.divisions import state_abbr
+
+    abbr = state_abbr(str(state)) if state else None
+    if not abbr:
+        return None
+    if district not in (None, "") and (not terms or terms[-1].chamber == "lower"):
+        return f"ocd-division/country:us/state:{abbr}/cd:{district}"
+    return f"ocd-division/country:us/state:{abbr}"
+
+
+class CongressGovScraper(Scraper):
+    """Federal bills from the Congress.gov API, incremental by update date."""
+
+    source = SOURCE
+    rate_per_second = 5000 / 3600 * 0.95
+    key_setting = "congress_gov_api_key"
+    jurisdictions = ("us",)
+
+    @classmethod
+    def client_options(cls, settings: Any) -> dict[str, Any]:
+        """The key travels in the X-Api-Key header, never in the URL."""
+        key = settings.congress_gov_api_key
+        return {"headers": {"X-Api-Key": key}} if key else {}
+
+    def scrape(
+        self,
+        since: date | datetime | None = None,
+        *,
+        jurisdiction: str | None = None,
+        known: Mapping[str, str] | None = None,
+        resume: Mapping[str, Any] | None = None,
+        topics: list[str] | None = None,
+    ) -> Iterator[Any]:
+        """Yield BillRecords changed since `since` that match the topics or are known."""
+        assert self.http is not None
+        known = known or {}
+        params: dict[str, Any] | None = {"format": "json", "limit": 250}
+        next_url = f"{BASE}/bill"
+        if since is not None:
+            params["fromDateTime"] = _api_datetime(since)
+        if resume and resume.get("next"):
+            next_url, params = str(resume["next"]), None
+        while next_url:
+            page = self.http.get_json(next_url, params, kind="bill-list")
+            params = None
+            for item in parse_bill_list(page, next_url):
+                sid = bill_source_id(item["congress"], item["type"], item["number"])
+                if known.get(sid) == item["token"]:
+                    yield Unchanged(sid)
+                    continue
+                if sid not in known and not matches_topics(item["title"], topics):
+                    continue
+                ref = {"congress": item["congress"], "type": item["type"], "number": item["number"]}
+                try:
+                    yield self.fetch_bill(ref)
+                except (ParseError, NotFound) as exc:
+                    yield Failure(SOURCE, str(exc), url=getattr(exc, "url", None), source_id=sid)
+            next_url = (page.get("pagination") or {}).get("next")
+            if next_url:
+                yield Checkpoint({"next": next_url})
+
+    def fetch_bill(self, ref: Mapping[str, Any]) -> BillRecord:
+        """Detail plus the five sub-resources of one bill (6 requests, more if paged)."""
+        assert self.http is not None
+        base = f"{BASE}/bill/{int(ref['congress'])}/{str(ref['type']).lower()}/{ref['number']}"
+        detail_resp = self.http.get(base, {"format": "json"}, kind="bill", ref=dict(ref))
+        parts: dict[str, Any] = {}
+        for name in SUBRESOURCES:
+            parts[name] = self._get_all(f"{base}/{name}", name)
+        return parse_bill(detail_resp.json(), url=detail_resp.url, **parts)
+
+    def _get_all(self, url: str, name: str) -> dict[str, Any]:
+        assert self.http is not None
+        key = {"text": "textVersions"}.get(name, name)
+        payload = self.http.get_json(url, {"format": "json", "limit": 250}, kind=name)
+        nxt = (payload.get("pagination") or {}).get("next")
+        while nxt and isinstance(payload.get(key), list):
+            more = self.http.get_json(nxt, kind=name)
+            payload[key].extend(more.get(key) or [])
+            nxt = (more.get("pagination") or {}).get("next")
+        return payload
+
+    def parse_file(
+        self, path: Path, *, session: str | None = None, jurisdiction: str | None = None
+    ) -> Iterator[Any]:
+        """A saved bill detail file; sibling `<stem>_<sub>` files fill in sub-resources."""
+        payload = _load_json(path)
+        if "bill" not in payload:
+            if "member" in payload:
+                yield parse_member(payload, url=str(path))
+                return
+            return
+        parts: dict[str, Any] = {}
+        for name in SUBRESOURCES:
+            for sibling in sorted(path.parent.glob(f"{_stem_prefix(path)}_{name}*.json")):
+                parts[name] = _load_json(sibling)
+        request_url = (payload.get("request") or {}).get("billUrl")
+        yield parse_bill(payload, url=request_url, **parts)
+
+
+def _stem_prefix(path: Path) -> str:
+    # Recorded file names: bill_117_hr_3076-f60c0f.json -> bill_117_hr_3076
+    return path.stem.split("-")[0]
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except ValueError as exc:
+        raise ParseError(f"malformed JSON: {exc}", url=str(path), source=SOURCE) from exc
+
+
+def _api_datetime(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC) if value.tzinfo else value
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{value.isoformat()}T00:00:00Z"
