@@ -1,0 +1,271 @@
+"""The topic tagger: pure functions over a bill's title, abstract, subjects and text.
+
+`tag_bill(title, abstract, subjects, text)` returns the topics a bill is about, each
+with a confidence in [0, 1] and evidence: the field, character offsets and the quoted
+sentence, so `field_text[start:end] == quote` always holds. For `subjects` the field
+text is the subjects joined with "; " (`subjects_text(subjects)`).
+
+The rules live in a taxonomy file (tracker/taxonomy/default.yaml); this module is the
+engine. The whole taxonomy is one compiled regex, so each field is scanned once; the
+sentence around each hit is found locally (never by splitting the whole text), which
+keeps full-text tagging proportional to the number of hits, not the document size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tracker.taxonomy import FIELDS, Rule, Taxonomy, load_taxonomy
+
+SUBJECT_SEPARATOR = "; "
+MAX_EVIDENCE = 5
+# How far to look for a sentence's edges around a hit; longer runs (statute text with
+# no full stop) are cut at a word boundary, so a quote is never a whole document.
+_MAX_HALF_SENTENCE = 1000
+_REPEAT_CAP = 3
+SUMMARY_FIELDS = ("title", "abstract", "subjects")
+
+# A full stop, question or exclamation mark (plus closing quotes/brackets) before
+# whitespace, or a blank line. Abbreviations are filtered in `_is_boundary`.
+_BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|\n[ \t]*\n")
+_SUBJECT_BOUNDARY = re.compile(r";(?= )|\n")
+_ABBREV = re.compile(
+    r"(?:\b[A-Za-z]|\b(?:No|Nos|Sec|Secs|Sen|Rep|Reps|Dr|Mr|Ms|Mrs|St|Inc|Co|Corp|Jr|Sr|v|vs"
+    r"|etc|Stat|Supp|Ann|Gen|Art|Ch|Subd|Para|approx|Dept|Gov|Lt|Hon|Mt|Ft|Jan|Feb|Mar|Apr"
+    r"|Aug|Sept|Sep|Oct|Nov|Dec|cf|al|ed|Pub|Ref|Vol|pp|para|subsec|cl)|\w\.\w"
+    r"|\b(?:sec|section|§)\.?\s*\d+[a-z]?)\.$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a topic was found: `field_text[start:end] == quote`."""
+
+    field: str
+    start: int
+    end: int
+    quote: str
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"field": self.field, "start": self.start, "end": self.end, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class TopicTag:
+    """One assigned topic: confidence, evidence sentences and the rules that fired."""
+
+    topic: str
+    score: float
+    evidence: tuple[Evidence, ...]
+    rules: tuple[str, ...] = field(default=())
+
+    def as_dict(self, explain: bool = False) -> dict[str, object]:
+        """JSON-ready form (`explain` adds the rule ids)."""
+        out: dict[str, object] = {
+            "topic": self.topic,
+            "score": self.score,
+            "evidence": [e.as_dict() for e in self.evidence],
+        }
+        if explain:
+            out["rules"] = list(self.rules)
+        return out
+
+
+def subjects_text(subjects: Iterable[str] | None) -> str:
+    """The `subjects` field text that evidence offsets point into."""
+    return SUBJECT_SEPARATOR.join(s.strip() for s in (subjects or ()) if s and s.strip())
+
+
+def _is_boundary(text: str, m: re.Match[str]) -> bool:
+    if m.group(0)[0] != ".":
+        return True
+    i = m.start()
+    if _ABBREV.search(text, max(0, i - 16), i + 1):
+        return False
+    # "approx. five": a lower-case continuation is not a new sentence.
+    j = m.end()
+    n = len(text)
+    while j < n and text[j].isspace():
+        j += 1
+    return not (j < n and text[j].islower())
+
+
+def _sentence_around(text: str, start: int, end: int, boundary: re.Pattern[str]) -> tuple[int, int]:
+    """The span of the sentence holding text[start:end], trimmed of outer whitespace."""
+    lo = max(0, start - _MAX_HALF_SENTENCE)
+    s = lo
+    for m in boundary.finditer(text, lo, start):
+        if _is_boundary(text, m):
+            s = m.end()
+    if s == lo and lo > 0:  # cut mid-sentence: start at a word
+        sp = text.find(" ", lo, start)
+        s = sp + 1 if sp != -1 else start
+    hi = min(len(text), end + _MAX_HALF_SENTENCE)
+    e = hi
+    for m in boundary.finditer(text, end, hi):
+        if _is_boundary(text, m):
+            e = m.end() if m.group(0)[0] in ".!?" else m.start()
+            break
+    else:
+        if hi < len(text):
+            sp = text.rfind(" ", end, hi)
+            e = sp if sp != -1 else end
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if boundary is _SUBJECT_BOUNDARY and e > s and text[e - 1] == ";":
+        e -= 1
+    return s, e
+
+
+@dataclass
+class _Sentence:
+    field: str
+    start: int
+    end: int
+    groups: set[str]
+
+
+def _scan(taxonomy: Taxonomy, fields: Sequence[tuple[str, str]]) -> list[_Sentence]:
+    regex = taxonomy.regex
+    implied = taxonomy.implied
+    out: list[_Sentence] = []
+    for name, text in fields:
+        if not text:
+            continue
+        boundary = _SUBJECT_BOUNDARY if name == "subjects" else _BOUNDARY
+        cur: _Sentence | None = None
+        for m in regex.finditer(text):
+            g = m.lastgroup
+            if g is None or g.startswith("neg_"):
+                continue
+            ms = m.start()
+            if cur is None or ms >= cur.end:
+                s, e = _sentence_around(text, ms, m.end(), boundary)
+                cur = _Sentence(name, s, e, set())
+                out.append(cur)
+            cur.groups |= implied[g]
+    return out
+
+
+def _rule_fires(rule: Rule, groups: set[str], context: set[str]) -> bool:
+    if not rule.all <= groups:
+        return False
+    if rule.any and rule.any.isdisjoint(groups):
+        return False
+    if rule.not_ and not rule.not_.isdisjoint(groups):
+        return False
+    if rule.context and not rule.context <= (context | groups):
+        return False
+    if rule.context_any and rule.context_any.isdisjoint(context | groups):
+        return False
+    return True
+
+
+def tag_bill(
+    title: str | None = "",
+    abstract: str | None = "",
+    subjects: Iterable[str] | None = (),
+    text: str | None = None,
+    *,
+    taxonomy: Taxonomy | None = None,
+) -> list[TopicTag]:
+    """Topics for one bill, each with a score and the sentences that justify it."""
+    tax = taxonomy or load_taxonomy()
+    fields = (
+        ("title", title or ""),
+        ("abstract", abstract or ""),
+        ("subjects", subjects_text(subjects)),
+        ("text", text or ""),
+    )
+    sentences = _scan(tax, fields)
+    if not sentences:
+        return []
+    context: set[str] = set()
+    for sent in sentences:
+        if sent.field in SUMMARY_FIELDS:
+            context |= sent.groups
+
+    fw = tax.field_weights
+    field_rank = {f: i for i, f in enumerate(FIELDS)}
+    own: dict[str, tuple[float, list[tuple[int, float, _Sentence]], list[str]]] = {}
+    for topic in tax.topics:
+        counts: dict[tuple[str, str], tuple[float, int]] = {}
+        hits: list[tuple[int, float, _Sentence]] = []
+        for sent in sentences:
+            best = 0.0
+            for rule in topic.rules:
+                if _rule_fires(rule, sent.groups, context):
+                    key = (rule.id, sent.field)
+                    w, n = counts.get(key, (rule.weight, 0))
+                    counts[key] = (max(w, rule.weight), n + 1)
+                    best = max(best, rule.weight)
+            if best:
+                hits.append((field_rank[sent.field], -best * fw[sent.field], sent))
+        if not counts:
+            continue
+        miss = 1.0
+        for (_rule, fname), (w, n) in counts.items():
+            miss *= (1.0 - w * fw[fname]) ** min(n, _REPEAT_CAP)
+        own[topic.id] = (1.0 - miss, hits, sorted({r for r, _ in counts}))
+
+    return _assign(tax, own, dict(fields))
+
+
+def _assign(
+    tax: Taxonomy,
+    own: dict[str, tuple[float, list[tuple[int, float, _Sentence]], list[str]]],
+    texts: dict[str, str],
+) -> list[TopicTag]:
+    threshold = tax.threshold
+    scores = {tid: v[0] for tid, v in own.items()}
+    hits = {tid: list(v[1]) for tid, v in own.items()}
+    rules = {tid: list(v[2]) for tid, v in own.items()}
+    parents = {t.id: t.parent for t in tax.topics}
+
+    def depth(tid: str) -> int:
+        d, cur = 0, parents.get(tid)
+        while cur is not None:
+            d, cur = d + 1, parents.get(cur)
+        return d
+
+    # Children first, so a subtopic raises its parent and the parent raises the umbrella.
+    for tid in sorted(scores, key=depth, reverse=True):
+        parent = parents.get(tid)
+        if parent is None or scores[tid] < threshold:
+            continue
+        if scores[tid] > scores.get(parent, 0.0):
+            scores[parent] = scores[tid]
+        hits.setdefault(parent, []).extend(hits[tid])
+        for r in rules[tid]:
+            if r not in rules.setdefault(parent, []):
+                rules[parent].append(r)
+
+    out: list[TopicTag] = []
+    for topic in tax.topics:
+        score = scores.get(topic.id, 0.0)
+        if score < threshold:
+            continue
+        seen: set[tuple[str, int]] = set()
+        evidence: list[Evidence] = []
+        for _rank, _w, sent in sorted(hits[topic.id], key=lambda h: (h[0], h[1], h[2].start)):
+            key = (sent.field, sent.start)
+            if key in seen:
+                continue
+            seen.add(key)
+            quote = texts[sent.field][sent.start : sent.end]
+            evidence.append(Evidence(sent.field, sent.start, sent.end, quote))
+            if len(evidence) >= MAX_EVIDENCE:
+                break
+        out.append(TopicTag(topic.id, round(score, 3), tuple(evidence), tuple(rules[topic.id])))
+    return out
+
+
+def topics_of(tags: Iterable[TopicTag]) -> list[str]:
+    """Just the topic ids of a tag list."""
+    return [t.topic for t in tags]
