@@ -23,6 +23,12 @@ COMMANDS: dict[str, str] = {
     "jobs": "tracker.cli_core:jobs",
     "serve": "web.cli:serve",
     "demo": "web.cli:demo",
+    "sync": "scrapers.cli:sync",
+    "import": "scrapers.cli:import_",
+    "reparse": "scrapers.cli:reparse",
+    "quarantine": "scrapers.cli:quarantine",
+    "bills": "scrapers.cli:bills",
+    "legislators": "scrapers.cli:legislators",
 }
 
 
