@@ -442,6 +442,15 @@ class Scraper:
         """Fetch one bill again by the `ref` stored in its archived response (reparse)."""
         raise NotImplementedError
 
+    @staticmethod
+    def sort_files(files: list[Path]) -> list[Path]:
+        """The order `tracker import` reads a directory in (dependencies first)."""
+        return files
+
+    def parse_archived(self, kind: str, content: bytes, url: str) -> list[Any] | None:
+        """Records held whole in one archived response of `kind` (reparse); None if n/a."""
+        return None
+
 
 def parse_date(value: Any) -> date | None:
     """A date from `YYYY-MM-DD`, an ISO timestamp or `MM/DD/YYYY`; None when empty."""

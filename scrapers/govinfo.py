@@ -229,6 +229,3 @@ class GovInfoScraper(Scraper):
 
 def _iso(value: date | datetime) -> str:
     return (value.date() if isinstance(value, datetime) else value).isoformat()
-
-
-__all__ = ["GovInfoScraper", "parse_billstatus", "parse_sitemap", "BULK", "Failure"]

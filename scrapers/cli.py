@@ -1,0 +1,236 @@
+"""Collection commands: sync, import, reparse, quarantine, bills export, legislators export."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from tracker.cli import load_settings
+from tracker.errors import TrackerError
+
+
+def _since(value: str | None) -> date | datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO date or datetime: {value!r}") from exc
+
+
+def _print_summaries(summaries: list, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in summaries], indent=2))
+        return
+    for summary in summaries:
+        click.echo(summary.line())
+
+
+@click.command("sync")
+@click.option(
+    "--source", "sources", multiple=True, help="Source key (repeatable); default: all syncable."
+)
+@click.option(
+    "--jurisdiction", "-j", default=None, help="State code (openstates, legiscan need one)."
+)
+@click.option(
+    "--since", default=None, help="Override the stored cursor (YYYY-MM-DD or ISO datetime)."
+)
+@click.option(
+    "--replay",
+    "replay_dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Serve recorded responses from DIR (index.jsonl) instead of the network.",
+)
+@click.option(
+    "--topic", "topics", multiple=True, help="Topic query (repeatable); default list otherwise."
+)
+@click.option(
+    "--all-bills", is_flag=True, help="No topic filter: collect every bill the source lists."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print summaries as JSON.")
+def sync(sources, jurisdiction, since, replay_dir, topics, all_bills, as_json) -> None:
+    """Incremental sync from the sources' APIs and sites (resumes an interrupted run)."""
+    from scrapers import SYNCABLE, get_source
+    from scrapers.sync import run_sync
+
+    settings = load_settings()
+    keys = list(sources) or [
+        k
+        for k in SYNCABLE
+        if replay_dir
+        or not get_source(k).key_setting
+        or getattr(settings, get_source(k).key_setting)
+    ]
+    topic_list = [] if all_bills else (list(topics) or None)
+    summaries = []
+    failed = False
+    for key in keys:
+        get_source(key)
+        try:
+            summary = run_sync(
+                settings,
+                key,
+                jurisdiction=jurisdiction,
+                since=_since(since),
+                replay_dir=replay_dir,
+                topics=topic_list,
+                progress=sys.stderr.isatty(),
+            )
+        except TrackerError as exc:
+            click.echo(f"{key}: {exc}", err=True)
+            failed = True
+            continue
+        summaries.append(summary)
+        failed = failed or summary.status == "failed"
+    _print_summaries(summaries, as_json)
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command("import")
+@click.option(
+    "--source",
+    required=True,
+    help="Source key (congress-gov, govinfo, legiscan, bills-jsonl, ...).",
+)
+@click.option("--session", "session_name", default=None, help="Session when the payload lacks it.")
+@click.option("--jurisdiction", "-j", default=None, help="Jurisdiction when the payload lacks it.")
+@click.option("--json", "as_json", is_flag=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def import_(source, session_name, jurisdiction, as_json, paths) -> None:
+    """Import recorded payload files or directories through the parsers and ingest."""
+    from scrapers import get_source
+    from scrapers.sync import import_paths
+
+    settings = load_settings()
+    try:
+        get_source(source)
+        summary = import_paths(
+            settings,
+            source,
+            [Path(p) for p in paths],
+            session_name=session_name,
+            jurisdiction=jurisdiction,
+            progress=sys.stderr.isatty(),
+        )
+    except TrackerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _print_summaries([summary], as_json)
+    if summary.quarantined:
+        click.echo(
+            f"{summary.quarantined} payload(s) quarantined: see `tracker quarantine list`", err=True
+        )
+        raise SystemExit(1)
+
+
+@click.command("reparse")
+@click.option("--source", default=None, help="Only this source's archive.")
+@click.option("--json", "as_json", is_flag=True)
+def reparse(source, as_json) -> None:
+    """Rebuild bills from the raw-response archive with the current parsers (no network)."""
+    from scrapers.sync import reparse as run_reparse
+
+    settings = load_settings()
+    _print_summaries(run_reparse(settings, source, progress=sys.stderr.isatty()), as_json)
+
+
+@click.group("quarantine")
+def quarantine() -> None:
+    """Payloads that failed to parse."""
+
+
+@quarantine.command("list")
+@click.option("--source", default=None)
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+def quarantine_list(source, limit, as_json) -> None:
+    """List quarantined payloads, newest first."""
+    from scrapers.sync import list_quarantine
+    from tracker.db import session_scope
+
+    settings = load_settings()
+    with session_scope(settings) as session:
+        rows = list_quarantine(session, source, limit)
+        items = [
+            {
+                "id": r.id,
+                "source": r.source,
+                "url": r.url,
+                "source_id": r.source_id,
+                "error": r.error,
+                "payload_path": r.payload_path,
+                "created_at": r.created_at.isoformat() if r.created_at else None,
+            }
+            for r in rows
+        ]
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    if not items:
+        click.echo("quarantine is empty")
+    for item in items:
+        where = item["url"] or item["source_id"] or "-"
+        click.echo(
+            f"#{item['id']} {item['created_at'][:19]} {item['source']} {where}\n    {item['error']}"
+        )
+
+
+def _export(kind: str, fmt: str, jurisdiction: str | None, output: str | None) -> None:
+    from scrapers.exports import (
+        BILL_FIELDS,
+        LEGISLATOR_FIELDS,
+        bill_rows,
+        legislator_rows,
+        write_rows,
+    )
+    from tracker.db import session_scope
+
+    settings = load_settings()
+    rows_fn, fields = (
+        (bill_rows, BILL_FIELDS) if kind == "bills" else (legislator_rows, LEGISLATOR_FIELDS)
+    )
+    with session_scope(settings) as session:
+        if output and output != "-":
+            with open(output, "w", encoding="utf-8", newline="") as handle:
+                count = write_rows(rows_fn(session, jurisdiction), handle, fmt, fields)
+            click.echo(f"wrote {count} {kind} to {output}", err=True)
+        else:
+            write_rows(rows_fn(session, jurisdiction), sys.stdout, fmt, fields)
+
+
+@click.group("bills")
+def bills() -> None:
+    """Bills in the store."""
+
+
+@bills.command("export")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option("--jurisdiction", "-j", default=None)
+@click.option("--output", "-o", default=None, help="File to write (default stdout).")
+def bills_export(fmt, jurisdiction, output) -> None:
+    """Export bills, one object (or row) per bill."""
+    _export("bills", fmt, jurisdiction, output)
+
+
+@click.group("legislators")
+def legislators() -> None:
+    """Legislators in the store."""
+
+
+@legislators.command("export")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option("--jurisdiction", "-j", default=None)
+@click.option("--output", "-o", default=None)
+def legislators_export(fmt, jurisdiction, output) -> None:
+    """Export legislators with offices, contact details and external ids."""
+    _export("legislators", fmt, jurisdiction, output)
