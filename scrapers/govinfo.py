@@ -119,6 +119,8 @@ def parse_billstatus(content: bytes, url: str | None = None) -> BillRecord:
     )
     token = bill.get("updateDateIncludingText") or bill.get("updateDate") or None
     source_id = f"{int(congress)}-{str(bill_type).lower()}{number}"
+    if not url or not url.startswith("http"):
+        url = bulk_url(congress, str(bill_type), number)
     record = BillRecord(
         jurisdiction="us",
         session=str(int(congress)),
@@ -141,6 +143,12 @@ def parse_billstatus(content: bytes, url: str | None = None) -> BillRecord:
         )
         record.status, record.status_date = "enacted", law_date
     return record
+
+
+def bulk_url(congress: Any, bill_type: str, number: Any) -> str:
+    """The documented bulk-data URL of one BILLSTATUS file."""
+    t = bill_type.lower()
+    return f"{BULK}/{int(congress)}/{t}/BILLSTATUS-{int(congress)}{t}{number}.xml"
 
 
 def parse_sitemap(content: bytes, url: str | None = None) -> list[tuple[str, str]]:
@@ -224,7 +232,8 @@ class GovInfoScraper(Scraper):
         self, path: Path, *, session: str | None = None, jurisdiction: str | None = None
     ) -> Iterator[Any]:
         """A saved BILLSTATUS XML file."""
-        yield parse_billstatus(path.read_bytes(), url=str(path))
+        # Source links name the bill's bulk-data URL, not a local path.
+        yield parse_billstatus(path.read_bytes(), url=None)
 
 
 def _iso(value: date | datetime) -> str:
