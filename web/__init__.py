@@ -18,6 +18,14 @@ csrf = CSRFProtect()
 BLUEPRINTS: list[tuple[str, str]] = [
     ("web.views.home", "bp"),
     ("web.auth", "bp"),
+    ("web.views.bills", "bp"),
+    ("web.views.legislators", "bp"),
+    ("web.views.watchlists", "bp"),
+    ("web.views.alerts", "bp"),
+    ("web.views.jobs", "bp"),
+    ("web.views.admin", "bp"),
+    ("web.views.account", "bp"),
+    ("web.api", "bp"),
 ]
 
 

@@ -1,36 +1,141 @@
-"""Home: the overview a visitor sees first (the team dashboard builds on it)."""
+"""The dashboard: what moved, what is scheduled, what needs a decision."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
 from flask import Blueprint, render_template
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
-from tracker.models import Bill
+from tracker.models import Bill, BillAction, Event, EventBill, JobRun, Watchlist, WatchlistEntry
 from tracker.records import STAGES
-from web.db import db
+from web import enrich
+from web.auth import has_role, login_required
+from web.db import db, settings
+from web.views.common import nav_links, org_id
 
 bp = Blueprint("home", __name__)
 
 
+@bp.app_context_processor
+def _nav() -> dict:
+    return {"nav_links": nav_links()}
+
+
+@bp.app_template_filter("http_url")
+def http_url(url: str | None) -> str:
+    """Scraped links only as http(s) URLs; anything else (javascript:, data:) becomes '#'."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("http://", "https://")) else "#"
+
+
+def _tracked_ids(organization_id: int) -> list[str]:
+    return list(
+        db().scalars(
+            select(WatchlistEntry.bill_id)
+            .join(Watchlist, Watchlist.id == WatchlistEntry.watchlist_id)
+            .where(Watchlist.organization_id == organization_id)
+            .distinct()
+        )
+    )
+
+
+def _failed_jobs() -> int:
+    """Failed background jobs: RQ's failed registries, or failed runs in embedded mode."""
+    s = settings()
+    if s.embedded:
+        return db().scalar(select(func.count()).where(JobRun.status == "failed")) or 0
+    from redis.exceptions import RedisError
+
+    from tracker.jobs import queue_status
+
+    try:
+        return sum(q["failed"] for q in queue_status(s)["queues"].values())
+    except (RedisError, OSError):
+        return -1  # shown as "queue unreachable"
+
+
 @bp.route("/")
+@login_required
 def index():  # noqa: ANN201
-    """Bills by stage and the latest movement."""
-    counts = dict(db().execute(select(Bill.status, func.count()).group_by(Bill.status)).all())
-    recent = (
+    """Tracked bills by topic and stage, recent changes, hearings, momentum, failed jobs."""
+    today = date.today()
+    tracked = _tracked_ids(org_id())
+    tracked_bills = (
+        db().scalars(select(Bill).where(Bill.id.in_(tracked)).order_by(Bill.id)).all()
+        if tracked
+        else []
+    )
+    topics = enrich.topics_for(db(), tracked)
+    grid: dict[str, Counter] = {}
+    for bill in tracked_bills:
+        for topic in topics.get(bill.id) or [None]:
+            label = topic.label if topic else "All tracked bills"
+            grid.setdefault(label, Counter())[bill.status] += 1
+    changes = (
         db()
-        .scalars(
-            select(Bill)
-            .where(Bill.last_action_date.is_not(None))
-            .order_by(Bill.last_action_date.desc(), Bill.id)
-            .limit(15)
+        .execute(
+            select(BillAction, Bill)
+            .join(Bill, Bill.id == BillAction.bill_id)
+            .where(BillAction.bill_id.in_(tracked), BillAction.date >= today - timedelta(days=7))
+            .order_by(BillAction.date.desc(), BillAction.bill_id, BillAction.position.desc())
+            .limit(50)
+        )
+        .all()
+        if tracked
+        else []
+    )
+    now = datetime.now(UTC)
+    hearings = (
+        db()
+        .execute(
+            select(Event, Bill)
+            .join(EventBill, EventBill.event_id == Event.id)
+            .join(Bill, Bill.id == EventBill.bill_id)
+            .where(
+                EventBill.bill_id.in_(tracked),
+                Event.start >= now - timedelta(hours=12),
+                Event.start <= now + timedelta(days=14),
+            )
+            .order_by(Event.start, Bill.id)
+            .limit(50)
+        )
+        .all()
+        if tracked
+        else []
+    )
+    recent_actions = (
+        select(BillAction.bill_id, func.count().label("n"))
+        .where(BillAction.date >= today - timedelta(days=30))
+        .group_by(BillAction.bill_id)
+        .order_by(func.count().desc(), BillAction.bill_id)
+        .limit(10)
+        .subquery()
+    )
+    momentum = (
+        db()
+        .execute(
+            select(Bill, recent_actions.c.n)
+            .join(recent_actions, recent_actions.c.bill_id == Bill.id)
+            .where(recent_actions.c.n >= 2)
+            .options(selectinload(Bill.session))
+            .order_by(recent_actions.c.n.desc(), Bill.id)
         )
         .all()
     )
     return render_template(
         "home/index.html",
-        stages=[(stage, counts.get(stage, 0)) for stage in STAGES],
-        total=sum(counts.values()),
-        recent=recent,
+        stages=STAGES,
+        grid=sorted(grid.items()),
+        tracked_count=len(tracked_bills),
+        changes=changes,
+        hearings=hearings,
+        momentum=momentum,
+        failed_jobs=_failed_jobs() if has_role("advocate") else 0,
+        since=today - timedelta(days=7),
+        total_bills=db().scalar(select(func.count()).select_from(Bill)) or 0,
     )
 
 

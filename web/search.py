@@ -1,0 +1,317 @@
+"""Bill search: parse the /bills query string, run full-text + filters, page the result.
+
+Full text runs on SQLite FTS5 (`bill_fts`, porter stemming, bm25 with identifier and title
+weighted highest) or PostgreSQL (`bill_search.document` tsvector, GIN index, ts_rank_cd);
+revision 0004 creates both and the triggers that keep them current. The user's words are
+reduced to plain tokens and ANDed, so no query syntax from the box reaches the engine.
+
+No Flask here: views and the API call `parse_query` with `request.args` and render.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from sqlalchemy import Select, and_, func, literal, or_, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.errors import InvalidInput
+from tracker.models import Bill, Jurisdiction, LegislativeSession, Watchlist, WatchlistEntry
+from tracker.records import STAGES
+from web import enrich
+
+SORTS = ("relevance", "last_action", "score", "introduced", "identifier")
+MAX_PER_PAGE = 100
+CSV_LIMIT = 10_000
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class BillQuery:
+    """Everything /bills, the CSV export, saved searches and the API can ask for."""
+
+    q: str = ""
+    jurisdiction: tuple[str, ...] = ()
+    session: str = ""
+    topic: str = ""
+    status: tuple[str, ...] = ()
+    score_min: float | None = None
+    score_max: float | None = None
+    updated_since: date | None = None
+    watchlist: str = ""  # "" (any bill), "any" (on one of our lists) or a watchlist id
+    sort: str = ""
+    page: int = 1
+    per_page: int = 25
+
+    @property
+    def effective_sort(self) -> str:
+        """Relevance when there is a query, else most recent action."""
+        if self.sort:
+            return self.sort
+        return "relevance" if tokens(self.q) else "last_action"
+
+    def to_args(self, **changes: Any) -> dict[str, Any]:
+        """Query-string arguments that reproduce this search (shareable URLs)."""
+        query = replace(self, **changes) if changes else self
+        args: dict[str, Any] = {}
+        for f in fields(query):
+            value = getattr(query, f.name)
+            if value in ("", None, ()) or (f.name == "page" and value == 1):
+                continue
+            if f.name == "per_page" and value == 25:
+                continue
+            args[f.name] = list(value) if isinstance(value, tuple) else str(value)
+        return args
+
+    def to_query_string(self, **changes: Any) -> str:
+        """`to_args` encoded for a URL."""
+        return urlencode(self.to_args(**changes), doseq=True)
+
+
+@dataclass
+class SearchPage:
+    """One page of results with the total and relevance ranks."""
+
+    query: BillQuery
+    bills: list[Bill]
+    total: int
+    ranks: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.query.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        """True when a later page exists."""
+        return self.query.page < self.pages
+
+
+def tokens(q: str) -> list[str]:
+    """The words of a search box value, lower-cased, at most 12 of them."""
+    return [t.lower() for t in _TOKEN.findall(q or "")][:12]
+
+
+def parse_query(args: Mapping[str, Any]) -> BillQuery:
+    """Validate query-string arguments; InvalidInput names each bad field."""
+    errors: list[str] = []
+
+    def getlist(name: str) -> list[str]:
+        if hasattr(args, "getlist"):
+            values = args.getlist(name)
+        else:
+            raw = args.get(name)
+            values = raw if isinstance(raw, list) else ([raw] if raw else [])
+        return [str(v).strip() for v in values if v is not None and str(v).strip()]
+
+    def get(name: str) -> str:
+        values = getlist(name)
+        return values[0] if values else ""
+
+    q = get("q")[:300]
+    jurisdiction = tuple(dict.fromkeys(j.lower() for j in getlist("jurisdiction")))
+    for j in jurisdiction:
+        if not re.fullmatch(r"[a-z]{2}", j):
+            errors.append(f"jurisdiction: {j!r} is not a two-letter code")
+    status = tuple(dict.fromkeys(getlist("status")))
+    for s in status:
+        if s not in STAGES:
+            errors.append(f"status: {s!r} is not one of {', '.join(STAGES)}")
+
+    def number(name: str) -> float | None:
+        raw = get(name)
+        if not raw:
+            return None
+        try:
+            return float(raw)
+        except ValueError:
+            errors.append(f"{name}: {raw!r} is not a number")
+            return None
+
+    score_min, score_max = number("score_min"), number("score_max")
+    updated_since = None
+    if raw := get("updated_since"):
+        try:
+            updated_since = date.fromisoformat(raw)
+        except ValueError:
+            errors.append(f"updated_since: {raw!r} is not a date (YYYY-MM-DD)")
+    watchlist = get("watchlist")
+    if watchlist and watchlist != "any" and not watchlist.isdigit():
+        errors.append("watchlist: use 'any' or a watchlist number")
+    sort = get("sort")
+    if sort and sort not in SORTS:
+        errors.append(f"sort: {sort!r} is not one of {', '.join(SORTS)}")
+
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        raw = get(name)
+        if not raw:
+            return default
+        if not raw.isdigit() or not low <= int(raw) <= high:
+            errors.append(f"{name}: must be a whole number from {low} to {high}")
+            return default
+        return int(raw)
+
+    page = integer("page", 1, 1, 100_000)
+    per_page = integer("per_page", 25, 1, MAX_PER_PAGE)
+    if errors:
+        raise InvalidInput("; ".join(errors))
+    return BillQuery(
+        q=q,
+        jurisdiction=jurisdiction,
+        session=get("session")[:80],
+        topic=get("topic")[:80],
+        status=status,
+        score_min=score_min,
+        score_max=score_max,
+        updated_since=updated_since,
+        watchlist=watchlist,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def fts_subquery(session: Session, q: str):  # noqa: ANN201 - a Subquery
+    """(bill_id, rank) for bills matching every token of `q`; higher rank is better."""
+    words = tokens(q)
+    if session.get_bind().dialect.name == "sqlite":
+        match = " ".join('"' + w.replace('"', "") + '"' for w in words)
+        stmt = text(
+            "SELECT r.bill_id AS bill_id, -bm25(bill_fts, 10.0, 6.0, 2.0, 1.0) AS rank "
+            "FROM bill_fts JOIN bill_search_rows r ON r.id = bill_fts.rowid "
+            "WHERE bill_fts MATCH :match"
+        ).bindparams(match=match)
+    else:
+        stmt = text(
+            "SELECT s.bill_id AS bill_id, ts_rank_cd(s.document, tsq) AS rank "
+            "FROM bill_search s, plainto_tsquery('english', :q) tsq "
+            "WHERE s.document @@ tsq"
+        ).bindparams(q=" ".join(words))
+    from sqlalchemy import Float, String
+
+    return stmt.columns(bill_id=String, rank=Float).subquery("fts")
+
+
+def bare_search(session: Session, q: str, limit: int = 25) -> list[str]:
+    """The full-text query alone, best first (the benchmark's baseline)."""
+    sub = fts_subquery(session, q)
+    return list(session.scalars(select(sub.c.bill_id).order_by(sub.c.rank.desc()).limit(limit)))
+
+
+def _filtered(session: Session, query: BillQuery, org_id: int | None) -> tuple[Select, Any]:
+    stmt = select(Bill)
+    rank = None
+    if tokens(query.q):
+        sub = fts_subquery(session, query.q)
+        stmt = stmt.join(sub, sub.c.bill_id == Bill.id)
+        rank = sub.c.rank
+    if query.jurisdiction:
+        stmt = stmt.where(Bill.jurisdiction_id.in_(query.jurisdiction))
+    if query.session:
+        stmt = stmt.where(
+            Bill.session_id.in_(
+                select(LegislativeSession.id).where(LegislativeSession.identifier == query.session)
+            )
+        )
+    if query.status:
+        stmt = stmt.where(Bill.status.in_(query.status))
+    if query.updated_since:
+        stmt = stmt.where(
+            or_(
+                Bill.last_action_date >= query.updated_since,
+                and_(Bill.last_action_date.is_(None), Bill.introduced_date >= query.updated_since),
+            )
+        )
+    if query.watchlist:
+        watched = (
+            select(WatchlistEntry.bill_id)
+            .join(Watchlist, Watchlist.id == WatchlistEntry.watchlist_id)
+            .where(Watchlist.organization_id == (org_id if org_id is not None else -1))
+        )
+        if query.watchlist != "any":
+            watched = watched.where(Watchlist.id == int(query.watchlist))
+        stmt = stmt.where(Bill.id.in_(watched))
+    stmt = enrich.apply_filters(stmt, query.topic, query.score_min, query.score_max)
+    return stmt, rank
+
+
+def _ordered(stmt: Select, query: BillQuery, rank: Any) -> Select:
+    sort = query.effective_sort
+    if sort == "relevance" and rank is not None:
+        return stmt.order_by(rank.desc(), Bill.last_action_date.desc().nulls_last(), Bill.id)
+    if sort == "score":
+        ordered = enrich.order_by_score(stmt, query.topic)
+        if ordered is not None:
+            return ordered
+    if sort == "introduced":
+        return stmt.order_by(Bill.introduced_date.desc().nulls_last(), Bill.id)
+    if sort == "identifier":
+        return stmt.order_by(Bill.jurisdiction_id, Bill.identifier, Bill.id)
+    return stmt.order_by(Bill.last_action_date.desc().nulls_last(), Bill.id)
+
+
+def search_bills(
+    session: Session, query: BillQuery, org_id: int | None, *, count: bool = True
+) -> SearchPage:
+    """One page of bills for `query`, seen by organization `org_id`."""
+    stmt, rank = _filtered(session, query, org_id)
+    total = (
+        session.scalar(select(func.count()).select_from(stmt.with_only_columns(Bill.id).subquery()))
+        if count
+        else 0
+    )
+    paged = _ordered(stmt, query, rank)
+    if rank is not None:
+        paged = paged.add_columns(rank)
+    else:
+        paged = paged.add_columns(literal(0.0))
+    rows = session.execute(
+        paged.options(selectinload(Bill.session))
+        .limit(query.per_page)
+        .offset((query.page - 1) * query.per_page)
+    ).all()
+    return SearchPage(
+        query=query,
+        bills=[row[0] for row in rows],
+        total=total or 0,
+        ranks={row[0].id: float(row[1] or 0) for row in rows},
+    )
+
+
+def iter_all(session: Session, query: BillQuery, org_id: int | None, limit: int = CSV_LIMIT):  # noqa: ANN201
+    """Every matching bill (up to `limit`) in the query's order, for the CSV export."""
+    stmt, rank = _filtered(session, query, org_id)
+    stmt = _ordered(stmt, query, rank).options(selectinload(Bill.session)).limit(limit)
+    return session.scalars(stmt).all()
+
+
+def jurisdictions(session: Session) -> list[Jurisdiction]:
+    """All jurisdictions, for the filter form."""
+    return list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.name)))
+
+
+def reindex(session: Session) -> int:
+    """Rebuild the full-text index from the bills and bill_texts tables; returns rows."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("DELETE FROM bill_fts"))
+        session.execute(text("DELETE FROM bill_search_rows"))
+        session.execute(text("INSERT INTO bill_search_rows (bill_id) SELECT id FROM bills"))
+        session.execute(
+            text(
+                "INSERT INTO bill_fts (rowid, identifier, title, abstract, body) "
+                "SELECT r.id, b.identifier, b.title, b.abstract, coalesce(t.text, '') "
+                "FROM bills b JOIN bill_search_rows r ON r.bill_id = b.id "
+                "LEFT JOIN bill_texts t ON t.bill_id = b.id"
+            )
+        )
+        session.execute(text("INSERT INTO bill_fts(bill_fts) VALUES ('optimize')"))
+    else:
+        session.execute(text("SELECT bill_search_upsert(id) FROM bills"))
+    session.commit()
+    return session.scalar(select(func.count()).select_from(Bill)) or 0

@@ -1,0 +1,202 @@
+"""Bill search (/bills, CSV export) and the bill page."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tracker.errors import InvalidInput
+from tracker.models import (
+    Bill,
+    Event,
+    EventBill,
+    Sponsorship,
+    Watchlist,
+    WatchlistEntry,
+)
+from tracker.records import STAGES
+from web import enrich, search
+from web.auth import has_role, login_required
+from web.db import db, settings
+from web.text import highlight, stage_bar, version_text, word_diff
+from web.views.common import org_id, org_watchlists
+from web.views.forms import SaveSearchForm, WatchForm
+
+bp = Blueprint("bills", __name__)
+
+
+def _watched_map(bill_ids: list[str]) -> dict[str, list[WatchlistEntry]]:
+    """Entries of the caller's organization for these bills (one query)."""
+    if not bill_ids:
+        return {}
+    rows = db().scalars(
+        select(WatchlistEntry)
+        .join(Watchlist, Watchlist.id == WatchlistEntry.watchlist_id)
+        .where(Watchlist.organization_id == org_id(), WatchlistEntry.bill_id.in_(bill_ids))
+        .options(selectinload(WatchlistEntry.watchlist))
+    )
+    out: dict[str, list[WatchlistEntry]] = {}
+    for entry in rows:
+        out.setdefault(entry.bill_id, []).append(entry)
+    return out
+
+
+@bp.route("/bills", endpoint="search")
+@login_required
+def search_page():  # noqa: ANN201
+    """Full-text search with filters, sorting and pagination; the URL is shareable."""
+    error = None
+    try:
+        query = search.parse_query(request.args)
+    except InvalidInput as exc:
+        error, query = str(exc), search.BillQuery()
+    page = search.search_bills(db(), query, org_id())
+    ids = [b.id for b in page.bills]
+    watchlists = org_watchlists()
+    return render_template(
+        "bills/search.html",
+        page=page,
+        query=query,
+        error=error,
+        stages=STAGES,
+        sorts=search.SORTS,
+        jurisdictions=search.jurisdictions(db()),
+        topics=enrich.topics_for(db(), ids),
+        topic_choices=enrich.topic_choices(db()),
+        scores=enrich.scores_for(db(), ids),
+        watched=_watched_map(ids),
+        watchlists=watchlists,
+        watch_form=WatchForm.for_watchlists(watchlists) if has_role("advocate") else None,
+        save_form=SaveSearchForm(query=query.to_query_string(page=1)),
+    ), (400 if error else 200)
+
+
+@bp.route("/bills.csv")
+@login_required
+def export_csv():  # noqa: ANN201
+    """The whole result (up to 10,000 rows) as CSV, in the search's order."""
+    query = search.parse_query(request.args)
+    bills = search.iter_all(db(), query, org_id())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "id",
+            "jurisdiction",
+            "session",
+            "identifier",
+            "title",
+            "status",
+            "introduced",
+            "last_action_date",
+            "last_action",
+            "url",
+        ]
+    )
+    for b in bills:
+        writer.writerow(
+            [
+                b.id,
+                b.jurisdiction_id,
+                b.session.identifier,
+                b.identifier,
+                _csv_safe(b.title),
+                b.status,
+                b.introduced_date or "",
+                b.last_action_date or "",
+                _csv_safe(b.last_action or ""),
+                b.url or "",
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="bills.csv"'},
+    )
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralize spreadsheet formulas in scraped text (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _load_bill(bill_id: str) -> Bill:
+    bill = (
+        db()
+        .scalars(
+            select(Bill)
+            .where(Bill.id == bill_id)
+            .options(
+                selectinload(Bill.actions),
+                selectinload(Bill.sponsorships).selectinload(Sponsorship.legislator),
+                selectinload(Bill.versions),
+                selectinload(Bill.subjects),
+                selectinload(Bill.source_links),
+                selectinload(Bill.session),
+                selectinload(Bill.jurisdiction),
+            )
+        )
+        .first()
+    )
+    if bill is None:
+        abort(404)
+    return bill
+
+
+@bp.route("/bills/<path:bill_id>")
+@login_required
+def show(bill_id: str):  # noqa: ANN201
+    """Everything about one bill, plus the organization's own notes and outreach."""
+    bill = _load_bill(bill_id)
+    topics = enrich.topics_for(db(), [bill.id]).get(bill.id, [])
+    evidence = [quote for t in topics for quote in t.evidence]
+    hearings = (
+        db()
+        .scalars(
+            select(Event)
+            .join(EventBill, EventBill.event_id == Event.id)
+            .where(EventBill.bill_id == bill.id)
+            .order_by(Event.start.desc())
+        )
+        .all()
+    )
+    texts = {v.id: version_text(settings(), v.text_sha256) for v in bill.versions}
+    watchlists = org_watchlists()
+    return render_template(
+        "bills/show.html",
+        bill=bill,
+        bar=stage_bar(bill),
+        title_html=highlight(bill.title, evidence),
+        abstract_html=highlight(bill.abstract, evidence),
+        topics=topics,
+        scores=enrich.scores_for(db(), [bill.id]).get(bill.id, []),
+        similar=enrich.similar_for(db(), bill.id),
+        outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
+        hearings=hearings,
+        with_text=[v for v in bill.versions if texts.get(v.id)],
+        entries=_watched_map([bill.id]).get(bill.id, []),
+        watchlists=watchlists,
+        watch_form=WatchForm.for_watchlists(watchlists, bill_id=bill.id)
+        if has_role("advocate")
+        else None,
+    )
+
+
+@bp.route("/bills/<path:bill_id>/diff")
+@login_required
+def diff(bill_id: str):  # noqa: ANN201
+    """A word diff between two versions' extracted text (?a=<version id>&b=<version id>)."""
+    bill = _load_bill(bill_id)
+    by_id = {v.id: v for v in bill.versions}
+    try:
+        a, b = by_id[int(request.args["a"])], by_id[int(request.args["b"])]
+    except (KeyError, ValueError):
+        abort(404)
+    old, new = version_text(settings(), a.text_sha256), version_text(settings(), b.text_sha256)
+    if old is None or new is None:
+        abort(404, "The text of one of these versions has not been extracted yet.")
+    return render_template("bills/diff.html", bill=bill, a=a, b=b, diff=word_diff(old, new))

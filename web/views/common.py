@@ -1,0 +1,53 @@
+"""Helpers every web view shares: the caller's organization, org-scoped lookups, nav."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+
+from tracker.models import Watchlist
+from web.auth import current_user, has_role
+from web.db import db
+
+NAV = [
+    ("home.index", "Dashboard", "viewer"),
+    ("bills.search", "Bills", "viewer"),
+    ("watchlists.index", "Watchlists", "viewer"),
+    ("legislators.index", "Legislators", "viewer"),
+    ("alerts.index", "Alerts", "viewer"),
+    ("jobs.index", "Jobs", "admin"),
+    ("admin.users", "Team", "admin"),
+    ("account.tokens", "API tokens", "viewer"),
+]
+
+
+def org_id() -> int:
+    """The signed-in user's organization id (views are behind login_required)."""
+    user = current_user()
+    if user is None:
+        abort(401)
+    return user.organization_id
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """Links the current user may follow."""
+    if current_user() is None:
+        return []
+    return [(endpoint, label) for endpoint, label, role in NAV if has_role(role)]
+
+
+def org_watchlists() -> list[Watchlist]:
+    """The organization's watchlists by name."""
+    return list(
+        db().scalars(
+            select(Watchlist).where(Watchlist.organization_id == org_id()).order_by(Watchlist.name)
+        )
+    )
+
+
+def get_watchlist(watchlist_id: int) -> Watchlist:
+    """A watchlist of the caller's organization, or 404 (never another org's)."""
+    wl = db().get(Watchlist, watchlist_id)
+    if wl is None or wl.organization_id != org_id():
+        abort(404)
+    return wl

@@ -1,0 +1,162 @@
+"""WTForms forms for every POST in the web app (Flask-WTF adds the CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tracker.accounts import ROLES
+from tracker.models import Watchlist
+from tracker.web_models import ALERT_KINDS, CHANNELS, FREQUENCIES
+
+POSITIONS = [("monitor", "Monitor"), ("support", "Support"), ("oppose", "Oppose")]
+PRIORITIES = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
+KIND_LABELS = {
+    "status": "Status changes",
+    "action": "New actions",
+    "hearing": "Hearings scheduled",
+    "search": "New bills matching saved searches",
+}
+
+
+class ButtonForm(FlaskForm):
+    """A form with only the CSRF token (delete, revoke, retry buttons)."""
+
+
+class WatchForm(FlaskForm):
+    """Add a bill to one of the organization's watchlists."""
+
+    bill_id = HiddenField(validators=[DataRequired(), Length(max=120)])
+    watchlist_id = SelectField("Watchlist", coerce=int, validators=[DataRequired()])
+    position = SelectField("Position", choices=POSITIONS, default="monitor")
+    priority = SelectField("Priority", choices=PRIORITIES, default="medium")
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+
+    @classmethod
+    def for_watchlists(cls, watchlists: list[Watchlist], bill_id: str = "") -> WatchForm:
+        """A form whose watchlist choices are the organization's lists."""
+        form = cls(bill_id=bill_id) if bill_id else cls()
+        form.watchlist_id.choices = [(w.id, w.name) for w in watchlists]
+        return form
+
+
+class WatchlistForm(FlaskForm):
+    """Create a watchlist."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+
+
+class EntryForm(FlaskForm):
+    """Edit a watchlist entry."""
+
+    position = SelectField("Position", choices=POSITIONS)
+    priority = SelectField("Priority", choices=PRIORITIES)
+    owner_id = SelectField("Owner", coerce=int)
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+
+
+class SaveSearchForm(FlaskForm):
+    """Save a bill search to be alerted about new matches."""
+
+    name = StringField("Name for this search", validators=[DataRequired(), Length(max=200)])
+    query = HiddenField(validators=[Length(max=2000)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes for a multiple choice (usable without JS)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SubscriptionForm(FlaskForm):
+    """How the current user wants alerts."""
+
+    channel = SelectField("Send by", choices=[(c, c.capitalize()) for c in CHANNELS])
+    frequency = SelectField(
+        "When",
+        choices=[(f, "As it happens" if f == "immediate" else "Daily digest") for f in FREQUENCIES],
+    )
+    kinds = MultiCheckboxField(
+        "About", choices=[(k, KIND_LABELS[k]) for k in ALERT_KINDS], default=list(ALERT_KINDS)
+    )
+    webhook_url = URLField(
+        "Webhook URL (for webhooks)",
+        validators=[Optional(), URL(require_tld=False), Length(max=500)],
+    )
+
+    def validate_webhook_url(self, field: URLField) -> None:
+        if self.channel.data == "webhook" and not field.data:
+            raise ValidationError("Enter the URL to POST alerts to.")
+        if field.data and not field.data.startswith(("https://", "http://")):
+            raise ValidationError("Use an http(s) URL.")
+
+    def validate_kinds(self, field: MultiCheckboxField) -> None:
+        if not field.data:
+            raise ValidationError("Pick at least one kind of alert.")
+
+
+class InviteForm(FlaskForm):
+    """Invite someone to the organization."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=[(r, r.capitalize()) for r in ROLES], default="viewer")
+
+
+class UserForm(FlaskForm):
+    """Change a team member's role or deactivate them."""
+
+    role = SelectField("Role", choices=[(r, r.capitalize()) for r in ROLES])
+    active = BooleanField("Active")
+
+
+class PasswordForm(FlaskForm):
+    """Choose a password (invitation acceptance and reset)."""
+
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=10, max=200, message="Use 10 to 200 characters.")],
+    )
+    confirm = PasswordField(
+        "Repeat the password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+    )
+
+
+class AcceptInviteForm(PasswordForm):
+    """Accept an invitation: name and password."""
+
+    name = StringField("Your name", validators=[Optional(), Length(max=200)])
+
+
+class ForgotForm(FlaskForm):
+    """Ask for a password-reset link."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class TokenForm(FlaskForm):
+    """Create an API token."""
+
+    name = StringField("Token name", validators=[DataRequired(), Length(max=100)])

@@ -1,0 +1,79 @@
+"""Jobs page (admins): recent syncs with summaries, queue lengths, failed jobs, retry."""
+
+from __future__ import annotations
+
+import importlib.util
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from tracker.errors import InvalidInput
+from tracker.jobs import queue_status, retry_failed
+from tracker.models import JobRun
+from web.auth import role_required
+from web.db import db, settings
+from web.views.forms import ButtonForm
+
+bp = Blueprint("jobs", __name__)
+
+
+def _recent_syncs() -> list:
+    """SyncRun rows when the collection area provides them, else sync-like JobRuns."""
+    if importlib.util.find_spec("tracker.sync_models") is not None:
+        from tracker import sync_models
+
+        model = getattr(sync_models, "SyncRun", None)
+        if model is not None:
+            order = getattr(model, "started_at", None) or model.id
+            return list(db().scalars(select(model).order_by(order.desc()).limit(30)))
+    return list(
+        db().scalars(
+            select(JobRun)
+            .where(JobRun.kind.contains("sync") | JobRun.kind.contains("import"))
+            .order_by(JobRun.id.desc())
+            .limit(30)
+        )
+    )
+
+
+@bp.route("/jobs")
+@role_required("admin")
+def index():  # noqa: ANN201
+    """What the background workers did and what failed."""
+    from redis.exceptions import RedisError
+
+    try:
+        status = queue_status(settings())
+        error = None
+    except (RedisError, OSError) as exc:
+        status, error = {"mode": "rq", "queues": {}, "failed": [], "running": []}, str(exc)
+    failed_runs = (
+        db()
+        .scalars(
+            select(JobRun).where(JobRun.status == "failed").order_by(JobRun.id.desc()).limit(30)
+        )
+        .all()
+    )
+    return render_template(
+        "jobs/index.html",
+        status=status,
+        error=error,
+        syncs=_recent_syncs(),
+        failed_runs=failed_runs,
+        button=ButtonForm(),
+    )
+
+
+@bp.route("/jobs/<job_id>/retry", methods=["POST"])
+@role_required("admin")
+def retry(job_id: str):  # noqa: ANN201
+    """Requeue a failed RQ job."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        retry_failed(settings(), job_id)
+    except InvalidInput as exc:
+        flash(str(exc))
+    else:
+        flash(f"Job {job_id} is queued again.")
+    return redirect(url_for("jobs.index"))
