@@ -218,14 +218,20 @@ def _zone(name: str):  # noqa: ANN202 - ZoneInfo
 
 def html_to_pdf(html: str) -> bytes:
     """WeasyPrint the finished HTML; only data: URIs are fetched (no network, no files)."""
-    from weasyprint import HTML, default_url_fetcher
+    from weasyprint import HTML
 
-    def fetcher(url: str, *args: Any, **kwargs: Any) -> dict:
-        if not url.startswith("data:"):
-            raise ValueError(f"brief PDF fetches nothing but data: URIs (asked for {url[:60]})")
-        return default_url_fetcher(url, *args, **kwargs)
+    try:
+        from weasyprint.urls import URLFetcher
+    except ImportError:  # WeasyPrint < 68: a plain fetcher function
+        from weasyprint import default_url_fetcher
 
-    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+        def fetcher(url: str, *args: Any, **kwargs: Any) -> dict:
+            if not url.startswith("data:"):
+                raise ValueError(f"brief PDFs fetch nothing but data: URIs (not {url[:60]})")
+            return default_url_fetcher(url, *args, **kwargs)
+
+        return HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).write_pdf()
 
 
 def render_pdf(brief: Brief) -> bytes:

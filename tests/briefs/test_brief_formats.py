@@ -1,0 +1,198 @@
+"""Every format built from the demo bills and read back: HTML, PDF (pypdf), Markdown,
+DOCX (python-docx), CSV and XLSX (openpyxl), with content and escaping asserted."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from sqlalchemy.orm import Session
+
+from outreach import brief_render
+from outreach.briefs import build_brief
+from tests.briefs.conftest import ENACTED_WEEK, QUIET_WEEK
+from tests.briefs.demo_data import demo_rows, to_record
+from tracker.ingest import ingest
+from tracker.models import Watchlist, WatchlistEntry
+
+# Constructed for these tests (not from any source): the kind of text a scraper could
+# bring in, put on top of a real demo bill's history.
+HOSTILE_TITLE = (
+    '=HYPERLINK("http://evil.example/x","Click")<script>alert(1)</script> *bold* '
+    "[x](javascript:alert(2))"
+)
+HOSTILE_ABSTRACT = "@SUM(A1:A9) <img src=x onerror=alert(3)> | pipe | # heading"
+
+
+@pytest.fixture
+def brief(db: Session, org):  # noqa: ANN001, ANN201
+    """The enacted week, with one extra bill carrying hostile text (real WA HB 1939 history)."""
+    row = next(r for r in demo_rows() if r["identifier"] == "HB 1939")
+    record = to_record(row)
+    record.session = "hostile-copy"
+    record.title = HOSTILE_TITLE
+    record.abstract = HOSTILE_ABSTRACT
+    record.url = "javascript:alert(4)"
+    ingest(db, [record])
+    wl = db.query(Watchlist).filter_by(organization_id=org.id).one()
+    db.add(WatchlistEntry(watchlist_id=wl.id, bill_id="wa-hostilecopy-hb1939", position="oppose"))
+    db.commit()
+    return build_brief(
+        db, org, date.fromisoformat(ENACTED_WEEK[0]), date.fromisoformat(ENACTED_WEEK[1])
+    )
+
+
+@pytest.fixture
+def quiet(db: Session, org):  # noqa: ANN001, ANN201
+    """A week in which nothing happened."""
+    return build_brief(
+        db, org, date.fromisoformat(QUIET_WEEK[0]), date.fromisoformat(QUIET_WEEK[1])
+    )
+
+
+def test_html_is_escaped_and_email_ready(brief):
+    html = brief_render.render_html(brief)
+    assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "javascript:" not in html.split("<body", 1)[1].replace("[x](javascript:alert(2))", "")
+    assert 'href="javascript' not in html
+    assert "WA HB 1939" in html and "SOCIAL WORK LICENSURE COMPACT" in html
+    assert "To governor/president &rarr; <strong>Enacted</strong>" in html
+    # Email-ready: styles inline on elements, no external stylesheet, charts embedded.
+    assert "<link" not in html and 'style="' in html
+    assert html.count("data:image/svg+xml;base64,") == 2
+
+
+def test_html_for_email_references_cid_images(brief):
+    html = brief_render.render_html(brief, images="cid")
+    assert 'src="cid:topic-stage"' in html and 'src="cid:state-map"' in html
+    assert "data:image" not in html
+
+
+def test_pdf_reads_back_with_the_changes_and_tables(brief):
+    pdf = brief_render.render(brief, "pdf")
+    assert pdf.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = " ".join(text.split())
+    assert "Weekly policy brief".upper() in flat.upper()
+    assert "Demo Coalition" in flat
+    assert "What changed" in flat
+    assert "WA HB 1939" in flat and "SOCIAL WORK LICENSURE COMPACT" in flat
+    assert "Approved March 19, 2024 9:42 AM" in flat
+    assert "Bills by topic" in flat and "Outreach" in flat
+    # The hostile title is printed as text, tags and all.
+    assert "<script>alert(1)</script>" in flat
+    assert len(reader.pages) >= 2
+
+
+def test_markdown_escapes_untrusted_text(brief):
+    md = brief_render.render_markdown(brief)
+    assert "# Demo Coalition: Weekly policy brief, Mar 18" in md
+    assert "<script>" not in md and "\\<script\\>" in md
+    assert "](javascript:" not in md
+    assert "\\[x\\]\\(javascript:alert\\(2\\)\\)" in md
+    assert "\\*bold\\*" in md
+    # Table cells cannot be split by a | in scraped text.
+    assert "\\| pipe \\|" in md
+    assert "[WA HB 1939](<https://" in md
+    assert md.count("![") == 2
+
+
+def test_docx_reads_back_with_tables_and_both_pictures(brief):
+    data = brief_render.render(brief, "docx")
+    doc = Document(io.BytesIO(data))
+    paragraphs = "\n".join(p.text for p in doc.paragraphs)
+    assert "Demo Coalition: Weekly policy brief" in paragraphs
+    assert "What changed" in paragraphs and "Bills by topic" in paragraphs
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    assert "WA HB 1939" in cells
+    assert "Approved March 19, 2024 9:42 AM" in cells
+    assert HOSTILE_TITLE in cells  # stored as plain text, no markup interpretation
+    assert len(doc.inline_shapes) == 2
+    pngs = [p for p in doc.part.package.parts if p.content_type == "image/png"]
+    assert len(pngs) == 2 and all(p.blob.startswith(b"\x89PNG") for p in pngs)
+
+
+def test_csv_has_every_table_row_and_defuses_formulas(brief):
+    data = brief_render.render(brief, "csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data)))
+    assert rows[0] == list(brief_render.TABLE_COLUMNS)
+    body = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert len(body) == len(brief.all_rows())
+    hb1939 = next(r for r in body if r["Bill"] == "HB 1939" and r["Title"].startswith("SOCIAL"))
+    assert hb1939["Changed this period"] == "To governor/president -> Enacted"
+    assert hb1939["Status"] == "Enacted" and hb1939["Priority"] == "high"
+    hostile = next(r for r in body if "HYPERLINK" in r["Title"])
+    assert hostile["Title"] == "'" + HOSTILE_TITLE
+    assert hostile["Summary"] == "'" + HOSTILE_ABSTRACT
+    assert hostile["URL"] == "'" * 0 + "javascript:alert(4)"  # shown, but never a link
+    for row in rows[1:]:
+        for cell in row:
+            assert not re.match(r"^[=+\-@]", cell), cell
+
+
+def test_xlsx_reads_back_with_string_cells_only(brief):
+    wb = load_workbook(io.BytesIO(brief_render.render(brief, "xlsx")))
+    assert wb.sheetnames[:2] == ["Summary", "Changes"] and wb.sheetnames[-1] == "All bills"
+    changes = [[c.value for c in row] for row in wb["Changes"].iter_rows(min_row=2)]
+    assert [
+        "WA",
+        "HB 1939",
+        "SOCIAL WORK LICENSURE COMPACT",
+        "To governor/president",
+        "Enacted",
+    ] in [r[:5] for r in changes]
+    all_bills = wb["All bills"]
+    header = [c.value for c in all_bills[1]]
+    assert header == list(brief_render.TABLE_COLUMNS)
+    assert all_bills.max_row - 1 == len(brief.all_rows())
+    title_col = header.index("Title") + 1
+    hostile = next(
+        all_bills.cell(row=r, column=title_col)
+        for r in range(2, all_bills.max_row + 1)
+        if "HYPERLINK" in str(all_bills.cell(row=r, column=title_col).value)
+    )
+    assert hostile.value == HOSTILE_TITLE and hostile.data_type == "s"
+    summary = {r[0].value: r[1].value for r in wb["Summary"].iter_rows(min_row=2)}
+    assert summary["Tracked bills"] == brief.headline.tracked
+
+
+@pytest.mark.parametrize("fmt", brief_render.FORMATS)
+def test_quiet_week_says_no_changes_in_every_format(quiet, fmt):
+    data = brief_render.render(quiet, fmt)
+    if fmt == "pdf":
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    elif fmt == "docx":
+        text = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
+    elif fmt == "xlsx":
+        wb = load_workbook(io.BytesIO(data))
+        text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row)
+    else:
+        text = data.decode("utf-8-sig")
+    if fmt == "csv":
+        # The CSV is the bill tables only: all tracked bills, none changed.
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert len(rows) == quiet.headline.tracked
+        assert {r["Changed this period"] for r in rows} == {""}
+    else:
+        assert "No changes this week" in " ".join(text.split())
+
+
+def test_unknown_format_is_a_clear_error(brief):
+    from tracker.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="format must be one of"):
+        brief_render.render(brief, "rtf")
+
+
+def test_filename_names_org_and_range(brief):
+    assert (
+        brief_render.filename(brief, "pdf") == f"brief-{brief.org_slug}-2024-03-18-2024-03-24.pdf"
+    )
