@@ -1,0 +1,546 @@
+"""Delivery: send each letter over SMTP exactly once; print batches for hand delivery.
+
+How a letter is never sent twice:
+
+1. *Claim.* One conditional UPDATE moves the letter `queued -> sending` and records
+   the attempt's start, so two jobs for the same letter (a retry, a re-enqueue by the
+   reconciler) cannot both own it. The Message-ID is derived from the letter's
+   idempotency key, so every attempt carries the same id.
+2. *Phases.* Before the SMTP DATA command, the letter's `smtp_phase` becomes `data`
+   and is committed. Up to that point the server cannot have accepted the message,
+   so a worker that dies before it (killed, crashed, connection lost) leaves a letter
+   that is safe to send again. After it, the outcome is unknown until the 250 reply.
+3. *Reconcile.* `reconcile` re-enqueues letters left in `queued` (Redis flushed,
+   jobs lost) or in `sending` before DATA past a timeout. A letter stuck in `sending`
+   at DATA is never resent automatically: it becomes `failed` with "outcome unknown",
+   shown on the results page, because sending it again could duplicate it.
+
+Per-office daily caps: before claiming, letters already sent to the same office today
+are counted; at the cap the letter stays `queued` with `not_before` set to the next
+UTC midnight, and the reconciler picks it up then.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import smtplib
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, parseaddr
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from outreach.models import Bounce, Campaign, DeliveryAttempt, Letter
+from tracker.config import Settings
+from tracker.errors import NotFound, SourceUnavailable
+from tracker.models import Legislator, Organization, utcnow
+
+STALE_SECONDS = 15 * 60  # a queued/sending letter untouched this long is reconciled
+MAX_ATTEMPTS = 5
+SMTP_TIMEOUT = 30
+
+
+def message_id_for(settings: Settings, idempotency_key: str) -> str:
+    """The Message-ID every attempt of a letter uses."""
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
+    return f"<letter-{idempotency_key}@{domain}>"
+
+
+def build_message(settings: Settings, letter: Letter) -> EmailMessage:
+    """The email for a letter: from the service, reply-to the constituent."""
+    constituent = letter.constituent
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = formataddr((letter.legislator.name, letter.recipient or ""))
+    msg["Reply-To"] = formataddr((constituent.name, constituent.email))
+    msg["Subject"] = letter.subject
+    msg["Message-ID"] = letter.message_id or message_id_for(settings, letter.idempotency_key)
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["X-Letter-Key"] = letter.idempotency_key
+    msg["Auto-Submitted"] = "no"  # written and confirmed by a person
+    msg.set_content(letter.body)
+    return msg
+
+
+def smtp_connection(settings: Settings) -> smtplib.SMTP:
+    """An open SMTP connection with STARTTLS and login when configured."""
+    try:
+        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
+        smtp.ehlo()
+        if settings.smtp_starttls:
+            smtp.starttls()
+            smtp.ehlo()
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password or "")
+    except (OSError, smtplib.SMTPException) as exc:
+        raise SourceUnavailable(
+            f"SMTP server {settings.smtp_host}:{settings.smtp_port} is unavailable: {exc}"
+        ) from exc
+    return smtp
+
+
+def send_plain_email(settings: Settings, to: str, subject: str, body: str) -> str:
+    """Send a service email (confirmation, reminder); returns its Message-ID."""
+    msg = EmailMessage()
+    msg["From"] = settings.mail_from
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
+    from email.utils import make_msgid
+
+    msg["Message-ID"] = make_msgid(domain=domain)
+    msg.set_content(body)
+    smtp = smtp_connection(settings)
+    try:
+        smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise SourceUnavailable(f"sending to {to} failed: {exc}") from exc
+    finally:
+        _quit(smtp)
+    return msg["Message-ID"]
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _next_midnight(now: datetime) -> datetime:
+    return (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def sent_today(session: Session, organization_id: int, legislator_id: int, now: datetime) -> int:
+    """Letters this organization sent (or is sending) to one office since UTC midnight."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return session.scalar(
+        select(func.count(Letter.id)).where(
+            Letter.organization_id == organization_id,
+            Letter.legislator_id == legislator_id,
+            or_(
+                and_(Letter.state == "sent", Letter.sent_at >= midnight),
+                Letter.state == "sending",
+            ),
+        )
+    )
+
+
+def deliver_letter(
+    session: Session, settings: Settings, letter_id: int, stale_seconds: int = STALE_SECONDS
+) -> dict[str, object]:
+    """Send one letter if it is this call's to send; returns what happened."""
+    letter = session.get(Letter, letter_id)
+    if letter is None:
+        return {"letter": letter_id, "outcome": "skipped", "reason": "letter deleted"}
+    if letter.delivery != "email":
+        return {"letter": letter_id, "outcome": "skipped", "reason": "print delivery"}
+    now = utcnow()
+    if letter.state == "queued" and letter.not_before and letter.not_before > now:
+        return {"letter": letter_id, "outcome": "deferred", "until": letter.not_before.isoformat()}
+    campaign = session.get(Campaign, letter.campaign_id)
+    if letter.state == "queued":
+        count = sent_today(session, letter.organization_id, letter.legislator_id, now)
+        if count >= campaign.daily_cap_per_office:
+            letter.not_before = _next_midnight(now)
+            letter.updated_at = now
+            session.add(
+                DeliveryAttempt(
+                    letter_id=letter.id,
+                    outcome="deferred",
+                    detail=f"daily cap of {campaign.daily_cap_per_office} for this office reached",
+                    finished_at=now,
+                    worker=_worker_name(),
+                )
+            )
+            session.commit()
+            return {"letter": letter_id, "outcome": "deferred", "reason": "daily cap"}
+
+    # Claim: queued, or sending-before-DATA left by a dead worker past the timeout.
+    stale_before = now - timedelta(seconds=stale_seconds)
+    message_id = letter.message_id or message_id_for(settings, letter.idempotency_key)
+    claimed = session.execute(
+        update(Letter)
+        .where(
+            Letter.id == letter_id,
+            Letter.delivery == "email",
+            or_(
+                Letter.state == "queued",
+                and_(
+                    Letter.state == "sending",
+                    Letter.smtp_phase.in_(("connect", "rcpt")),
+                    Letter.sending_at < stale_before,
+                ),
+            ),
+        )
+        .values(
+            state="sending",
+            smtp_phase="connect",
+            sending_at=now,
+            updated_at=now,
+            attempts=Letter.attempts + 1,
+            message_id=message_id,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        session.rollback()
+        session.refresh(letter)
+        return {"letter": letter_id, "outcome": "skipped", "reason": f"state is {letter.state}"}
+    attempt = DeliveryAttempt(letter_id=letter_id, outcome="started", worker=_worker_name())
+    session.add(attempt)
+    session.commit()
+    session.refresh(letter)
+    return _smtp_send(session, settings, letter, attempt)
+
+
+def _set_phase(session: Session, letter: Letter, phase: str) -> None:
+    letter.smtp_phase = phase
+    letter.updated_at = utcnow()
+    session.commit()
+
+
+def _finish(
+    session: Session,
+    letter: Letter,
+    attempt: DeliveryAttempt,
+    *,
+    state: str,
+    outcome: str,
+    detail: str = "",
+) -> None:
+    now = utcnow()
+    letter.state = state
+    letter.updated_at = now
+    if state == "sent":
+        letter.sent_at = now
+        letter.smtp_phase = "done"
+        letter.last_error = None
+    elif state == "failed":
+        letter.failed_at = now
+        letter.last_error = detail
+    elif state == "queued":
+        letter.smtp_phase = None
+        letter.last_error = detail
+        letter.queued_at = now
+    attempt.outcome = outcome
+    attempt.detail = detail[:2000]
+    attempt.finished_at = now
+    session.commit()
+
+
+def _smtp_send(
+    session: Session, settings: Settings, letter: Letter, attempt: DeliveryAttempt
+) -> dict[str, object]:
+    msg = build_message(settings, letter)
+    sender = parseaddr(settings.mail_from)[1]
+    try:
+        smtp = smtp_connection(settings)
+    except SourceUnavailable as exc:
+        return _transient(session, letter, attempt, str(exc))
+    try:
+        code, reply = smtp.mail(sender)
+        if code != 250:
+            return _smtp_refused(session, letter, attempt, code, reply, "MAIL FROM")
+        _set_phase(session, letter, "rcpt")
+        code, reply = smtp.rcpt(letter.recipient)
+        if code not in (250, 251):
+            return _smtp_refused(session, letter, attempt, code, reply, "RCPT TO")
+        # From here on the server may accept the message: record it before DATA.
+        _set_phase(session, letter, "data")
+        try:
+            code, reply = smtp.data(msg.as_bytes())
+        except smtplib.SMTPDataError as exc:
+            code, reply = exc.smtp_code, exc.smtp_error
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            _finish(
+                session,
+                letter,
+                attempt,
+                state="failed",
+                outcome="unknown",
+                detail=f"connection lost during DATA ({exc}); outcome unknown, not resent",
+            )
+            return {"letter": letter.id, "outcome": "unknown"}
+        if code != 250:
+            return _smtp_refused(session, letter, attempt, code, reply, "DATA")
+        _finish(session, letter, attempt, state="sent", outcome="sent", detail=_text(reply)[:500])
+        return {"letter": letter.id, "outcome": "sent", "message_id": letter.message_id}
+    except (OSError, smtplib.SMTPException) as exc:
+        # Before DATA: nothing was accepted, so the letter can safely be tried again.
+        return _transient(session, letter, attempt, f"{type(exc).__name__}: {exc}")
+    finally:
+        _quit(smtp)
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _smtp_refused(
+    session: Session,
+    letter: Letter,
+    attempt: DeliveryAttempt,
+    code: int,
+    reply: bytes | str,
+    stage: str,
+) -> dict[str, object]:
+    detail = f"{stage} refused: {code} {_text(reply)}"
+    if 400 <= code < 500:
+        return _transient(session, letter, attempt, detail)
+    _finish(session, letter, attempt, state="failed", outcome="error", detail=detail)
+    return {"letter": letter.id, "outcome": "failed", "detail": detail}
+
+
+def _transient(
+    session: Session, letter: Letter, attempt: DeliveryAttempt, detail: str
+) -> dict[str, object]:
+    """A temporary failure before DATA: back to `queued`, or `failed` after MAX_ATTEMPTS."""
+    if letter.attempts >= MAX_ATTEMPTS:
+        _finish(
+            session,
+            letter,
+            attempt,
+            state="failed",
+            outcome="error",
+            detail=f"gave up after {letter.attempts} attempts: {detail}",
+        )
+        return {"letter": letter.id, "outcome": "failed", "detail": detail}
+    _finish(session, letter, attempt, state="queued", outcome="error", detail=detail)
+    # Raising lets RQ record the failure and retry with backoff (STYLE: no swallowing).
+    raise SourceUnavailable(f"letter {letter.id}: {detail}")
+
+
+# --- reconciler ------------------------------------------------------------------------------
+
+
+def reconcile(
+    session: Session,
+    enqueue_letter: Callable[[int], object],
+    stale_seconds: int = STALE_SECONDS,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """Re-enqueue letters stranded in queued/sending; mark DATA-phase strays unknown."""
+    now = now or utcnow()
+    stale_before = now - timedelta(seconds=stale_seconds)
+    requeued = 0
+    unknown = 0
+    stuck_sending = session.scalars(
+        select(Letter).where(
+            Letter.delivery == "email",
+            Letter.state == "sending",
+            Letter.sending_at < stale_before,
+        )
+    ).all()
+    for letter in stuck_sending:
+        if letter.smtp_phase == "data":
+            letter.state = "failed"
+            letter.failed_at = now
+            letter.updated_at = now
+            letter.last_error = (
+                "the worker stopped after handing the message to the SMTP server; "
+                "delivery outcome unknown, so it was not resent (check with the office)"
+            )
+            session.add(
+                DeliveryAttempt(
+                    letter_id=letter.id,
+                    outcome="unknown",
+                    detail=letter.last_error,
+                    finished_at=now,
+                    worker="reconciler",
+                )
+            )
+            unknown += 1
+        else:
+            # Nothing was accepted before DATA: hand it back to the queue.
+            letter.state = "queued"
+            letter.smtp_phase = None
+            letter.queued_at = now
+            letter.updated_at = now
+    session.commit()
+    ids = session.scalars(
+        select(Letter.id).where(
+            Letter.delivery == "email",
+            Letter.state == "queued",
+            or_(Letter.not_before.is_(None), Letter.not_before <= now),
+            or_(
+                Letter.updated_at < stale_before,
+                Letter.id.in_([letter.id for letter in stuck_sending]),
+            ),
+        )
+    ).all()
+    for letter_id in ids:
+        enqueue_letter(letter_id)
+        requeued += 1
+    return {"requeued": requeued, "unknown": unknown}
+
+
+# --- bounces ---------------------------------------------------------------------------------
+
+
+def record_bounce(
+    session: Session, message_id: str, recipient: str = "", status: str = "", reason: str = ""
+) -> Bounce:
+    """Record a bounce for the letter with this Message-ID; a permanent one fails it."""
+    message_id = message_id.strip()
+    if not message_id.startswith("<"):
+        message_id = f"<{message_id}>"
+    letter = session.scalars(select(Letter).where(Letter.message_id == message_id)).first()
+    bounce = Bounce(
+        organization_id=letter.organization_id if letter else None,
+        letter_id=letter.id if letter else None,
+        message_id=message_id,
+        recipient=recipient,
+        status=status,
+        reason=reason[:2000],
+    )
+    session.add(bounce)
+    if letter is not None and status.startswith("5"):
+        letter.state = "failed"
+        letter.failed_at = utcnow()
+        letter.last_error = f"bounced ({status}): {reason}"[:2000]
+    session.commit()
+    return bounce
+
+
+# --- print delivery --------------------------------------------------------------------------
+
+
+def print_letters(
+    session: Session, organization_id: int, campaign_id: int, legislator_id: int
+) -> list[Letter]:
+    """Queued print letters of a campaign for one office, oldest first."""
+    return list(
+        session.scalars(
+            select(Letter)
+            .where(
+                Letter.organization_id == organization_id,
+                Letter.campaign_id == campaign_id,
+                Letter.legislator_id == legislator_id,
+                Letter.delivery == "print",
+                Letter.state.in_(("queued", "sent")),
+            )
+            .order_by(Letter.id)
+        ).all()
+    )
+
+
+def print_batch_pdf(
+    session: Session,
+    organization_id: int,
+    campaign_id: int,
+    legislator_id: int,
+    mark_printed: bool = True,
+) -> bytes:
+    """A PDF with one page per letter to one office (WeasyPrint); marks them sent."""
+    from jinja2 import Environment, select_autoescape
+    from weasyprint import HTML
+
+    letters = print_letters(session, organization_id, campaign_id, legislator_id)
+    if not letters:
+        raise NotFound("no print letters for this office")
+    legislator = session.get(Legislator, legislator_id)
+    organization = session.get(Organization, organization_id)
+    env = Environment(autoescape=select_autoescape(default=True))
+    html = env.from_string(PRINT_HTML).render(
+        letters=letters, legislator=legislator, organization=organization
+    )
+    pdf = HTML(string=html).write_pdf()
+    if mark_printed:
+        now = utcnow()
+        for letter in letters:
+            if letter.state == "queued":
+                letter.state = "sent"
+                letter.sent_at = now
+                letter.updated_at = now
+                session.add(
+                    DeliveryAttempt(
+                        letter_id=letter.id,
+                        outcome="printed",
+                        detail="included in a print batch",
+                        finished_at=now,
+                        worker="print",
+                    )
+                )
+        session.commit()
+    return pdf
+
+
+PRINT_HTML = """<!doctype html><html><head><meta charset="utf-8"><style>
+@page { size: letter; margin: 2.2cm; }
+body { font: 11.5pt/1.45 serif; }
+.letter { page-break-after: always; white-space: pre-wrap; }
+.letter:last-child { page-break-after: auto; }
+.to { margin-bottom: 1.2em; }
+</style></head><body>
+{% for letter in letters %}<div class="letter"><div class="to">{{ legislator.name }}
+{% for office in legislator.offices or [] %}{% if loop.first %}{{ office.address or '' }}{% endif %}
+{% endfor %}</div>{{ letter.body }}</div>
+{% endfor %}</body></html>"""
+
+
+def letters_csv(session: Session, organization_id: int, campaign_id: int) -> str:
+    """CSV of a campaign's confirmed letters for hand delivery (one row per letter)."""
+    rows = session.execute(
+        select(Letter, Legislator)
+        .join(Legislator, Letter.legislator_id == Legislator.id)
+        .where(
+            Letter.organization_id == organization_id,
+            Letter.campaign_id == campaign_id,
+            Letter.state.in_(("queued", "sending", "sent", "failed")),
+        )
+        .order_by(Legislator.name, Letter.id)
+    ).all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "letter_id",
+            "legislator",
+            "chamber",
+            "district",
+            "office_address",
+            "delivery",
+            "state",
+            "constituent",
+            "constituent_city",
+            "subject",
+            "body",
+        ]
+    )
+    for letter, legislator in rows:
+        offices = legislator.offices or []
+        address = next((o.get("address") for o in offices if o.get("address")), "")
+        writer.writerow(
+            [
+                letter.id,
+                legislator.name,
+                legislator.chamber or "",
+                legislator.district or "",
+                address,
+                letter.delivery,
+                letter.state,
+                _csv_safe(letter.constituent.name),
+                _csv_safe(letter.constituent.city),
+                _csv_safe(letter.subject),
+                _csv_safe(letter.body),
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralize spreadsheet formulas in user-written cells (CSV injection)."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value

@@ -1,0 +1,75 @@
+"""Emails to constituents: the confirmation with its confirm and my-data links."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from outreach.delivery import send_plain_email
+from outreach.letters import link_token
+from outreach.models import Constituent
+from tracker.config import Settings
+from tracker.models import utcnow
+
+CONFIRMATION_TEXT = """Hello {name},
+
+You asked {organization} to send {count} letter(s) on your behalf for the campaign
+"{campaign}":
+
+{recipients}
+
+Nothing has been sent yet. To review and send your letter(s), open:
+
+  {confirm_url}
+
+If you did not ask for this, ignore this email and nothing will be sent.
+
+See, download or delete everything you entered:
+
+  {data_url}
+
+If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) any time.
+"""
+
+
+def confirm_url(settings: Settings, constituent: Constituent) -> str:
+    """The link that confirms (the page shows the letters and a Send button)."""
+    token = link_token(settings.secret_key, constituent, "confirm")
+    return f"{settings.base_url}/act/confirm/{token}"
+
+
+def data_url(settings: Settings, constituent: Constituent) -> str:
+    """The link to see, download or delete a constituent's data."""
+    token = link_token(settings.secret_key, constituent, "data")
+    return f"{settings.base_url}/act/my-data/{token}"
+
+
+def send_confirmation_email(
+    session: Session, settings: Settings, constituent_id: int
+) -> dict[str, object]:
+    """Send the confirmation email once; a deleted constituent is skipped."""
+    constituent = session.get(Constituent, constituent_id)
+    if constituent is None:
+        return {"constituent": constituent_id, "outcome": "skipped", "reason": "deleted"}
+    if constituent.confirmation_sent_at is not None:
+        return {"constituent": constituent_id, "outcome": "skipped", "reason": "already sent"}
+    recipients = "\n".join(
+        f"  - {letter.legislator.name} ({letter.delivery})" for letter in constituent.letters
+    )
+    body = CONFIRMATION_TEXT.format(
+        name=constituent.name,
+        organization=constituent.campaign.organization.name,
+        count=len(constituent.letters),
+        campaign=constituent.campaign.title,
+        recipients=recipients,
+        confirm_url=confirm_url(settings, constituent),
+        data_url=data_url(settings, constituent),
+    )
+    message_id = send_plain_email(
+        settings,
+        constituent.email,
+        f"Confirm your letter: {constituent.campaign.title}"[:200],
+        body,
+    )
+    constituent.confirmation_sent_at = utcnow()
+    session.commit()
+    return {"constituent": constituent_id, "outcome": "sent", "message_id": message_id}

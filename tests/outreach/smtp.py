@@ -1,0 +1,51 @@
+"""A real SMTP server on loopback (aiosmtpd) that records what it accepted."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+
+class RecordingHandler:
+    """Accepts every message and keeps it; `hold_rcpt` can pause a transaction at RCPT."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+        self.hold_rcpt = threading.Event()  # when set, RCPT waits for `release`
+        self.rcpt_seen = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+        if self.hold_rcpt.is_set():
+            self.rcpt_seen.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(msg)
+        return "250 Message accepted for delivery"
+
+    def message_ids(self) -> list[str]:
+        with self.lock:
+            return [m["Message-ID"] for m in self.messages]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if address in (m["To"] or "")]
+
+
+def start_smtp(port: int) -> tuple[Controller, RecordingHandler]:
+    """Start aiosmtpd on 127.0.0.1:port."""
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, handler
