@@ -25,3 +25,48 @@ def dev_row(bill_id: str) -> dict:
         if row["id"] == bill_id:
             return row
     raise KeyError(bill_id)
+
+
+def demo_rows() -> list[dict]:
+    """The demo corpus (real bills with histories), copied from shared/fixtures/demo/."""
+    return load_jsonl("demo/bills.jsonl")
+
+
+def demo_record(row: dict):  # noqa: ANN201 - tracker.records.BillRecord
+    """A BillRecord for a demo row (status is derived from the actions by ingest)."""
+    from datetime import date
+
+    from tracker.ids import normalize_identifier
+    from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord
+
+    return BillRecord(
+        jurisdiction=row["jurisdiction"],
+        session=row["session"],
+        identifier=normalize_identifier(row["identifier"]),
+        title=row.get("title") or "",
+        abstract=row.get("abstract") or "",
+        introduced_date=date.fromisoformat(row["introduced_date"])
+        if row.get("introduced_date")
+        else None,
+        actions=[
+            ActionRecord(date.fromisoformat(a["date"]), a["description"], a.get("chamber"))
+            for a in row.get("actions") or []
+            if a.get("date")
+        ],
+        sponsors=[
+            SponsorRecord(s["name"], s.get("role") or "primary", s.get("party"))
+            for s in row.get("sponsors") or []
+        ],
+        subjects=list(row.get("subjects") or []),
+        sources=[SourceRef("bills-jsonl", url=(row.get("source_urls") or [None])[0])],
+    )
+
+
+def ingest_demo(session, pick=None) -> list[str]:  # noqa: ANN001
+    """Ingest (some of) the demo bills; returns their stored ids in file order."""
+    from tracker.ingest import ingest
+
+    rows = [r for r in demo_rows() if pick is None or pick(r)]
+    result = ingest(session, [demo_record(r) for r in rows])
+    assert result.inserted == len(rows)
+    return sorted(result.changed_bill_ids)

@@ -1,0 +1,81 @@
+"""Tagging job functions (run on the `tag` queue, or in-process without Redis).
+
+Module-level functions taking ids and strings; each builds its own settings and
+session, calls the plain functions in tracker.tag_models / tracker.similarity, and
+returns a small summary dict. rq is never imported here. Jobs are idempotent: tagging
+and scoring replace a bill's rows, so running one twice leaves the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tracker.config import Settings
+from tracker.db import session_scope
+from tracker.jobs import JobHandle, enqueue, job_settings
+
+BATCH = 500
+
+
+def tag_and_score_bills(bill_ids: list[str]) -> dict:
+    """(Re)tag and (re)score the given bills."""
+    from tracker.tag_models import score_bills, tag_bills
+    from tracker.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    summary = {"tagged": 0, "topics": 0, "scored": 0, "missing": 0}
+    ids = list(dict.fromkeys(bill_ids))
+    with session_scope(job_settings()) as session:
+        for i in range(0, len(ids), BATCH):
+            batch = ids[i : i + BATCH]
+            tagged = tag_bills(session, batch, taxonomy)
+            scored = score_bills(session, batch)
+            summary["tagged"] += tagged["tagged"]
+            summary["topics"] += tagged["topics"]
+            summary["missing"] += tagged["missing"]
+            summary["scored"] += scored["scored"]
+    summary["taxonomy_version"] = taxonomy.version
+    return summary
+
+
+def retag_stale() -> dict:
+    """Tag every bill that is new, changed since tagging, or tagged by an older taxonomy."""
+    from tracker.tag_models import select_bills_to_tag
+    from tracker.taxonomy import load_taxonomy
+
+    with session_scope(job_settings()) as session:
+        ids = select_bills_to_tag(session, load_taxonomy(), "stale")
+    return {**tag_and_score_bills(ids), "selected": len(ids)}
+
+
+def rescore_all() -> dict:
+    """Recompute every bill's scores (passage and momentum move with the calendar)."""
+    from sqlalchemy import select
+
+    from tracker.models import Bill
+    from tracker.tag_models import score_bills
+
+    total = 0
+    with session_scope(job_settings()) as session:
+        ids = list(session.scalars(select(Bill.id).order_by(Bill.id)))
+        for i in range(0, len(ids), BATCH):
+            total += score_bills(session, ids[i : i + BATCH])["scored"]
+    return {"scored": total}
+
+
+def update_similarity(bill_ids: list[str] | None = None) -> dict:
+    """Recompute similar-bill pairs for the given bills (all when None)."""
+    from tracker.similarity import update_similar_bills
+
+    with session_scope(job_settings()) as session:
+        return update_similar_bills(session, bill_ids)
+
+
+def enqueue_after_sync(settings: Settings, changed_bill_ids: Iterable[str]) -> JobHandle | None:
+    """What a sync calls with IngestResult.changed_bill_ids: tag/score only those bills."""
+    ids = sorted(set(changed_bill_ids))
+    if not ids:
+        return None
+    return enqueue(
+        settings, "tracker.tasks.tag_and_score_bills", ids, queue="tag", job_timeout=3600
+    )
