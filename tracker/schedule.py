@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Periodic:
-    """One periodic job: what, where, and when (cron syntax, UTC, or an interval)."""
+    """One periodic job: what, where, and when (cron in the server's local time, or seconds)."""
 
     func: str
     queue: str
@@ -65,7 +65,7 @@ def periodic_jobs(sync_every_hours: int = 6) -> list[Periodic]:
             "outreach.brief_jobs.send_weekly_briefs",
             "briefs",
             cron="0 12 * * 1",
-            description="weekly brief, Mondays 12:00 UTC",
+            description="weekly brief, Mondays 12:00 (server time)",
         ),
         Periodic(
             "outreach.jobs.send_follow_up_reminders",

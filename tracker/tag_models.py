@@ -249,16 +249,20 @@ def _load_bills(session: Session, bill_ids: Sequence[str]) -> list[Bill]:
 
 def latest_text(session: Session, bill: Bill) -> tuple[str | None, str | None]:
     """(sha256, text) of the newest version whose text has been extracted, if any."""
-    shas = [v.text_sha256 for v in sorted(bill.versions, key=_version_key) if v.text_sha256]
-    for sha in reversed(shas):
-        row = session.get(ExtractedText, sha)
-        if row is not None and row.text:
-            return sha, row.text
-    return None, None
+    from tracker.models import BillVersion
 
-
-def _version_key(v: Any) -> tuple:
-    return (v.date or date.min, v.position)
+    # Queried, not read from `bill.versions`: that collection may have been loaded
+    # before a version's text was extracted in this session.
+    rows = session.execute(
+        select(ExtractedText.sha256, ExtractedText.text)
+        .join(BillVersion, BillVersion.text_sha256 == ExtractedText.sha256)
+        .where(BillVersion.bill_id == bill.id, ExtractedText.chars > 0)
+        .order_by(
+            BillVersion.date.desc().nulls_last(), BillVersion.position.desc(), BillVersion.id.desc()
+        )
+        .limit(1)
+    ).first()
+    return (rows[0], rows[1]) if rows else (None, None)
 
 
 def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -> dict[str, int]:
