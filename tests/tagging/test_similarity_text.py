@@ -41,7 +41,8 @@ def test_find_similar_reports_near_copies_with_a_percentage():
 
 
 def _html(body: str) -> bytes:
-    return f"<html><head><title>x</title><script>var a=1;</script></head><body><p>{body}</p></body></html>".encode()
+    head = "<head><title>x</title><script>var a=1;</script></head>"
+    return f"<html>{head}<body><p>{body}</p></body></html>".encode()
 
 
 def test_similar_bills_across_states_from_extracted_full_text(db):
