@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -49,6 +50,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from tracker.cli import cli
 
     settings = load_settings(demo=True)
+    # The steps below are ordinary commands that read the environment: give them the
+    # demo's generated secret and keep them off the network.
+    os.environ.setdefault("SECRET_KEY", settings.secret_key)
+    os.environ["TRACKER_OFFLINE"] = "true"
     click.echo(f"Database: {settings.database_url}")
     dbmod.upgrade(settings.database_url)
     for step in DEMO_STEPS:

@@ -42,14 +42,20 @@ def test_bad_configuration_is_a_clean_error_naming_the_variable(tmp_path, monkey
     assert "DATABASE_URL" in result.output
 
 
-def test_importing_the_core_packages_does_not_load_flask_or_rq():
-    code = (
-        "import sys, tracker.ingest, tracker.jobs, tracker.models, tracker.cli, scrapers, outreach;"
-        "bad = [m for m in ('flask', 'rq', 'requests') if m in sys.modules];"
-        "print(','.join(bad)); sys.exit(1 if bad else 0)"
-    )
+def _loaded_after(imports: str, watched: tuple[str, ...]) -> list[str]:
+    code = f"import sys, {imports};print(','.join(m for m in {watched!r} if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    assert proc.returncode == 0, f"loaded at import: {proc.stdout} {proc.stderr}"
+    assert proc.returncode == 0, proc.stderr
+    return [m for m in proc.stdout.strip().split(",") if m]
+
+
+def test_importing_the_domain_core_loads_no_flask_rq_or_requests():
+    core = "tracker.ingest, tracker.jobs, tracker.models, tracker.cli, tracker.config, tracker.db"
+    assert _loaded_after(core, ("flask", "rq", "requests")) == []
+
+
+def test_importing_the_three_core_packages_leaves_flask_out():
+    assert _loaded_after("tracker, scrapers, outreach", ("flask",)) == []
 
 
 def test_demo_server_starts_serves_the_home_page_and_stops(tmp_path):
