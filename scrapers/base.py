@@ -89,7 +89,20 @@ class RedactingFilter(logging.Filter):
 
 
 _FILTER = RedactingFilter()
-for _name in ("urllib3", "urllib3.connectionpool", "requests", "scrapers"):
+# Logger filters only see records created on that very logger, so every logger that
+# formats a request URL is listed (urllib3's retry logger prints the raw URL).
+for _name in (
+    "urllib3",
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.poolmanager",
+    "urllib3.util.retry",
+    "urllib3.response",
+    "requests",
+    "scrapers",
+    "scrapers.base",
+    "scrapers.sync",
+):
     _logger = logging.getLogger(_name)
     if _FILTER not in _logger.filters:
         _logger.addFilter(_FILTER)
@@ -412,9 +425,10 @@ class Scraper:
     key_setting: ClassVar[str | None] = None  # Settings attribute holding the API key
     jurisdictions: ClassVar[tuple[str, ...]] = ()  # empty: any / given by the caller
 
-    def __init__(self, http: HttpClient | None, settings: Settings):
+    def __init__(self, http: HttpClient | None, settings: Settings, session: str | None = None):
         self.http = http
         self.settings = settings
+        self.session_name = session  # a session the source cannot list by itself
 
     @classmethod
     def client_options(cls, settings: Settings) -> dict[str, Any]:

@@ -41,6 +41,12 @@ def _print_summaries(summaries: list, as_json: bool) -> None:
     "--since", default=None, help="Override the stored cursor (YYYY-MM-DD or ISO datetime)."
 )
 @click.option(
+    "--session",
+    "session_name",
+    default=None,
+    help="Session to list where the source needs one (GovInfo: Congress number; MO: year).",
+)
+@click.option(
     "--replay",
     "replay_dir",
     type=click.Path(exists=True, file_okay=False),
@@ -54,7 +60,9 @@ def _print_summaries(summaries: list, as_json: bool) -> None:
     "--all-bills", is_flag=True, help="No topic filter: collect every bill the source lists."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print summaries as JSON.")
-def sync(sources, jurisdiction, since, replay_dir, topics, all_bills, as_json) -> None:
+def sync(
+    sources, jurisdiction, since, session_name, replay_dir, topics, all_bills, as_json
+) -> None:
     """Incremental sync from the sources' APIs and sites (resumes an interrupted run)."""
     from scrapers import SYNCABLE, get_source
     from scrapers.sync import run_sync
@@ -81,6 +89,7 @@ def sync(sources, jurisdiction, since, replay_dir, topics, all_bills, as_json) -
                 replay_dir=replay_dir,
                 topics=topic_list,
                 progress=sys.stderr.isatty(),
+                session_name=session_name,
             )
         except TrackerError as exc:
             click.echo(f"{key}: {exc}", err=True)

@@ -39,6 +39,20 @@ from tracker.records import BillRecord, MemberRecord, SourceRef, TermRecord
 BASE = "https://api.congress.gov/v3"
 SOURCE = "congress-gov"
 SUBRESOURCES = ("actions", "cosponsors", "subjects", "summaries", "text")
+MAX_PAGES = 200  # 250 items a page: far beyond any bill's actions or cosponsors
+
+
+def follow_url(url: str) -> str:
+    """A `pagination.next` URL we may send the key to: only api.congress.gov.
+
+    Recorded payloads (httptest2) redact the host to `https://v3/...`; that form is
+    mapped back to the API. Any other host is refused, so the key never leaves.
+    """
+    if url.startswith("https://v3/"):
+        return f"{BASE}/{url[len('https://v3/') :]}"
+    if not url.startswith(f"{BASE}/"):
+        raise ParseError(f"pagination link leaves the API host: {url[:100]}", source=SOURCE)
+    return url
 
 
 def bill_source_id(congress: Any, bill_type: str, number: Any) -> str:
@@ -75,13 +89,9 @@ def parse_bill(
         raise ParseError(
             f"congress.gov bill lacks {exc.args[0]!r}", url=url, source=SOURCE
         ) from exc
-    if actions is not None:
-        action_records = build_actions(_data(actions, "actions", url))
-    elif bill.get("latestAction"):
-        # Without the /actions payload the latest action is still a real, dated action.
-        action_records = build_actions([bill["latestAction"]])
-    else:
-        action_records = []
+    # Without the /actions payload the list stays empty rather than holding only the
+    # latest action: a partial list would replace another source's full history.
+    action_records = build_actions(_data(actions, "actions", url)) if actions is not None else []
     sponsors = [build_sponsor(s, "primary") for s in bill.get("sponsors") or []]
     if cosponsors is not None:
         for item in _data(cosponsors, "cosponsors", url):
@@ -236,7 +246,7 @@ class CongressGovScraper(Scraper):
         if resume and resume.get("next"):
             next_url, params = str(resume["next"]), None
         while next_url:
-            page = self.http.get_json(next_url, params, kind="bill-list")
+            page = self.http.get_json(follow_url(next_url), params, kind="bill-list")
             params = None
             for item in parse_bill_list(page, next_url):
                 sid = bill_source_id(item["congress"], item["type"], item["number"])
@@ -247,9 +257,13 @@ class CongressGovScraper(Scraper):
                     continue
                 ref = {"congress": item["congress"], "type": item["type"], "number": item["number"]}
                 try:
-                    yield self.fetch_bill(ref)
+                    record = self.fetch_bill(ref)
                 except (ParseError, NotFound) as exc:
                     yield Failure(SOURCE, str(exc), url=getattr(exc, "url", None), source_id=sid)
+                    continue
+                # Store the token the list reports, so the next run compares like with like.
+                record.source_updated = item["token"] or record.source_updated
+                yield record
             next_url = (page.get("pagination") or {}).get("next")
             if next_url:
                 yield Checkpoint({"next": next_url})
@@ -259,20 +273,26 @@ class CongressGovScraper(Scraper):
         assert self.http is not None
         base = f"{BASE}/bill/{int(ref['congress'])}/{str(ref['type']).lower()}/{ref['number']}"
         detail_resp = self.http.get(base, {"format": "json"}, kind="bill", ref=dict(ref))
+        detail = detail_resp.json()
         parts: dict[str, Any] = {}
         for name in SUBRESOURCES:
             parts[name] = self._get_all(f"{base}/{name}", name)
-        return parse_bill(detail_resp.json(), url=detail_resp.url, **parts)
+        return parse_bill(detail, url=detail_resp.url, **parts)
 
-    def _get_all(self, url: str, name: str) -> dict[str, Any]:
+    def _get_all(self, url: str, name: str) -> dict[str, Any] | None:
         assert self.http is not None
         key = {"text": "textVersions"}.get(name, name)
-        payload = self.http.get_json(url, {"format": "json", "limit": 250}, kind=name)
+        try:
+            payload = self.http.get_json(url, {"format": "json", "limit": 250}, kind=name)
+        except NotFound:
+            return None  # a sub-resource the API does not have for this bill
         nxt = (payload.get("pagination") or {}).get("next")
-        while nxt and isinstance(payload.get(key), list):
-            more = self.http.get_json(nxt, kind=name)
+        pages = 1
+        while nxt and isinstance(payload.get(key), list) and pages < MAX_PAGES:
+            more = self.http.get_json(follow_url(nxt), kind=name)
             payload[key].extend(more.get(key) or [])
             nxt = (more.get("pagination") or {}).get("next")
+            pages += 1
         return payload
 
     def parse_file(

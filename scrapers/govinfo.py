@@ -180,9 +180,9 @@ class GovInfoScraper(Scraper):
     rate_per_second = 1.0
     jurisdictions = ("us",)
 
-    def __init__(self, http: Any, settings: Any, congress: int = 119):
-        super().__init__(http, settings)
-        self.congress = congress
+    def __init__(self, http: Any, settings: Any, session: str | None = None):
+        super().__init__(http, settings, session)
+        self.congress = int(session) if session else current_congress()
 
     def scrape(
         self,
@@ -202,7 +202,10 @@ class GovInfoScraper(Scraper):
         for bill_type in BILL_TYPES[start:]:
             yield Checkpoint({"type": bill_type})
             sitemap_url = SITEMAP.format(congress=self.congress, type=bill_type)
-            resp = self.http.get(sitemap_url, kind="sitemap")
+            try:
+                resp = self.http.get(sitemap_url, kind="sitemap")
+            except NotFound:
+                continue  # no bills of this type yet in this Congress
             for file_url, lastmod in parse_sitemap(resp.content, resp.url):
                 sid = source_id_from_url(file_url)
                 if known.get(sid) == lastmod:
@@ -234,6 +237,13 @@ class GovInfoScraper(Scraper):
         """A saved BILLSTATUS XML file."""
         # Source links name the bill's bulk-data URL, not a local path.
         yield parse_billstatus(path.read_bytes(), url=None)
+
+
+def current_congress(today: date | None = None) -> int:
+    """The Congress sitting on a date (the 1st began in 1789; each lasts two years)."""
+    today = today or date.today()
+    year = today.year if today.month > 1 or today.day >= 3 else today.year - 1
+    return (year - 1789) // 2 + 1
 
 
 def _iso(value: date | datetime) -> str:

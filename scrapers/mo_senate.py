@@ -250,9 +250,9 @@ class MoSenateScraper(Scraper):
     rate_per_second = 0.5
     jurisdictions = ("mo",)
 
-    def __init__(self, http: Any, settings: Any, year: int | None = None):
-        super().__init__(http, settings)
-        self.year = year or date.today().year
+    def __init__(self, http: Any, settings: Any, session: str | None = None):
+        super().__init__(http, settings, session)
+        self.year = int(session) if session else date.today().year
 
     def scrape(
         self,

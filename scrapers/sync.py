@@ -405,6 +405,7 @@ def run_sync(
     topics: list[str] | None = None,
     progress: bool = False,
     http: HttpClient | None = None,
+    session_name: str | None = None,
 ) -> Summary:
     """One incremental sync of one source (and jurisdiction); returns its summary."""
     scraper_cls = get_source(source)
@@ -442,7 +443,7 @@ def run_sync(
                     transport=transport,
                     **options,
                 )
-            scraper = scraper_cls(http, settings)
+            scraper = scraper_cls(http, settings, session_name)
             known = known_tokens(session, source, juris or None)
             session.commit()
             since_text = since.isoformat() if since else None

@@ -1,0 +1,60 @@
+"""Background jobs of the collection area (RQ queue `sync`).
+
+Arguments are strings; the job builds its settings and calls `scrapers.sync.run_sync`,
+which holds the logic and is tested without RQ. Exceptions are not caught: RQ (or the
+embedded runner) records the failure. Enqueue with `network=True` so RQ retries with
+backoff (60 s, 5 min, 15 min).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker.jobs import job_settings
+
+SYNC_JOB_TIMEOUT = 3 * 3600  # a full LegiScan state or Congress.gov backfill is slow
+
+
+def sync_source(
+    source: str,
+    jurisdiction: str | None = None,
+    since: str | None = None,
+    replay_dir: str | None = None,
+    topics: list[str] | None = None,
+    session: str | None = None,
+) -> dict[str, Any]:
+    """Run one incremental sync; returns its summary (with changed bill ids)."""
+    from datetime import date, datetime
+
+    from scrapers.sync import run_sync
+
+    since_value = None
+    if since:
+        since_value = datetime.fromisoformat(since) if "T" in since else date.fromisoformat(since)
+    summary = run_sync(
+        job_settings(),
+        source,
+        jurisdiction=jurisdiction,
+        since=since_value,
+        replay_dir=replay_dir,
+        topics=topics,
+        session_name=session,
+    )
+    result = summary.as_dict()
+    result["changed_bill_ids"] = sorted(summary.changed_bill_ids)
+    return result
+
+
+def enqueue_sync(settings: Any, source: str, **kwargs: Any) -> Any:
+    """Put `sync_source` on the `sync` queue (or run it in-process without Redis)."""
+    from tracker.jobs import enqueue
+
+    return enqueue(
+        settings,
+        "scrapers.jobs.sync_source",
+        source,
+        queue="sync",
+        job_timeout=SYNC_JOB_TIMEOUT,
+        network=kwargs.get("replay_dir") is None,
+        **kwargs,
+    )

@@ -1,0 +1,503 @@
+"""Sync, import, replay, reparse and quarantine against a real database.
+
+The network edge is mocked with `responses` (bodies are the real recorded payloads;
+list envelopes that no fixture holds are built in code from the real bill objects).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+from click.testing import CliRunner
+from lxml import etree
+from sqlalchemy import func, select
+
+from scrapers import govinfo
+from scrapers.base import LiveTransport, make_retry
+from scrapers.congress_gov import BASE as CG_BASE
+from scrapers.legiscan import BASE as LS_BASE
+from scrapers.openstates import BASE as OS_BASE
+from scrapers.sync import import_paths, reparse, run_sync
+from tests.scrapers.conftest import FIXTURES
+from tracker.cli import cli
+from tracker.db import session_scope
+from tracker.models import Bill, Legislator, SourceLink
+from tracker.sync_models import QuarantinedPayload, RawResponse, SyncCursor, SyncRun
+
+AK_BILLS = [
+    json.loads((FIXTURES / f"legiscan/bill/{name}.json").read_text())["bill"]
+    for name in ("HB1", "HB2", "HB3")
+]
+
+
+def _transport() -> LiveTransport:
+    return LiveTransport(retry=make_retry(total=2, backoff_factor=0.01))
+
+
+def _params(request) -> dict[str, list[str]]:  # noqa: ANN001
+    return parse_qs(urlsplit(request.url).query)
+
+
+class LegiScanApi:
+    """Answers getMasterListRaw / getBill from real AK bill objects; counts requests."""
+
+    def __init__(self, bills: list[dict]):
+        self.bills = {str(b["bill_id"]): copy.deepcopy(b) for b in bills}
+        self.ops: list[str] = []
+        self.malformed: set[str] = set()
+
+    def __call__(self, request):  # noqa: ANN001, ANN204
+        params = _params(request)
+        op = params["op"][0]
+        self.ops.append(op)
+        assert params["key"] == ["LSKEY"]
+        if op == "getMasterListRaw":
+            master = {"session": {"session_id": 122}}
+            for i, bill in enumerate(self.bills.values()):
+                master[str(i)] = {
+                    "bill_id": bill["bill_id"],
+                    "number": bill["bill_number"],
+                    "change_hash": bill["change_hash"],
+                }
+            return 200, {}, json.dumps({"status": "OK", "masterlist": master})
+        if op == "getBill":
+            bill_id = params["id"][0]
+            if bill_id in self.malformed:
+                return 200, {}, '{"status": "OK", "bill": {"bill_id": '
+            return 200, {}, json.dumps({"status": "OK", "bill": self.bills[bill_id]})
+        return 400, {}, "{}"
+
+    def change(self, bill_id: int, title: str) -> None:
+        bill = self.bills[str(bill_id)]
+        bill["title"] = title
+        bill["change_hash"] = "changed" + bill["change_hash"][7:]
+
+
+@pytest.fixture
+def legiscan_settings(settings):  # noqa: ANN001, ANN201
+    return settings.with_(legiscan_api_key="LSKEY")
+
+
+def test_legiscan_economy_one_master_list_plus_only_changed_bills(legiscan_settings):
+    api = LegiScanApi(AK_BILLS)
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, LS_BASE, callback=api)
+        first = run_sync(
+            legiscan_settings, "legiscan", jurisdiction="ak", topics=[], transport=_transport()
+        )
+        assert api.ops == ["getMasterListRaw", "getBill", "getBill", "getBill"]
+        assert (first.inserted, first.requests) == (3, 4)
+
+        api.ops.clear()
+        api.change(230085, "Divest Investments In Iran (amended)")  # HB 2
+        second = run_sync(
+            legiscan_settings, "legiscan", jurisdiction="ak", topics=[], transport=_transport()
+        )
+        assert api.ops == ["getMasterListRaw", "getBill"]
+        assert (second.updated, second.unchanged, second.inserted) == (1, 2, 0)
+        assert second.changed_bill_ids == {"ak-27thlegislature-hb2"}
+
+        api.ops.clear()
+        third = run_sync(
+            legiscan_settings, "legiscan", jurisdiction="ak", topics=[], transport=_transport()
+        )
+        assert api.ops == ["getMasterListRaw"]
+        assert (third.unchanged, third.updated, third.changed_bill_ids) == (3, 0, set())
+
+
+def test_legiscan_cap_stops_cleanly_and_next_run_resumes(legiscan_settings):
+    api = LegiScanApi(AK_BILLS)
+    capped = legiscan_settings.with_(legiscan_monthly_cap=2)
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, LS_BASE, callback=api)
+        stopped = run_sync(capped, "legiscan", jurisdiction="ak", topics=[], transport=_transport())
+        assert stopped.status == "stopped" and "cap 2" in stopped.message
+        assert (stopped.inserted, stopped.requests, len(api.ops)) == (1, 2, 2)
+        # The same month's usage counts against the cap: nothing more is sent.
+        again = run_sync(capped, "legiscan", jurisdiction="ak", topics=[], transport=_transport())
+        assert again.status == "stopped" and len(api.ops) == 2
+        api.ops.clear()
+        resumed = run_sync(
+            legiscan_settings.with_(legiscan_monthly_cap=100),
+            "legiscan",
+            jurisdiction="ak",
+            topics=[],
+            transport=_transport(),
+        )
+    assert resumed.status == "ok"
+    assert api.ops == ["getMasterListRaw", "getBill", "getBill"]
+    assert resumed.inserted == 2
+    with session_scope(legiscan_settings) as session:
+        cursor = session.scalars(select(SyncCursor).where(SyncCursor.source == "legiscan")).one()
+        assert cursor.resume is None and cursor.value
+
+
+def test_malformed_bill_is_quarantined_and_sync_goes_on(legiscan_settings):
+    api = LegiScanApi(AK_BILLS)
+    api.malformed.add("230085")
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, LS_BASE, callback=api)
+        summary = run_sync(
+            legiscan_settings, "legiscan", jurisdiction="ak", topics=[], transport=_transport()
+        )
+    assert (summary.status, summary.inserted, summary.quarantined) == ("ok", 2, 1)
+    with session_scope(legiscan_settings) as session:
+        row = session.scalars(select(QuarantinedPayload)).one()
+        assert row.source == "legiscan" and row.source_id == "230085"
+        assert "malformed JSON" in row.error and "LSKEY" not in (row.url or "")
+        assert row.payload_path and row.payload_sha256
+    result = CliRunner().invoke(cli, ["quarantine", "list"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "legiscan" in result.output
+        and "230085" in result.output
+        and "malformed JSON" in result.output
+    )
+
+
+def test_archive_keeps_every_response_without_the_key_and_reparse_needs_no_network(
+    legiscan_settings,
+):
+    api = LegiScanApi(AK_BILLS)
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, LS_BASE, callback=api)
+        run_sync(
+            legiscan_settings, "legiscan", jurisdiction="ak", topics=[], transport=_transport()
+        )
+    cache = Path(legiscan_settings.scraper_cache_dir)
+    with session_scope(legiscan_settings) as session:
+        rows = session.scalars(select(RawResponse)).all()
+        assert len(rows) == 4 and all("LSKEY" not in r.url for r in rows)
+        assert all((cache / r.path).exists() for r in rows)
+        link = session.scalars(select(SourceLink).where(SourceLink.source == "legiscan")).first()
+        assert link.payload_sha256 in {r.sha256 for r in rows}
+        session.query(Bill).delete()
+        session.commit()
+    assert "LSKEY" not in (cache / "index.jsonl").read_text()
+    # No responses mock is active and settings are offline: any network use would fail.
+    [summary] = reparse(legiscan_settings, "legiscan")
+    assert (summary.inserted, summary.requests, summary.quarantined) == (3, 0, 0)
+    with session_scope(legiscan_settings) as session:
+        assert session.scalar(select(func.count()).select_from(Bill)) == 3
+
+
+def _congress_list(items: list[dict]) -> str:
+    return json.dumps(
+        {"bills": items, "pagination": {"count": len(items)}, "request": {"format": "json"}}
+    )
+
+
+def _list_item(detail: dict) -> dict:
+    bill = detail["bill"]
+    return {
+        "congress": bill["congress"],
+        "type": bill["type"],
+        "number": bill["number"],
+        "title": bill["title"],
+        "updateDate": bill["updateDate"][:10],
+        "updateDateIncludingText": bill.get("updateDateIncludingText") or bill["updateDate"],
+        "latestAction": bill["latestAction"],
+    }
+
+
+def test_congress_gov_economy_from_datetime_and_only_changed_details(settings):
+    loc = FIXTURES / "congress_gov/loc_api_sample_output"
+    kenny = FIXTURES / "congress_gov/christopherkenny_congress_httptest"
+    hr21 = json.loads((loc / "bill_117_hr_21.json").read_text())
+    hr3076 = json.loads((kenny / "bill_117_hr_3076-f60c0f.json").read_text())
+    items = [_list_item(hr21), _list_item(hr3076)]
+    seen_params: list[dict] = []
+
+    def listing(request):  # noqa: ANN001, ANN202
+        seen_params.append(_params(request))
+        assert request.headers["X-Api-Key"] == "CGKEY" and "CGKEY" not in request.url
+        return 200, {}, _congress_list(items)
+
+    files = {
+        "/v3/bill/117/hr/21": loc / "bill_117_hr_21.json",
+        "/v3/bill/117/hr/21/actions": loc / "bill_117_hr_21_actions.json",
+        "/v3/bill/117/hr/21/cosponsors": loc / "bill_117_hr_21_cosponsors.json",
+        "/v3/bill/117/hr/21/subjects": loc / "bill_117_hr_21_subjects.json",
+        "/v3/bill/117/hr/21/summaries": loc / "bill_117_hr_21_summaries.json",
+        "/v3/bill/117/hr/21/text": loc / "bill_117_hr_21_text.json",
+        "/v3/bill/117/hr/3076": kenny / "bill_117_hr_3076-f60c0f.json",
+        "/v3/bill/117/hr/3076/actions": kenny / "bill_117_hr_3076_actions-f60c0f.json",
+        "/v3/bill/117/hr/3076/summaries": kenny / "bill_117_hr_3076_summaries-f60c0f.json",
+        "/v3/bill/117/hr/3076/text": kenny / "bill_117_hr_3076_text-f60c0f.json",
+    }
+    detail_calls: list[str] = []
+
+    def detail(request):  # noqa: ANN001, ANN202
+        path = urlsplit(request.url).path
+        detail_calls.append(path)
+        if "offset" in _params(request):
+            # Only page 1 of HR 3076's 74 actions was recorded: answer the follow-up
+            # page (built here) as an empty last page.
+            return 200, {}, json.dumps({"actions": [], "pagination": {"count": 74}})
+        if path not in files:
+            return 404, {}, '{"error": "not recorded"}'
+        return 200, {}, files[path].read_text()
+
+    cg = settings.with_(congress_gov_api_key="CGKEY")
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.GET, f"{CG_BASE}/bill", callback=listing)
+        for path in {p.rsplit("/", 1)[0] for p in files} | set(files):
+            mock.add_callback(responses.GET, f"https://api.congress.gov{path}", callback=detail)
+        for sub in ("cosponsors", "subjects"):
+            mock.add_callback(responses.GET, f"{CG_BASE}/bill/117/hr/3076/{sub}", callback=detail)
+        first = run_sync(cg, "congress-gov", topics=[], transport=_transport())
+        assert first.inserted == 2 and first.requests == 1 + 2 * 6 + 1  # + actions page 2
+        assert "fromDateTime" not in seen_params[0]
+
+        detail_calls.clear()
+        items[0]["updateDateIncludingText"] = "2022-04-01T00:00:00Z"  # HR 21 changed
+        second = run_sync(cg, "congress-gov", topics=[], transport=_transport())
+    assert second.requests == 1 + 6
+    # HR 3076 was skipped unseen; HR 21 was re-fetched, only its change token moved.
+    assert (second.unchanged, second.updated, second.changed_bill_ids) == (1, 1, set())
+    assert all(p.startswith("/v3/bill/117/hr/21") for p in detail_calls)
+    cursor_since = seen_params[1]["fromDateTime"][0]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", cursor_since)
+    with session_scope(cg) as session:
+        bill = session.get(Bill, "us-117-hr3076")
+        assert bill.status == "enacted" and [link.source for link in bill.source_links] == [
+            "congress-gov"
+        ]
+        assert "CGKEY" not in json.dumps([r.url for r in session.scalars(select(RawResponse))])
+
+
+def test_openstates_economy_updated_since_one_request_per_page(settings):
+    page = json.loads((FIXTURES / "openstates/bills-ca-page1.constructed.json").read_text())
+    seen: list[dict] = []
+
+    def bills(request):  # noqa: ANN001, ANN202
+        seen.append(_params(request))
+        assert request.headers["X-API-KEY"] == "OSKEY"
+        return 200, {}, json.dumps(page)
+
+    os_settings = settings.with_(openstates_api_key="OSKEY")
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, f"{OS_BASE}/bills", callback=bills)
+        first = run_sync(
+            os_settings, "openstates", jurisdiction="ca", topics=[], transport=_transport()
+        )
+        page["results"][1]["updated_at"] = "2025-06-01T00:00:00.000000+00:00"
+        page["results"][1]["title"] = "Mental health: involuntary commitment (amended)"
+        second = run_sync(
+            os_settings, "openstates", jurisdiction="ca", topics=[], transport=_transport()
+        )
+    assert (first.inserted, first.requests) == (2, 1)
+    assert (second.updated, second.unchanged, second.requests) == (1, 1, 1)
+    assert "updated_since" not in seen[0] and "updated_since" in seen[1]
+    assert set(seen[0]["include"]) == {
+        "actions",
+        "sponsorships",
+        "versions",
+        "abstracts",
+        "sources",
+    }
+
+
+def test_openstates_archive_pages_reparse(settings):
+    page = (FIXTURES / "openstates/bills-ca-page1.constructed.json").read_text()
+    os_settings = settings.with_(openstates_api_key="OSKEY")
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, f"{OS_BASE}/bills", body=page)
+        run_sync(os_settings, "openstates", jurisdiction="ca", topics=[], transport=_transport())
+    with session_scope(os_settings) as session:
+        session.query(Bill).delete()
+        session.commit()
+    [summary] = reparse(os_settings, "openstates")
+    assert summary.inserted == 2
+
+
+def _congress_payload_from_billstatus(xml: bytes) -> dict:
+    """A Congress.gov /bill detail built in code from the same bill's BILLSTATUS v3 XML.
+
+    No recorded Congress.gov response exists for a bill that also has a BILLSTATUS
+    fixture; both describe the same LoC record, so the JSON is derived field by field.
+    """
+    bill = etree.fromstring(xml).find("bill")
+    return {
+        "bill": {
+            "congress": int(bill.findtext("congress")),
+            "type": bill.findtext("type"),
+            "number": bill.findtext("number"),
+            "title": bill.findtext("title"),
+            "introducedDate": bill.findtext("introducedDate"),
+            "updateDate": bill.findtext("updateDate"),
+            "updateDateIncludingText": bill.findtext("updateDateIncludingText"),
+            "latestAction": {
+                "actionDate": bill.findtext("latestAction/actionDate"),
+                "text": bill.findtext("latestAction/text"),
+            },
+            "sponsors": [
+                {
+                    "bioguideId": s.findtext("bioguideId"),
+                    "fullName": s.findtext("fullName"),
+                    "party": s.findtext("party"),
+                }
+                for s in bill.findall("sponsors/item")
+            ],
+        }
+    }
+
+
+def test_congress_gov_and_govinfo_merge_into_one_bill_with_both_source_links(settings, tmp_path):
+    xml_path = FIXTURES / "govinfo/v3_current/BILLSTATUS-117s35.xml"
+    constructed = tmp_path / "bill_117_s_35.constructed.json"
+    constructed.write_text(json.dumps(_congress_payload_from_billstatus(xml_path.read_bytes())))
+    first = import_paths(settings, "govinfo", [xml_path])
+    second = import_paths(settings, "congress-gov", [constructed])
+    assert (first.inserted, second.inserted, second.updated) == (1, 0, 1)
+    with session_scope(settings) as session:
+        assert session.scalar(select(func.count()).select_from(Bill)) == 1
+        bill = session.get(Bill, "us-117-s35")
+        assert sorted(link.source for link in bill.source_links) == ["congress-gov", "govinfo"]
+        # Congress.gov outranks GovInfo for scalars; its payload had no actions, so the
+        # full GovInfo action history is kept.
+        assert len(bill.actions) == len(govinfo.parse_billstatus(xml_path.read_bytes()).actions)
+        assert bill.title.startswith("Officer Eugene Goodman")
+
+
+def test_reimport_is_a_noop_and_demo_statuses_are_derived(settings):
+    path = FIXTURES / "bills_jsonl/bills.jsonl"
+    first = import_paths(settings, "bills-jsonl", [path])
+    again = import_paths(settings, "bills-jsonl", [path])
+    assert (first.inserted, first.quarantined) == (73, 0)
+    assert (again.inserted, again.updated, again.unchanged, again.changed_bill_ids) == (
+        0,
+        0,
+        73,
+        set(),
+    )
+    with session_scope(settings) as session:
+        statuses = {row.id: row.status for row in session.execute(select(Bill.id, Bill.status))}
+    assert statuses["ca-20212022-ab1331"] == "vetoed"
+    assert statuses["wa-202122-hb1477"] == "enacted"
+    assert statuses["fl-2022-hb1143"] == "failed"
+    assert statuses["us-117-hr7666"] == "passed_origin"
+
+
+def test_import_cli_quarantines_bad_file_and_exits_nonzero(settings, tmp_path):
+    bad = tmp_path / "BILLSTATUS-117s35.xml"
+    content = (FIXTURES / "govinfo/v3_current/BILLSTATUS-117s35.xml").read_bytes()
+    bad.write_bytes(content[:5000])
+    good = FIXTURES / "govinfo/v3_current/BILLSTATUS-117hr6658.xml"
+    result = CliRunner().invoke(cli, ["import", "--source", "govinfo", str(bad), str(good)])
+    assert result.exit_code == 1
+    assert "inserted 1" in result.output and "quarantined 1" in result.output
+    listing = CliRunner().invoke(cli, ["quarantine", "list", "--json"])
+    [item] = json.loads(listing.output)
+    assert item["source"] == "govinfo" and "malformed BILLSTATUS XML" in item["error"]
+
+
+def test_replay_directory_runs_a_full_govinfo_sync_and_quarantines_truncated_xml(
+    settings, tmp_path
+):
+    v3 = FIXTURES / "govinfo/v3_current"
+    replay = tmp_path / "replay"
+    (replay / "files").mkdir(parents=True)
+    good = (v3 / "BILLSTATUS-117s35.xml").read_bytes()
+    (replay / "files/s35.xml").write_bytes(good)
+    (replay / "files/s36.xml").write_bytes(good[: len(good) // 3])
+    # The sitemap envelope is built here (no recorded sitemap is in the fixtures).
+    entries = "".join(
+        f"<url><loc>{govinfo.bulk_url(117, 's', n)}</loc><lastmod>{mod}</lastmod></url>"
+        for n, mod in ((35, "2022-09-07T13:36:03Z"), (36, "2022-09-08T00:00:00Z"))
+    )
+    sitemap = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"{entries}</urlset>"
+    )
+    (replay / "files/sitemap-s.xml").write_text(sitemap)
+    index = [
+        {
+            "url": govinfo.SITEMAP.format(congress=117, type="s"),
+            "file": "files/sitemap-s.xml",
+            "content_type": "application/xml",
+        },
+        {
+            "url": govinfo.bulk_url(117, "s", 35),
+            "file": "files/s35.xml",
+            "content_type": "application/xml",
+        },
+        {
+            "url": govinfo.bulk_url(117, "s", 36),
+            "file": "files/s36.xml",
+            "content_type": "application/xml",
+        },
+    ]
+    (replay / "index.jsonl").write_text("\n".join(json.dumps(e) for e in index) + "\n")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "sync",
+            "--source",
+            "govinfo",
+            "--session",
+            "117",
+            "--replay",
+            str(replay),
+            "--all-bills",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    [summary] = json.loads(result.output)
+    assert (summary["mode"], summary["inserted"], summary["quarantined"]) == ("replay", 1, 1), (
+        json.dumps(summary)
+    )
+    with session_scope(settings) as session:
+        q = session.scalars(select(QuarantinedPayload)).one()
+        assert q.source_id == "117-s36" and "malformed BILLSTATUS XML" in q.error
+        run = session.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
+        assert run.requests == 8 + 2  # one sitemap per bill type (7 answer 404) + 2 files
+
+
+def test_people_import_merges_legislators_by_external_ids(settings):
+    base = FIXTURES / "congress_legislators"
+    summary = import_paths(settings, "congress-legislators", [base])
+    assert summary.legislators == 6 and summary.committees == 18
+    again = import_paths(settings, "congress-legislators", [base])
+    assert again.legislators == 0
+    people = import_paths(settings, "openstates-people", [FIXTURES / "openstates/people_yaml"])
+    assert people.quarantined == 0 and people.committees == 4
+    with session_scope(settings) as session:
+        cantwell = session.scalars(
+            select(Legislator).where(Legislator.name == "Maria Cantwell")
+        ).one()
+        assert {e.scheme for e in cantwell.external_ids} >= {"bioguide", "govtrack", "votesmart"}
+        assert cantwell.offices and cantwell.district_ocd_id == "ocd-division/country:us/state:wa"
+
+
+def test_bills_export_jsonl_and_csv_have_the_contract_fields(settings, tmp_path):
+    import_paths(settings, "bills-jsonl", [FIXTURES / "bills_jsonl/bills.jsonl"])
+    out = tmp_path / "bills.jsonl"
+    result = CliRunner().invoke(
+        cli, ["bills", "export", "--format", "jsonl", "-j", "wa", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows and all(r["jurisdiction"] == "wa" for r in rows)
+    from scrapers.exports import BILL_FIELDS
+
+    assert list(rows[0]) == list(BILL_FIELDS)
+    hb1477 = next(r for r in rows if r["identifier"] == "HB 1477")
+    assert hb1477["status"] == "enacted" and hb1477["status_date"] == "2021-05-13"
+    assert hb1477["actions"][0] == {
+        "date": "2021-02-22",
+        "chamber": "lower",
+        "description": "READ FIRST TIME 02/22/21.",
+        "classification": ["reading-1"],
+    }
+    assert hb1477["sources"][0]["source"] == "bills-jsonl" and hb1477["topics"]
+    csv_out = CliRunner().invoke(cli, ["bills", "export", "--format", "csv"])
+    assert csv_out.output.splitlines()[0] == ",".join(BILL_FIELDS)
+    assert len(csv_out.output.splitlines()) > 73
