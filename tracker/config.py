@@ -76,7 +76,8 @@ class Settings:
             errors.append(f"REDIS_URL must start with redis:// or rediss:// (got {redis_url!r})")
 
         secret_key = env.get("SECRET_KEY") or ""
-        if not secret_key and demo:
+        if not secret_key and (demo or (var_dir / "secret_key").exists()):
+            # The demo made one under var/: commands run after `make demo` reuse it.
             secret_key = _demo_secret(var_dir)
         if not secret_key:
             errors.append("SECRET_KEY is required (any long random string; `make demo` makes one)")

@@ -17,7 +17,15 @@ DEMO_ADMIN = "admin@demo.example.org"
 # Each step is a `tracker` command line, run in-process through the same code paths a
 # user would run by hand: the demo data goes through the real import, ingest and tagging.
 DEMO_STEPS: list[list[str]] = [
+    ["import", "--source", "congress-legislators", str(DEMO_DIR / "congress_legislators")],
+    ["import", "--source", "openstates-people", str(DEMO_DIR / "openstates_people")],
     ["import", "--source", "bills-jsonl", str(DEMO_DIR / "bills.jsonl")],
+    ["import", "--source", "govinfo", str(DEMO_DIR / "govinfo")],
+    ["import", "--source", "congress-gov", str(DEMO_DIR / "congress_gov")],
+    ["import", "--source", "legiscan", str(DEMO_DIR / "legiscan")],
+    ["import", "--source", "mo-senate", str(DEMO_DIR / "mo_senate")],
+    ["tag", "--stale"],
+    ["score"],
 ]
 
 
