@@ -109,8 +109,8 @@ def stage_label(stage: str | None) -> str:
     return STAGE_LABELS.get(stage, stage.replace("_", " "))
 
 
-def _score(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
+def _score(value: int | float | None) -> str:
+    return "" if value is None else str(round(value))
 
 
 def safe_url(url: str | None) -> str | None:
@@ -328,7 +328,8 @@ def render_markdown(brief: Brief, image_names: dict[str, str] | None = None) -> 
     lines += ["### Bills with momentum", ""]
     if brief.momentum:
         lines += [
-            f"- {_md_link(r)}: {md_escape(r.title)} ({md_escape(stage_label(r.stage))})"
+            f"- {_md_link(r)}: {md_escape(r.title)} ({md_escape(stage_label(r.stage))}; "
+            f"{md_escape(r.momentum)})"
             for r in brief.momentum
         ] + [""]
     else:
@@ -643,9 +644,9 @@ def render_docx(brief: Brief) -> bytes:
     doc.add_heading("Bills with momentum", level=2)
     if brief.momentum:
         table(
-            ["Bill", "Title", "Stage", "Last action"],
+            ["Bill", "Title", "Stage", "Why"],
             [
-                [f"{r.jurisdiction} {r.identifier}", r.title, stage_label(r.stage), r.last_action]
+                [f"{r.jurisdiction} {r.identifier}", r.title, stage_label(r.stage), r.momentum]
                 for r in brief.momentum
             ],
         )

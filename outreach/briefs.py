@@ -44,7 +44,7 @@ from tracker.status import derive_status
 
 MAX_RANGE_DAYS = 366
 HEARING_WINDOW_DAYS = 14
-MOMENTUM_WINDOW_DAYS = 30
+MOMENTUM_LIMIT = 20
 SUMMARY_CHARS = 280
 UNTAGGED = "untagged"
 # Topic order and labels in every format; topics the tagger adds later follow these.
@@ -76,9 +76,9 @@ class BillRow:
     last_action_date: date | None
     position: str
     priority: str
-    score: float | None  # relevance, 0-1, from the tagger
-    likelihood: float | None  # passage likelihood, 0-1, from the tagger
-    momentum: float | None
+    score: int | None  # relevance 0-100, from the tagger
+    likelihood: int | None  # passage likelihood 0-100, from the tagger
+    momentum: str  # why the bill has momentum as of the range's end ("" when it has none)
     summary: str
     url: str | None
     topics: list[str] = field(default_factory=list)
@@ -317,16 +317,20 @@ def _scope_entries(
 class TagInfo:
     """What the tagger says about one bill."""
 
-    topics: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)  # table groups: core topics or mental_health
     subtopics: list[str] = field(default_factory=list)
-    relevance: float | None = None
-    likelihood: float | None = None
-    momentum: float | None = None
+    relevance: int | None = None  # 0-100
+    likelihood: int | None = None  # passage likelihood, 0-100
+
+
+CORE_TOPICS = ("parity", "crisis", "workforce")
+UMBRELLA_TOPIC = "mental_health"
 
 
 def tagging_available() -> bool:
-    """True when the tagging area's models are installed."""
+    """True when the tagging area's tables and scoring are installed."""
     try:
+        import tracker.scoring  # noqa: F401
         import tracker.tag_models  # noqa: F401
     except ImportError:
         return False
@@ -334,21 +338,80 @@ def tagging_available() -> bool:
 
 
 def load_tags(session: Session, bill_ids: list[str]) -> dict[str, TagInfo]:
-    """Topics and scores per bill from the tagger (empty when tagging is not installed)."""
-    if not tagging_available():
+    """Topics and scores per bill from the tagger (empty when tagging is not installed).
+
+    A bill goes in the table of each core topic it has (parity, crisis, workforce); one
+    tagged only with the umbrella `mental_health` (and its other subtopics) goes under
+    "Other mental health"; untagged bills go in a last table.
+    """
+    if not tagging_available() or not bill_ids:
         return {}
-    return _load_tags_from_models(session, bill_ids)
+    from tracker.tag_models import scores_for, topics_for
 
-
-def _load_tags_from_models(session: Session, bill_ids: list[str]) -> dict[str, TagInfo]:
-    return {}
+    topics = topics_for(session, bill_ids)
+    scores = scores_for(session, bill_ids)
+    out: dict[str, TagInfo] = {}
+    for bill_id in bill_ids:
+        found = topics.get(bill_id) or []
+        score = scores.get(bill_id)
+        if not found and score is None:
+            continue
+        core = [t for t in CORE_TOPICS if t in found]
+        groups = core or ([UMBRELLA_TOPIC] if UMBRELLA_TOPIC in found else [])
+        out[bill_id] = TagInfo(
+            topics=groups,
+            subtopics=[t for t in found if t not in CORE_TOPICS and t != UMBRELLA_TOPIC],
+            relevance=score.relevance if score else None,
+            likelihood=score.passage if score else None,
+        )
+    return out
 
 
 def bills_with_topics(session: Session, topics: list[str]) -> set[str]:
     """Ids of bills the tagger filed under any of `topics`."""
     if not tagging_available() or not topics:
         return set()
-    return set()
+    from tracker.tag_models import bill_ids_for_topic
+
+    return {bill_id for topic in topics for bill_id in bill_ids_for_topic(session, topic)}
+
+
+def momentum_as_of(
+    actions: list[BillAction], hearings: list[date], end: date
+) -> tuple[bool, str, date | None]:
+    """Momentum on day `end`: advanced in the 14 days before, or a hearing coming up.
+
+    Uses the tagger's rule (`tracker.scoring.momentum`) on the history as of `end`, so a
+    past brief shows the momentum the bill had then, not today's stored flag.
+    """
+    from tracker.status import classify_action
+
+    records = [
+        (a, tuple(a.classification or classify_action(a.description, a.chamber)))
+        for a in actions
+        if a.date <= end
+    ]
+    if tagging_available():
+        from tracker.scoring import ActionFact, BillFacts, momentum
+
+        facts = BillFacts(
+            jurisdiction="",
+            actions=[
+                ActionFact(
+                    date=a.date, classification=c, chamber=a.chamber, description=a.description
+                )
+                for a, c in records
+            ],
+            hearings=hearings,
+        )
+        has, reasons = momentum(facts, today=end)
+        why = "; ".join(r.detail for r in reasons)
+    else:
+        window = [a for a, c in records if a.date > end - timedelta(days=14) and c]
+        has = bool(window or hearings)
+        why = f"{len(window)} actions in 14 days" if window else ""
+    latest = max((a.date for a, c in records if a.date > end - timedelta(days=14)), default=None)
+    return has, why, latest
 
 
 def topic_labels() -> dict[str, str]:
@@ -514,6 +577,10 @@ def build_brief(
         wanted = {j.lower() for j in jurisdictions}
         bills = [b for b in bills if b.jurisdiction_id in wanted]
     tags = load_tags(session, [b.id for b in bills])
+    events = _upcoming_events(session, {b.id for b in bills}, end, tz)
+    hearing_dates: dict[str, list[date]] = defaultdict(list)
+    for event, bill_id, _abbr in events:
+        hearing_dates[bill_id].append(event.start.astimezone(zone(tz)).date())
     labels = topic_labels()
     for info in tags.values():
         for t in info.topics:
@@ -524,7 +591,7 @@ def build_brief(
     changes: list[Change] = []
     new_bills: list[BillRow] = []
     state_activity: Counter[str] = Counter()
-    momentum_raw: dict[str, float] = {}
+    momentum_raw: dict[str, tuple] = {}
     for bill in bills:
         actions = sorted(bill.actions, key=lambda a: (a.date, a.position))
         first = _first_date(bill, actions)
@@ -541,6 +608,9 @@ def build_brief(
         old_stage = derive_status(_records(upto_before))[0] if upto_before else None
         last = upto_end[-1] if upto_end else None
         info = tags.get(bill.id, TagInfo())
+        has_momentum, why, latest = momentum_as_of(upto_end, hearing_dates.get(bill.id, []), end)
+        if new_stage in ("enacted", *TERMINAL_FAILURES):
+            has_momentum, why = False, ""  # done: nothing left to gain speed toward
         entry = entries.get(bill.id)
         bill_topics = [t for t in info.topics if not want_topics or t in want_topics]
         row = BillRow(
@@ -557,7 +627,7 @@ def build_brief(
             priority=entry.priority if entry else "",
             score=info.relevance,
             likelihood=info.likelihood,
-            momentum=info.momentum,
+            momentum=why if has_momentum else "",
             summary=_shorten(bill.abstract),
             url=bill.url,
             topics=bill_topics,
@@ -580,18 +650,13 @@ def build_brief(
                     action_date=mover.date if mover else new_date,
                 )
             )
-        if info.momentum is None:
-            # Without the tagger's momentum score: recent actions, weighted to the range.
-            window = [a for a in upto_end if a.date > end - timedelta(days=MOMENTUM_WINDOW_DAYS)]
-            if len(window) >= 2 and new_stage not in ("enacted", *TERMINAL_FAILURES):
-                momentum_raw[bill.id] = len(window) + 2 * len(in_range)
-        elif info.momentum > 0 and new_stage not in ("enacted", *TERMINAL_FAILURES):
-            momentum_raw[bill.id] = info.momentum
+        if has_momentum:
+            momentum_raw[bill.id] = (latest or date.min, len(in_range))
 
     def sort_key(r: BillRow) -> tuple:
         return (
             PRIORITY_RANK.get(r.priority, 9),
-            -(r.score or 0.0),
+            -(r.score or 0),
             r.jurisdiction != "US",
             r.jurisdiction,
             r.identifier,
@@ -601,9 +666,15 @@ def build_brief(
     changes.sort(key=lambda c: (c.action_date or start, c.row.jurisdiction, c.row.identifier))
     new_bills.sort(key=lambda r: (r.introduced or start, r.jurisdiction, r.identifier))
     by_id = {r.bill_id: r for r in rows}
+    # Most recent movement first, then the busiest in the range, then the org's priority.
     momentum = sorted(
-        (by_id[i] for i in momentum_raw), key=lambda r: (-momentum_raw[r.bill_id], sort_key(r))
-    )[:15]
+        (by_id[i] for i in momentum_raw),
+        key=lambda r: (
+            -momentum_raw[r.bill_id][0].toordinal(),
+            -momentum_raw[r.bill_id][1],
+            sort_key(r),
+        ),
+    )[:MOMENTUM_LIMIT]
 
     tables: list[TopicTable] = []
     for key, label in labels.items():
@@ -646,7 +717,7 @@ def build_brief(
         by_topic=[counts(t.label, t.rows) for t in tables],
         changes=changes,
         new_bills=new_bills,
-        hearings=_hearings(session, set(by_id), by_id, end, tz),
+        hearings=_hearings(events, by_id, tz),
         momentum=momentum,
         topics=tables,
         outreach=load_outreach(session, org, start, end, lo, hi),
@@ -657,33 +728,38 @@ def build_brief(
     )
 
 
-def _hearings(
-    session: Session, ids: set[str], rows: dict[str, BillRow], end: date, tz: str
-) -> list[Hearing]:
-    """Events in the 14 days after the range with tracked bills on the agenda."""
+def _upcoming_events(session: Session, ids: set[str], end: date, tz: str) -> list[tuple]:
+    """(event, bill id, jurisdiction abbr) for events in the 14 days after the range."""
     if not ids:
         return []
     lo, hi = utc_bounds(end + timedelta(days=1), end + timedelta(days=HEARING_WINDOW_DAYS), tz)
-    found = session.execute(
-        select(Event, EventBill.bill_id, Jurisdiction.abbr)
-        .join(EventBill, EventBill.event_id == Event.id)
-        .join(Jurisdiction, Jurisdiction.id == Event.jurisdiction_id)
-        .where(Event.start >= lo, Event.start < hi, EventBill.bill_id.in_(ids))
-        .order_by(Event.start, Event.id)
-    ).all()
+    return list(
+        session.execute(
+            select(Event, EventBill.bill_id, Jurisdiction.abbr)
+            .join(EventBill, EventBill.event_id == Event.id)
+            .join(Jurisdiction, Jurisdiction.id == Event.jurisdiction_id)
+            .where(Event.start >= lo, Event.start < hi, EventBill.bill_id.in_(ids))
+            .order_by(Event.start, Event.id)
+        ).all()
+    )
+
+
+def _hearings(events: list[tuple], rows: dict[str, BillRow], tz: str) -> list[Hearing]:
+    """Events in the 14 days after the range with tracked bills on the agenda."""
     by_event: dict[int, Hearing] = {}
     z = zone(tz)
-    for event, bill_id, abbr in found:
+    for event, bill_id, abbr in events:
+        row = rows.get(bill_id)
+        if row is None:
+            continue  # a bill outside the brief (introduced after the range)
         hearing = by_event.get(event.id)
         if hearing is None:
-            start = event.start if event.start.tzinfo else event.start.replace(tzinfo=UTC)
             hearing = by_event[event.id] = Hearing(
-                start=start.astimezone(z),
+                start=event.start.astimezone(z),
                 name=event.name,
                 location=event.location or "",
                 jurisdiction=abbr,
                 bills=[],
             )
-        row = rows[bill_id]
         hearing.bills.append(f"{row.jurisdiction} {row.identifier}")
     return list(by_event.values())

@@ -30,6 +30,7 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, formataddr, parseaddr
 
 from sqlalchemy import and_, func, or_, select, update
@@ -259,7 +260,7 @@ def _smtp_send(
         # From here on the server may accept the message: record it before DATA.
         _set_phase(session, letter, "data")
         try:
-            code, reply = smtp.data(msg.as_bytes())
+            code, reply = smtp.data(msg.as_bytes(policy=SMTP_POLICY))
         except smtplib.SMTPDataError as exc:
             code, reply = exc.smtp_code, exc.smtp_error
         except (OSError, smtplib.SMTPServerDisconnected) as exc:

@@ -32,7 +32,6 @@ from outreach.models import (
 )
 from outreach.targeting import legislator_fields, targets
 from tracker.errors import InvalidInput, NotFound
-from tracker.ids import slug as make_slug
 from tracker.models import Bill, Legislator, Organization, User, utcnow
 
 LIMITS = {"name": 200, "email": 254, "address": 300, "city": 120, "message": 5000, "story": 5000}
@@ -154,7 +153,7 @@ def create_campaign(
         raise InvalidInput(f"no bill {bill_id!r} in the tracker")
     if daily_cap_per_office < 1:
         raise InvalidInput("the daily cap per office must be at least 1")
-    slug = make_slug(slug or title)[:100] or "campaign"
+    slug = campaign_slug(slug or title)
     if session.scalars(select(Campaign).where(Campaign.slug == slug)).first():
         raise InvalidInput(f"the address /act/{slug} is taken; choose another")
     campaign = Campaign(
@@ -176,6 +175,11 @@ def create_campaign(
     session.add(campaign)
     session.commit()
     return campaign
+
+
+def campaign_slug(text: str) -> str:
+    """A readable web address part: `Fund 988 now!` -> `fund-988-now`."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:100] or "campaign"
 
 
 def open_campaign(session: Session, slug: str) -> Campaign:

@@ -1,0 +1,329 @@
+"""Public campaign pages: /act/<slug> (find my legislators, write, consent), confirmation
+by email, and the constituent's own data page (download, delete).
+
+Abuse controls: CSRF on every form, a honeypot field, per-IP and per-email rate limits
+(Flask-Limiter), size limits on every field, and nothing is sent before the person
+confirms from their inbox. The honeypot answers exactly like a real submission so bots
+learn nothing, but stores and sends nothing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import us
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from outreach import letters
+from outreach import templates as tpl
+from outreach.geocode import (
+    AddressNotFound,
+    DistrictMatch,
+    geocode_address,
+    manual_divisions,
+)
+from outreach.language import rules_for_organization
+from outreach.targeting import legislator_fields, targets
+from tracker.errors import InvalidInput, SourceUnavailable
+from tracker.jobs import enqueue
+from tracker.models import Organization
+from web.db import db, settings
+from web.limits import limiter
+
+bp = Blueprint("act", __name__, url_prefix="/act")
+
+# Per IP: lookups and submissions together. Per email: submissions only.
+IP_LIMIT = "20 per minute;100 per hour"
+EMAIL_LIMIT = "3 per hour;10 per day"
+
+_PLACES = {s.abbr: s for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]}
+STATE_CHOICES = [("", "Choose a state")] + sorted(
+    ((abbr, _PLACES[abbr].name) for abbr in {*(s.abbr for s in us.states.STATES), "DC", "PR"}),
+    key=lambda choice: choice[1],
+)
+
+
+class ActForm(FlaskForm):
+    """The campaign form: who you are, where you live, your words, your consents."""
+
+    name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    address = StringField("Street address", validators=[Optional(), Length(max=300)])
+    state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
+    congressional_district = StringField(
+        "Congressional district", validators=[Optional(), Length(max=40)]
+    )
+    upper_district = StringField("State senate district", validators=[Optional(), Length(max=40)])
+    lower_district = StringField(
+        "State house / assembly district", validators=[Optional(), Length(max=40)]
+    )
+    city = StringField("City", validators=[Optional(), Length(max=120)])
+    zip_code = StringField("ZIP code", validators=[Optional(), Length(max=10)])
+    message = TextAreaField(
+        "Your words (this part of the letter is yours to change)",
+        validators=[Optional(), Length(max=letters.LIMITS["message"])],
+    )
+    story = TextAreaField(
+        "Your story (optional)", validators=[Optional(), Length(max=letters.LIMITS["story"])]
+    )
+    consent_send = BooleanField("Send this letter to my legislators on my behalf")
+    consent_contact = BooleanField("The organization may contact me about this campaign")
+    consent_quote = BooleanField("My story may be quoted (first name and city only)")
+    website = StringField("Leave this field empty", validators=[Optional()])  # honeypot
+
+
+def _email_key() -> str:
+    return "email:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _not_submit() -> bool:
+    return request.method != "POST" or request.form.get("action") != "submit"
+
+
+def _where(form: ActForm) -> tuple[DistrictMatch | None, str | None, bool]:
+    """Resolve districts: pickers when given, else the Census Geocoder.
+
+    Returns (match, problem, show_pickers).
+    """
+    if form.state.data:
+        try:
+            match = manual_divisions(
+                form.state.data,
+                form.congressional_district.data,
+                form.upper_district.data,
+                form.lower_district.data,
+                city=form.city.data or "",
+                zip_code=form.zip_code.data or "",
+            )
+        except InvalidInput as exc:
+            return None, str(exc), True
+        return match, None, True
+    if not (form.address.data or "").strip():
+        return None, "Enter your street address, or choose your districts below.", True
+    try:
+        return geocode_address(settings(), form.address.data), None, False
+    except AddressNotFound:
+        return None, "We could not find that address. Check it, or choose your districts.", True
+    except SourceUnavailable:
+        return None, "Address lookup is not available right now. Choose your districts.", True
+    except InvalidInput as exc:
+        return None, str(exc), True
+
+
+def _remember(slug: str, match: DistrictMatch) -> None:
+    session["act"] = {
+        "slug": slug,
+        "state": match.state,
+        "division_ids": match.division_ids,
+        "city": match.city,
+        "zip": match.zip,
+        "source": match.source,
+    }
+
+
+def _recall(slug: str) -> DistrictMatch | None:
+    data = session.get("act")
+    if not data or data.get("slug") != slug:
+        return None
+    return DistrictMatch(
+        state=data["state"],
+        city=data.get("city", ""),
+        zip=data.get("zip", ""),
+        source=data.get("source", "manual"),
+        division_ids=list(data.get("division_ids") or []),
+    )
+
+
+@bp.route("/<slug>", methods=["GET", "POST"])
+@limiter.limit(IP_LIMIT, methods=["POST"])
+@limiter.limit(EMAIL_LIMIT, key_func=_email_key, methods=["POST"], exempt_when=_not_submit)
+def campaign_page(slug: str):  # noqa: ANN201
+    """Step 1: who and where. Step 2: their legislators, the letter, story, consents."""
+    campaign = letters.open_campaign(db(), slug)
+    organization = db().get(Organization, campaign.organization_id)
+    form = ActForm()
+    if request.method == "GET":
+        form.message.data = campaign.editable_default
+        return _page(campaign, organization, form, step=1)
+    action = request.form.get("action", "lookup")
+    if not form.validate_on_submit():
+        return _page(campaign, organization, form, step=1, status=400)
+    if form.website.data:
+        # Honeypot filled: a bot. Answer as if it worked; store and send nothing.
+        return redirect(url_for("act.check_email", slug=slug))
+    if action == "lookup" or _recall(slug) is None:
+        match, problem, pickers = _where(form)
+        if match is None:
+            return _page(
+                campaign, organization, form, step=1, problem=problem, pickers=pickers, status=400
+            )
+        _remember(slug, match)
+        return _page(campaign, organization, form, step=2, match=match)
+    match = _recall(slug)
+    submission = letters.Submission(
+        name=form.name.data,
+        email=form.email.data,
+        address=form.address.data or "",
+        message=form.message.data or "",
+        story=form.story.data or "",
+        consent_send=form.consent_send.data,
+        consent_contact=form.consent_contact.data,
+        consent_quote=form.consent_quote.data,
+    )
+    try:
+        constituent = letters.submit(db(), campaign, submission, match)
+    except InvalidInput as exc:
+        return _page(
+            campaign, organization, form, step=2, match=match, problem=str(exc), status=400
+        )
+    session.pop("act", None)
+    enqueue(settings(), "outreach.jobs.send_confirmation", constituent.id, queue="outreach")
+    return redirect(url_for("act.check_email", slug=slug))
+
+
+def _page(
+    campaign,  # noqa: ANN001
+    organization: Organization,
+    form: ActForm,
+    *,
+    step: int,
+    match: DistrictMatch | None = None,
+    problem: str | None = None,
+    pickers: bool = False,
+    status: int = 200,
+):  # noqa: ANN202
+    chosen = targets(db(), campaign, match.division_ids, match.state) if match else []
+    preview = None
+    findings = []
+    if chosen:
+        constituent_values = {
+            "name": form.name.data or "",
+            "first_name": (form.name.data or "").split(" ")[0],
+            "city": match.city,
+            "state": match.state.upper(),
+            "story": form.story.data or "",
+            "message": form.message.data or campaign.editable_default,
+        }
+        values = {
+            "constituent": constituent_values,
+            "legislator": legislator_fields(chosen[0]),
+            "bill": letters.bill_fields(campaign.bill),
+            "organization": {"name": organization.name},
+        }
+        try:
+            preview = tpl.render(letters.version_source(campaign.template.current), values)
+        except tpl.TemplateProblem as exc:
+            problem = f"This campaign's letter has a problem: {exc}"
+        rules = rules_for_organization(db(), campaign.organization_id)
+        findings = rules.check(form.message.data or "") + rules.check(form.story.data or "")
+    return (
+        render_template(
+            "outreach/act.html",
+            campaign=campaign,
+            organization=organization,
+            form=form,
+            step=step if chosen or step == 1 else 1,
+            legislators=[(leg, legislator_fields(leg)) for leg in chosen],
+            match=match,
+            preview=preview,
+            findings=findings,
+            problem=problem
+            or (
+                "This campaign has no letters for your districts." if match and not chosen else None
+            ),
+            pickers=pickers or bool(form.state.data),
+        ),
+        status if (chosen or step == 1) else 400,
+    )
+
+
+@bp.route("/<slug>/check-email")
+def check_email(slug: str):  # noqa: ANN201
+    """After submitting: nothing is sent until you confirm from your inbox."""
+    campaign = letters.open_campaign(db(), slug)
+    return render_template("outreach/act_check_email.html", campaign=campaign)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(IP_LIMIT, methods=["POST"])
+def confirm(token: str):  # noqa: ANN201
+    """Show the letters; the POST (a button, so link scanners confirm nothing) sends them."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "confirm")
+    rules = rules_for_organization(db(), constituent.organization_id)
+    if request.method == "POST":
+        FlaskForm().validate_on_submit() or _csrf_failed()
+        ids = letters.confirm(db(), constituent)
+        for letter_id in ids:
+            enqueue(
+                settings(),
+                "outreach.jobs.send_letter",
+                letter_id,
+                queue="outreach",
+                job_timeout=120,
+                network=True,
+            )
+        return render_template(
+            "outreach/act_confirmed.html",
+            constituent=constituent,
+            data_token=letters.link_token(settings().secret_key, constituent, "data"),
+        )
+    findings = rules.check(constituent.message) + rules.check(constituent.story)
+    return render_template(
+        "outreach/act_confirm.html",
+        constituent=constituent,
+        form=FlaskForm(),
+        findings=findings,
+        data_token=letters.link_token(settings().secret_key, constituent, "data"),
+    )
+
+
+def _csrf_failed() -> None:
+    from flask import abort
+
+    abort(400, "The form expired; reload the page and try again.")
+
+
+@bp.route("/my-data/<token>")
+def my_data(token: str):  # noqa: ANN201
+    """Everything we hold about you, with download and delete."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    return render_template(
+        "outreach/act_my_data.html",
+        constituent=constituent,
+        data=letters.export_data(constituent),
+        token=token,
+        form=FlaskForm(),
+    )
+
+
+@bp.route("/my-data/<token>/download")
+def my_data_download(token: str) -> Response:
+    """Your data as a JSON file."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    body = json.dumps(letters.export_data(constituent), indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-letter-data.json"'},
+    )
+
+
+@bp.route("/my-data/<token>/delete", methods=["POST"])
+@limiter.limit(IP_LIMIT)
+def my_data_delete(token: str):  # noqa: ANN201
+    """Delete your data and any letter not yet sent."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    FlaskForm().validate_on_submit() or _csrf_failed()
+    count = letters.delete_data(db(), constituent)
+    return render_template("outreach/act_deleted.html", count=count)

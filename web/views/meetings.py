@@ -1,0 +1,202 @@
+"""The meeting log at /meetings: organization-private meetings, follow-ups, timelines, CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from outreach import meetings as log
+from outreach.models import POSITIONS
+from tracker.errors import InvalidInput
+from tracker.models import Legislator, User
+from web.auth import current_user, login_required, role_required
+from web.db import db
+from web.views.common import nav_links, org_id
+
+bp = Blueprint("meetings", __name__, url_prefix="/meetings")
+
+
+class BillRow(Form):
+    bill = StringField("Bill (tracker id or name)", validators=[Optional(), Length(max=200)])
+    ask = StringField("Our ask", validators=[Optional(), Length(max=2000)])
+    position = SelectField(
+        "Their stated position",
+        choices=[(p, p.replace("_", " ")) for p in POSITIONS],
+        default="unknown",
+    )
+
+
+class FollowUpRow(Form):
+    description = StringField("Follow-up", validators=[Optional(), Length(max=2000)])
+    due_date = DateField("Due", validators=[Optional()])
+    assignee_id = SelectField("Who", coerce=int, default=0, validate_choice=False)
+
+
+class MeetingForm(FlaskForm):
+    date = DateField("Date", validators=[DataRequired()], default=date.today)
+    kind = SelectField(
+        "Kind", choices=[("meeting", "Meeting"), ("call", "Call"), ("virtual", "Video call")]
+    )
+    location = StringField("Where", validators=[Optional(), Length(max=300)])
+    legislator_ids = SelectMultipleField("Legislators", coerce=int, validate_choice=False)
+    staff = TextAreaField(
+        "Their staff (one per line: name, title)", validators=[Optional(), Length(max=5000)]
+    )
+    our_attendees = TextAreaField("Our attendees", validators=[Optional(), Length(max=5000)])
+    asks = TextAreaField("Asks", validators=[Optional(), Length(max=10000)])
+    outcome = TextAreaField("Outcome", validators=[Optional(), Length(max=10000)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
+    bills = FieldList(FormField(BillRow), min_entries=3, max_entries=10)
+    follow_ups = FieldList(FormField(FollowUpRow), min_entries=3, max_entries=10)
+
+
+def _render(template: str, **context):  # noqa: ANN003, ANN202
+    return render_template(template, nav_links=nav_links(), **context)
+
+
+def _form() -> MeetingForm:
+    form = MeetingForm()
+    legislators = db().scalars(
+        select(Legislator).order_by(Legislator.jurisdiction_id, Legislator.name).limit(5000)
+    )
+    form.legislator_ids.choices = [
+        (leg.id, f"{leg.name} ({leg.jurisdiction_id.upper()} {leg.chamber or ''} "
+                 f"{leg.district or ''})".replace(" )", ")"))
+        for leg in legislators
+    ]  # fmt: skip
+    people = db().scalars(
+        select(User).where(User.organization_id == org_id(), User.active.is_(True))
+    )
+    choices = [(0, "Nobody yet")] + [(u.id, u.name or u.email) for u in people]
+    for row in form.follow_ups:
+        row.assignee_id.choices = choices
+    return form
+
+
+@bp.route("/", methods=["GET"])
+@login_required
+def index():  # noqa: ANN201
+    """Meetings, newest first, and open follow-ups."""
+    return _render(
+        "outreach/meetings.html",
+        meetings=log.meetings_for(db(), org_id()),
+        follow_ups=log.open_follow_ups(db(), org_id()),
+        today=date.today(),
+        form=FlaskForm(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("advocate")
+def new():  # noqa: ANN201
+    """Log a meeting or call."""
+    form = _form()
+    if form.validate_on_submit():
+        known = {c[0] for c in form.legislator_ids.choices}
+        staff = []
+        for line in (form.staff.data or "").splitlines():
+            name, _, title = line.partition(",")
+            if name.strip():
+                staff.append((name.strip(), title.strip()))
+        bills = []
+        for row in form.bills.entries:
+            text = (row.bill.data or "").strip()
+            if not text:
+                continue
+            is_id = "-" in text and " " not in text
+            bills.append(
+                log.BillDiscussed(
+                    bill_id=text if is_id else None,
+                    label="" if is_id else text,
+                    ask=row.ask.data or "",
+                    position=row.position.data,
+                )
+            )
+        tasks = []
+        for row in form.follow_ups.entries:
+            if (row.description.data or "").strip():
+                if row.due_date.data is None:
+                    row.due_date.errors = ["give the follow-up a due date"]
+                    return _render("outreach/meeting_new.html", form=form), 400
+                tasks.append(
+                    log.FollowUpTask(
+                        row.description.data, row.due_date.data, row.assignee_id.data or None
+                    )
+                )
+        data = log.MeetingInput(
+            date=form.date.data,
+            kind=form.kind.data,
+            location=form.location.data or "",
+            legislator_ids=[i for i in form.legislator_ids.data if i in known],
+            staff=staff,
+            our_attendees=form.our_attendees.data or "",
+            asks=form.asks.data or "",
+            outcome=form.outcome.data or "",
+            notes=form.notes.data or "",
+            bills=bills,
+            follow_ups=tasks,
+        )
+        try:
+            meeting = log.log_meeting(db(), org_id(), data, current_user())
+        except InvalidInput as exc:
+            form.legislator_ids.errors = [str(exc)]
+        else:
+            flash("Meeting saved.")
+            return redirect(url_for("meetings.show", meeting_id=meeting.id))
+    status = 400 if request.method == "POST" else 200
+    return _render("outreach/meeting_new.html", form=form), status
+
+
+@bp.route("/<int:meeting_id>")
+@login_required
+def show(meeting_id: int):  # noqa: ANN201
+    """One meeting."""
+    meeting = log.get_meeting(db(), org_id(), meeting_id)
+    return _render("outreach/meeting.html", meeting=meeting, form=FlaskForm(), today=date.today())
+
+
+@bp.route("/legislator/<int:legislator_id>")
+@login_required
+def timeline(legislator_id: int):  # noqa: ANN201
+    """Every meeting with one legislator, newest first."""
+    legislator = db().get(Legislator, legislator_id) or abort(404)
+    return _render(
+        "outreach/timeline.html",
+        legislator=legislator,
+        meetings=log.meetings_for(db(), org_id(), legislator_id),
+    )
+
+
+@bp.route("/follow-ups/<int:follow_up_id>/done", methods=["POST"])
+@role_required("advocate")
+def follow_up_done(follow_up_id: int):  # noqa: ANN201
+    """Mark a follow-up done."""
+    FlaskForm().validate_on_submit() or abort(400)
+    task = log.complete_follow_up(db(), org_id(), follow_up_id)
+    flash("Follow-up done.")
+    return redirect(url_for("meetings.show", meeting_id=task.meeting_id))
+
+
+@bp.route("/export.csv")
+@login_required
+def export() -> Response:
+    """All of the organization's meetings as CSV."""
+    return Response(
+        log.meetings_csv(db(), org_id()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="meetings.csv"'},
+    )
