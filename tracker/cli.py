@@ -32,6 +32,9 @@ COMMANDS: dict[str, str] = {
     "quarantine": "scrapers.cli:quarantine",
     "bills": "scrapers.cli:bills",
     "legislators": "scrapers.cli:legislators",
+    "template": "outreach.cli:template",
+    "outreach": "outreach.cli:outreach",
+    "meetings": "outreach.cli:meetings",
 }
 
 
