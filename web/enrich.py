@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Select, false
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, false, select
+from sqlalchemy.orm import Session, selectinload
+
+from tracker.models import Bill
 
 
 def _module(name: str) -> ModuleType | None:
@@ -52,39 +54,150 @@ class ScoreView:
     reasons: list[str] = field(default_factory=list)
 
 
+def _taxonomy():  # noqa: ANN202 - tracker.taxonomy.Taxonomy
+    mod = _module("tracker.taxonomy")
+    return mod.load_taxonomy() if mod is not None and hasattr(mod, "load_taxonomy") else None
+
+
+def topic_labels() -> dict[str, str]:
+    """Topic id -> label from the tagging taxonomy."""
+    taxonomy = _taxonomy()
+    return {t.id: t.label for t in taxonomy.topics} if taxonomy is not None else {}
+
+
+def core_topics() -> list[str]:
+    """The core topic ids (parity, crisis, workforce) the dashboard grid shows."""
+    taxonomy = _taxonomy()
+    return list(taxonomy.core_topics) if taxonomy is not None else []
+
+
 def topic_choices(session: Session) -> list[tuple[str, str]]:
     """(key, label) of every topic, for filters; empty without tagging."""
-    return []
+    return list(topic_labels().items()) if tag_models() is not None else []
+
+
+def _reason_text(reason: Any) -> str:
+    if isinstance(reason, dict):
+        detail = reason.get("detail") or reason.get("reason") or reason.get("factor") or ""
+        effect = reason.get("effect")
+        return f"{detail} ({effect:+g})" if isinstance(effect, (int, float)) else str(detail)
+    return str(reason)
 
 
 def topics_for(session: Session, bill_ids: list[str]) -> dict[str, list[TopicView]]:
-    """Topics per bill id (one query)."""
-    return {}
+    """Topics per bill id, best first, with evidence quotes (one query)."""
+    tm = tag_models()
+    if tm is None or not bill_ids:
+        return {}
+    labels = topic_labels()
+    out: dict[str, list[TopicView]] = {}
+    rows = session.scalars(
+        select(tm.BillTopic)
+        .where(tm.BillTopic.bill_id.in_(list(bill_ids)))
+        .order_by(tm.BillTopic.bill_id, tm.BillTopic.score.desc(), tm.BillTopic.topic)
+    )
+    for row in rows:
+        out.setdefault(row.bill_id, []).append(
+            TopicView(
+                key=row.topic,
+                label=labels.get(row.topic, row.topic),
+                evidence=[
+                    e["quote"] for e in row.evidence or [] if isinstance(e, dict) and e.get("quote")
+                ],
+                confidence=row.score,
+            )
+        )
+    return out
 
 
 def scores_for(session: Session, bill_ids: list[str]) -> dict[str, list[ScoreView]]:
-    """Scores per bill id (one query)."""
-    return {}
+    """Relevance and passage scores per bill id, with reasons (one query)."""
+    tm = tag_models()
+    if tm is None or not bill_ids:
+        return {}
+    out: dict[str, list[ScoreView]] = {}
+    for bill_id, row in tm.scores_for(session, bill_ids).items():
+        views = [
+            ScoreView(
+                "relevance",
+                "Relevance",
+                row.relevance,
+                [_reason_text(r) for r in row.relevance_reasons or []],
+            ),
+            ScoreView(
+                "passage",
+                "Passage likelihood",
+                row.passage,
+                [_reason_text(r) for r in row.passage_reasons or []],
+            ),
+        ]
+        if row.momentum:
+            views.append(
+                ScoreView(
+                    "momentum", "Momentum", 1, [_reason_text(r) for r in row.momentum_reasons or []]
+                )
+            )
+        out[bill_id] = views
+    return out
 
 
-def similar_for(session: Session, bill_id: str, limit: int = 8) -> list[Any]:
+@dataclass
+class SimilarView:
+    """Another jurisdiction's near-copy of a bill."""
+
+    bill: Any
+    score: float
+
+
+def similar_for(session: Session, bill_id: str, limit: int = 8) -> list[SimilarView]:
     """Similar bills in other jurisdictions, best first."""
-    return []
+    tm = tag_models()
+    if tm is None:
+        return []
+    rows = session.scalars(
+        select(tm.SimilarBill)
+        .where(tm.SimilarBill.bill_id == bill_id)
+        .options(selectinload(tm.SimilarBill.other))
+        .order_by(tm.SimilarBill.similarity.desc(), tm.SimilarBill.other_bill_id)
+        .limit(limit)
+    )
+    return [SimilarView(bill=r.other, score=r.similarity) for r in rows]
 
 
 def apply_filters(
     stmt: Select, topic: str, score_min: float | None, score_max: float | None
 ) -> Select:
-    """Restrict a bill query by topic and score range."""
-    if topic or score_min is not None or score_max is not None:
+    """Restrict a bill query by topic and relevance-score range."""
+    if not topic and score_min is None and score_max is None:
+        return stmt
+    tm = tag_models()
+    if tm is None:
         # Nothing is tagged or scored until the tagging tables exist.
         return stmt.where(false())
+    if topic:
+        stmt = stmt.where(
+            Bill.id.in_(select(tm.BillTopic.bill_id).where(tm.BillTopic.topic == topic))
+        )
+    if score_min is not None or score_max is not None:
+        scored = select(tm.BillScore.bill_id)
+        if score_min is not None:
+            scored = scored.where(tm.BillScore.relevance >= score_min)
+        if score_max is not None:
+            scored = scored.where(tm.BillScore.relevance <= score_max)
+        stmt = stmt.where(Bill.id.in_(scored))
     return stmt
 
 
 def order_by_score(stmt: Select, topic: str) -> Select | None:
-    """Order by score (highest first), or None when scores are unavailable."""
-    return None
+    """Order by relevance score (highest first), or None when scores are unavailable."""
+    tm = tag_models()
+    if tm is None:
+        return None
+    return stmt.outerjoin(tm.BillScore, tm.BillScore.bill_id == Bill.id).order_by(
+        tm.BillScore.relevance.desc().nulls_last(),
+        Bill.last_action_date.desc().nulls_last(),
+        Bill.id,
+    )
 
 
 def outreach_for_bill(session: Session, org_id: int, bill_id: str) -> dict[str, list[Any]]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
+import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
 
-from tests.conftest import sign_in
+from tests.conftest import BACKENDS, PG_URL, _pg_url_with_schema, sign_in
+from tracker import db as dbmod
 from tracker.ingest import ingest
 from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord
 
@@ -34,8 +37,11 @@ def record_from_row(row: dict) -> BillRecord:
         if row.get("introduced_date")
         else None,
         actions=[
-            ActionRecord(date=date.fromisoformat(a["date"]), description=a["description"],
-                         chamber=a.get("chamber"))
+            ActionRecord(
+                date=date.fromisoformat(a["date"]),
+                description=a["description"],
+                chamber=a.get("chamber"),
+            )
             for a in row.get("actions") or []
         ],
         sponsors=[
@@ -43,7 +49,9 @@ def record_from_row(row: dict) -> BillRecord:
             for s in row.get("sponsors") or []
         ],
         subjects=list(row.get("subjects") or []),
-        sources=[SourceRef(source="bills-jsonl", url=u) for u in (row.get("source_urls") or [])[:1]],
+        sources=[
+            SourceRef(source="bills-jsonl", url=u) for u in (row.get("source_urls") or [])[:1]
+        ],
     )
 
 
@@ -57,15 +65,69 @@ def demo_bills(db):  # noqa: ANN001, ANN201
     return {bill_id(r.jurisdiction, r.session, r.identifier): r for r in records}
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """One argon2 hash of PASSWORD for every test user (hashing is slow on purpose)."""
+    from tracker.accounts import hash_password
+
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path):  # noqa: ANN201
+    """Like the root fixture, but SQLite databases are copies of one migrated template."""
+    if request.param == "sqlite":
+        target = tmp_path / "test.db"
+        shutil.copyfile(sqlite_template, target)
+        yield f"sqlite:///{target}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(dbmod.normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _pg_url_with_schema(PG_URL, schema)
+    try:
+        dbmod.upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to heads once per session."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    dbmod.upgrade(f"sqlite:///{path}")
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+    engine.dispose()
+    return path
+
+
 @pytest.fixture
-def orgs(make_org_user):  # noqa: ANN001, ANN201
+def orgs(db, password_hash):  # noqa: ANN001, ANN201
     """Two organizations with an admin, an advocate and a viewer each."""
+    from tracker.accounts import create_org
+    from tracker.models import User
+
     users = {}
-    for org in ("Alpha Coalition", "Beta Team"):
+    for org_name in ("Alpha Coalition", "Beta Team"):
+        org = create_org(db, org_name)
+        key = org_name.split()[0].lower()
         for role in ("admin", "advocate", "viewer"):
-            email = f"{role}@{org.split()[0].lower()}.example.org"
-            _, user, _ = make_org_user(org, email, role)
-            users[(org.split()[0].lower(), role)] = user
+            user = User(
+                email=f"{role}@{key}.example.org",
+                organization_id=org.id,
+                role=role,
+                password_hash=password_hash,
+            )
+            db.add(user)
+            users[(key, role)] = user
+    db.commit()
     return users
 
 
@@ -96,3 +158,228 @@ class QueryCounter:
 
     def __exit__(self, *exc) -> None:  # noqa: ANN002
         event.remove(self.engine, "before_cursor_execute", self._hook)
+
+
+def first_congress_member():  # noqa: ANN201
+    """The first legislator of the real congress-legislators excerpt, parsed."""
+    import yaml
+
+    from scrapers.congress_legislators import parse_legislator
+
+    path = Path(__file__).parents[1] / "fixtures" / "congress_legislators"
+    data = yaml.safe_load((path / "legislators-current.excerpt.yaml").read_text())
+    return parse_legislator(data[0])
+
+
+SECRETS = {
+    "alpha": ("alpha-secret-list", "alpha-secret-note", "alpha-secret-search"),
+    "beta": ("beta-secret-list", "beta-secret-note", "beta-secret-search"),
+}
+WATCHED = (
+    "us-118-hr498"  # "To amend title V of the PHS Act to secure the suicide prevention lifeline"
+)
+
+
+@pytest.fixture
+def world(db, demo_bills, orgs, settings):  # noqa: ANN001, ANN201
+    """Two organizations, each with a private watchlist, note, saved search, alert and token.
+
+    Alpha also has an invitation, a reset link, a hearing next week for the watched bill,
+    a legislator who sponsors it, and two bill versions with extracted text (for diffs).
+    """
+    import hashlib
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.ingest import ingest_events, ingest_members
+    from tracker.models import BillVersion, Sponsorship, Watchlist, WatchlistEntry, utcnow
+    from tracker.records import EventRecord
+    from web.models import AlertSubscription, ApiToken, Invitation, PasswordReset, SavedSearch
+    from web.text import version_text_path
+
+    ctx: dict = {"users": orgs, "bill": WATCHED}
+    for org in ("alpha", "beta"):
+        admin = orgs[(org, "admin")]
+        list_name, note, search_name = SECRETS[org]
+        wl = Watchlist(organization_id=admin.organization_id, name=list_name)
+        db.add(wl)
+        db.flush()
+        entry = WatchlistEntry(
+            watchlist_id=wl.id,
+            bill_id=WATCHED,
+            position="support",
+            priority="high",
+            notes=note,
+            owner_id=admin.id,
+        )
+        db.add(entry)
+        saved = SavedSearch(
+            organization_id=admin.organization_id, user_id=admin.id, name=search_name, query="q=988"
+        )
+        sub = AlertSubscription(
+            user_id=admin.id,
+            organization_id=admin.organization_id,
+            channel="email",
+            frequency="immediate",
+            kinds=["status", "action", "hearing", "search"],
+        )
+        token = f"mhpt_{org}-token-" + "x" * 20
+        api = ApiToken(
+            user_id=admin.id,
+            name=f"{org} token",
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            prefix=token[:9],
+        )
+        db.add_all([saved, sub, api])
+        db.flush()
+        ctx[org] = {
+            "watchlist": wl.id,
+            "entry": entry.id,
+            "search": saved.id,
+            "subscription": sub.id,
+            "token": token,
+            "api_token_id": api.id,
+            "org_id": admin.organization_id,
+        }
+    invite_token, reset_token = "invite-token-" + "y" * 20, "reset-token-" + "z" * 20
+    alpha_admin = orgs[("alpha", "admin")]
+    invitation = Invitation(
+        organization_id=alpha_admin.organization_id,
+        email="new@alpha.example.org",
+        role="viewer",
+        token_hash=hashlib.sha256(invite_token.encode()).hexdigest(),
+        invited_by_id=alpha_admin.id,
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    reset = PasswordReset(
+        user_id=orgs[("alpha", "viewer")].id,
+        token_hash=hashlib.sha256(reset_token.encode()).hexdigest(),
+        expires_at=utcnow() + timedelta(hours=1),
+    )
+    db.add_all([invitation, reset])
+    db.commit()
+    ctx["alpha"].update(
+        invitation=invitation.id, invite_token=invite_token, reset_token=reset_token
+    )
+
+    ingest_members(db, [first_congress_member()])
+    from sqlalchemy import select
+
+    from tracker.models import Legislator
+
+    legislator = db.scalars(select(Legislator)).first()
+    db.add(
+        Sponsorship(
+            bill_id=WATCHED,
+            name=legislator.name,
+            role="primary",
+            legislator_id=legislator.id,
+            position=99,
+        )
+    )
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=6)
+    ingest_events(
+        db,
+        [
+            EventRecord(
+                jurisdiction="us",
+                name="Health Subcommittee hearing",
+                start=start,
+                location="2123 Rayburn",
+                external_id="test-hearing-1",
+                bill_ids=[WATCHED],
+            )
+        ],
+    )
+    # Two versions with extracted text, as the collection area stores it.
+    texts = [
+        "The Secretary shall secure the lifeline.",
+        "The Secretary shall secure and fund the 988 lifeline.",
+    ]
+    versions = []
+    for i, body in enumerate(texts):
+        sha = hashlib.sha256(body.encode()).hexdigest()
+        path = version_text_path(settings, sha)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body)
+        v = BillVersion(
+            bill_id=WATCHED,
+            position=i,
+            note=["Introduced", "Reported"][i],
+            url=f"https://www.congress.gov/bill/118th-congress/house-bill/498/text/v{i}",
+            text_sha256=sha,
+        )
+        db.add(v)
+        versions.append(v)
+    db.commit()
+    ctx.update(legislator=legislator.id, versions=[v.id for v in versions])
+    return ctx
+
+
+class _Inbox:
+    """aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        from email import message_from_bytes, policy
+
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings, monkeypatch):  # noqa: ANN001, ANN201
+    """A real SMTP server (aiosmtpd) on loopback; yields (settings pointing at it, inbox)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.conftest import free_port
+
+    inbox = _Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    try:
+        yield settings.with_(smtp_port=port), inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def webhook_server():  # noqa: ANN201
+    """A local HTTP server that records JSON POSTs; yields (url, received list, set_status)."""
+    import json as jsonlib
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list = []
+    state = {"status": 200}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            received.append(
+                {
+                    "path": self.path,
+                    "json": jsonlib.loads(body),
+                    "content_type": self.headers.get("Content-Type"),
+                }
+            )
+            self.send_response(state["status"])
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def set_status(code: int) -> None:
+        state["status"] = code
+
+    yield f"http://127.0.0.1:{server.server_address[1]}/hooks/slack", received, set_status
+    server.shutdown()
+    server.server_close()

@@ -106,9 +106,15 @@ class SubscriptionForm(FlaskForm):
         validators=[Optional(), URL(require_tld=False), Length(max=500)],
     )
 
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        """Field checks, then: webhooks need a URL (Optional() skips empty fields)."""
+        ok = super().validate(extra_validators)
+        if self.channel.data == "webhook" and not self.webhook_url.data:
+            self.webhook_url.errors = [*self.webhook_url.errors, "Enter the URL to POST alerts to."]
+            ok = False
+        return ok
+
     def validate_webhook_url(self, field: URLField) -> None:
-        if self.channel.data == "webhook" and not field.data:
-            raise ValidationError("Enter the URL to POST alerts to.")
         if field.data and not field.data.startswith(("https://", "http://")):
             raise ValidationError("Use an http(s) URL.")
 

@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Blueprint, render_template
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.models import Bill, BillAction, Event, EventBill, JobRun, Watchlist, WatchlistEntry
@@ -69,11 +69,31 @@ def index():  # noqa: ANN201
         else []
     )
     topics = enrich.topics_for(db(), tracked)
+    core = enrich.core_topics()
     grid: dict[str, Counter] = {}
     for bill in tracked_bills:
-        for topic in topics.get(bill.id) or [None]:
-            label = topic.label if topic else "All tracked bills"
+        labels = [t.label for t in topics.get(bill.id, []) if t.key in core]
+        if not labels:
+            labels = ["Other topics" if core else "All tracked bills"]
+        for label in labels:
             grid.setdefault(label, Counter())[bill.status] += 1
+    entries = (
+        db()
+        .scalars(
+            select(WatchlistEntry)
+            .join(Watchlist, Watchlist.id == WatchlistEntry.watchlist_id)
+            .join(Bill, Bill.id == WatchlistEntry.bill_id)
+            .where(Watchlist.organization_id == org_id())
+            .options(selectinload(WatchlistEntry.bill), selectinload(WatchlistEntry.watchlist))
+            .order_by(
+                case({"high": 0, "medium": 1, "low": 2}, value=WatchlistEntry.priority, else_=3),
+                Bill.last_action_date.desc().nulls_last(),
+                WatchlistEntry.id,
+            )
+            .limit(25)
+        )
+        .all()
+    )
     changes = (
         db()
         .execute(
@@ -130,6 +150,7 @@ def index():  # noqa: ANN201
         stages=STAGES,
         grid=sorted(grid.items()),
         tracked_count=len(tracked_bills),
+        entries=entries,
         changes=changes,
         hearings=hearings,
         momentum=momentum,

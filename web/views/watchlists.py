@@ -40,9 +40,11 @@ def feed_key(watchlist_id: int) -> str:
 def _feed_watchlist(watchlist_id: int) -> Watchlist:
     """The watchlist for a feed request: a valid key, or a signed-in member of its org."""
     wl = db().get(Watchlist, watchlist_id)
-    if wl is None:
-        abort(404)
     key = request.args.get("key", "")
+    if wl is None:
+        if not key and current_user() is None:
+            abort(redirect(url_for("auth.login", next=request.full_path)))
+        abort(404)
     if key:
         try:
             if URLSafeSerializer(settings().secret_key, salt="watchlist-feed").loads(key) == wl.id:
@@ -51,7 +53,9 @@ def _feed_watchlist(watchlist_id: int) -> Watchlist:
             pass
         abort(404)
     user = current_user()
-    if user is None or user.organization_id != wl.organization_id:
+    if user is None:
+        abort(redirect(url_for("auth.login", next=request.full_path)))
+    if user.organization_id != wl.organization_id:
         abort(404)
     return wl
 
@@ -154,10 +158,13 @@ def show(watchlist_id: int):  # noqa: ANN201
 @role_required("advocate")
 def add_entry():  # noqa: ANN201
     """Add a bill to a watchlist (from search results or a bill page)."""
+    try:
+        wl = get_watchlist(int(request.form.get("watchlist_id", "")))
+    except ValueError:
+        abort(400, "Pick one of your watchlists.")
     form = WatchForm.for_watchlists(org_watchlists())
     if not form.validate_on_submit():
-        abort(400, "Pick one of your watchlists.")
-    wl = get_watchlist(form.watchlist_id.data)
+        abort(400, "; ".join(f"{k}: {', '.join(v)}" for k, v in form.errors.items()))
     bill = db().get(Bill, form.bill_id.data)
     if bill is None:
         abort(404)
