@@ -34,10 +34,8 @@ from web.views.common import nav_links, org_id
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 
-def _render(template: str, **context):  # noqa: ANN003, ANN202
-    return render_template(
-        template, nav_links=nav_links(), merge_fields=tpl.MERGE_FIELDS, **context
-    )
+def _render(page: str, **context):  # noqa: ANN003, ANN202
+    return render_template(page, nav_links=nav_links(), merge_fields=tpl.MERGE_FIELDS, **context)
 
 
 class TemplateForm(FlaskForm):

@@ -83,7 +83,7 @@ def _form() -> MeetingForm:
     )
     choices = [(0, "Nobody yet")] + [(u.id, u.name or u.email) for u in people]
     for row in form.follow_ups:
-        row.assignee_id.choices = choices
+        row.form.assignee_id.choices = choices
     return form
 
 
@@ -114,7 +114,7 @@ def new():  # noqa: ANN201
                 staff.append((name.strip(), title.strip()))
         bills = []
         for row in form.bills.entries:
-            text = (row.bill.data or "").strip()
+            text = (row.form.bill.data or "").strip()
             if not text:
                 continue
             is_id = "-" in text and " " not in text
@@ -122,19 +122,21 @@ def new():  # noqa: ANN201
                 log.BillDiscussed(
                     bill_id=text if is_id else None,
                     label="" if is_id else text,
-                    ask=row.ask.data or "",
-                    position=row.position.data,
+                    ask=row.form.ask.data or "",
+                    position=row.form.position.data,
                 )
             )
         tasks = []
         for row in form.follow_ups.entries:
-            if (row.description.data or "").strip():
-                if row.due_date.data is None:
-                    row.due_date.errors = ["give the follow-up a due date"]
+            if (row.form.description.data or "").strip():
+                if row.form.due_date.data is None:
+                    row.form.due_date.errors = ["give the follow-up a due date"]
                     return _render("outreach/meeting_new.html", form=form), 400
                 tasks.append(
                     log.FollowUpTask(
-                        row.description.data, row.due_date.data, row.assignee_id.data or None
+                        row.form.description.data,
+                        row.form.due_date.data,
+                        row.form.assignee_id.data or None,
                     )
                 )
         data = log.MeetingInput(
