@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "template": "outreach.cli:template",
     "outreach": "outreach.cli:outreach",
     "meetings": "outreach.cli:meetings",
+    "brief": "outreach.brief_cli:brief",
 }
 
 

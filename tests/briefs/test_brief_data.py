@@ -314,3 +314,56 @@ def test_outreach_section_counts_letters_meetings_and_open_follow_ups(db: Sessio
     earlier = build_brief(db, org, date(2024, 3, 11), date(2024, 3, 17))
     assert earlier.outreach.letters_total == 1
     assert earlier.outreach.open_follow_ups == [] and earlier.outreach.meetings == []
+
+
+# --- topics and scores from the tagger ------------------------------------------------------
+
+
+def _tag_everything(db: Session) -> None:
+    from tracker.tag_models import score_bills, tag_bills
+
+    ids = list(db.scalars(select(Bill.id)))
+    assert tag_bills(db, ids)["tagged"] == len(ids)
+    score_bills(db, ids)
+
+
+def test_topic_tables_come_from_the_tagger(db: Session, org):
+    _tag_everything(db)
+    brief = build_brief(db, org, *week(ENACTED_WEEK))
+    tables = {t.key: t for t in brief.topics}
+    assert list(tables)[:4] == ["parity", "crisis", "workforce", "mental_health"]
+    workforce = {r.identifier: r for r in tables["workforce"].rows}
+    assert "HB 1939" in workforce  # the Social Work Licensure Compact
+    assert 0 <= workforce["HB 1939"].score <= 100
+    # A decoy (Texas HB 9, 9-1-1 telecom fund) is tracked but in no mental-health table.
+    decoy = next(r for _, r in brief.all_rows() if r.bill_id == "tx-88r-hb9")
+    assert decoy.topics == []
+    assert "tx-88r-hb9" in {r.bill_id for r in tables["untagged"].rows}
+    by_topic = {h.label: h for h in brief.by_topic}
+    assert by_topic["Behavioral-health workforce"].enacted == 1
+    assert by_topic["Behavioral-health workforce"].moved >= 1
+    # Within a table the org's priority comes first: HB 1939 is this org's only "high".
+    assert tables["workforce"].rows[0].identifier == "HB 1939"
+    assert set(brief.topic_stage) == set(tables)
+    assert ">Behavioral-health workforce<" in brief.chart_svg()
+
+
+def test_topic_scope_adds_tagged_bills_without_a_watchlist(db: Session):
+    ingest(db, [to_record(r) for r in demo_rows()])
+    _tag_everything(db)
+    org = create_org(db, "Crisis Only", timezone="America/Denver")
+    brief = build_brief(db, org, *week(ENACTED_WEEK), topics=["crisis"])
+    assert brief.headline.tracked > 0
+    assert [t.key for t in brief.topics] == ["crisis"]
+    assert all(r.position == "" for _, r in brief.all_rows())
+
+
+def test_momentum_is_judged_as_of_the_range_end(db: Session, org):
+    _tag_everything(db)
+    # WA HB 1946 passed the House 2024-02-08 and had committee action to 2024-02-24.
+    during = build_brief(db, org, d("2024-02-19"), d("2024-02-25"))
+    assert "wa-202324-hb1946" in {r.bill_id for r in during.momentum}
+    row = next(r for r in during.momentum if r.bill_id == "wa-202324-hb1946")
+    assert row.momentum
+    later = build_brief(db, org, d("2024-04-15"), d("2024-04-21"))
+    assert "wa-202324-hb1946" not in {r.bill_id for r in later.momentum}
