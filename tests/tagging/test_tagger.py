@@ -213,3 +213,34 @@ def test_fixture_files_are_the_shared_copies():
     if shared.exists():
         assert shared.read_bytes() == (FIXTURES / "dev.jsonl").read_bytes()
     assert all(json.loads(line)["id"] for line in (FIXTURES / "dev.jsonl").open())
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Constructed one-line digests in the style of real ones (not copied from bills).
+        ("Relating to payment parity for telehealth services.", set()),
+        ("Creates the Medical Aid in Dying Act; physician-assisted suicide.", set()),
+        ("Relating to the Lifeline telephone assistance program.", set()),
+        ("Provides for a statewide 2-1-1 information and referral hotline.", set()),
+        ("Provides loan repayment for nurses practicing in rural areas.", set()),
+        ("Establishes a peer support program for firefighters.", {"mental_health"}),
+        (
+            "Requires the Department to establish mobile response and stabilization services.",
+            {"mental_health", "crisis"},
+        ),
+        (
+            "Prohibits health benefit plans from requiring prior authorization for medication "
+            "for opioid use disorder.",
+            {"mental_health", "parity"},
+        ),
+        (
+            "Establishes a grant program for school districts to hire school psychologists and "
+            "school social workers.",
+            {"mental_health", "workforce"},
+        ),
+    ],
+)
+def test_policy_reading_of_common_digest_phrasings(text, expected):
+    got = {t.topic for t in tag_bill(text)} & {"parity", "crisis", "workforce", "mental_health"}
+    assert got == expected
