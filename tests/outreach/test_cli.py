@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from outreach.templates import STARTERS_DIR
+from tracker.cli import cli
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_template_check_accepts_every_starter(runner):
+    for path in sorted(STARTERS_DIR.glob("*.j2")):
+        result = runner.invoke(cli, ["template", "check", str(path)])
+        assert result.exit_code == 0, result.output
+        assert "OK (fields used:" in result.output
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("Dear {{ legislator.salutation }}\n{% if x %}", ":2: syntax error"),
+        ("Hello\n\n{{ senator.name }}", ":3: unknown field 'senator'"),
+        ("{{ legislator.nmae }}", ":1: unknown field legislator.nmae"),
+        ("{{ legislator.__class__.__mro__ }}", "'__class__' is not allowed"),
+        ("{{ bill.title.__init__.__globals__ }}", "'__globals__' is not allowed"),
+    ],
+)
+def test_template_check_fails_with_line_and_reason(runner, tmp_path, body, message):
+    path = tmp_path / "letter.j2"
+    path.write_text(body)
+    result = runner.invoke(cli, ["template", "check", str(path)])
+    assert result.exit_code == 1
+    assert message in result.output and str(path) in result.output
+
+
+def test_template_render_sample_prints_subject_and_body(runner):
+    result = runner.invoke(
+        cli, ["template", "render", str(STARTERS_DIR / "oppose-a-cut.j2"), "--sample"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Subject: Please oppose SB 855")
+    assert "Dear Senator Wahab," in result.output
+
+
+def test_installed_tracker_command_exits_nonzero_on_a_sandbox_violation(tmp_path):
+    path = tmp_path / "bad.j2"
+    path.write_text("{{ ''.__class__ }}")
+    tracker = [sys.executable, "-c", "from tracker.cli import main; main()"]
+    proc = subprocess.run(
+        [*tracker, "template", "check", str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 1 and "not allowed" in proc.stderr
+
+
+def test_outreach_reconcile_and_meetings_export_commands(runner, settings, db, campaign, org):
+    result = runner.invoke(cli, ["outreach", "reconcile", "--stale-seconds", "0"])
+    assert result.exit_code == 0 and "re-enqueued 0" in result.output
+    result = runner.invoke(cli, ["meetings", "export", "--org", org.slug])
+    assert result.exit_code == 0 and result.output.startswith("meeting_id,date,kind")
+
+
+def test_core_outreach_modules_do_not_import_flask():
+    code = (
+        "import sys, outreach.templates, outreach.language, outreach.delivery, outreach.jobs, "
+        "outreach.letters, outreach.meetings, outreach.geocode, outreach.targeting, outreach.cli; "
+        "print('flask' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_migration_0005_downgrades_and_upgrades(database_url):
+    from sqlalchemy import create_engine, inspect
+
+    from tracker import db as dbmod
+
+    engine = create_engine(dbmod.normalize_url(database_url))
+    ours = {"letters", "campaigns", "constituents", "meetings", "follow_ups", "template_versions"}
+    assert ours <= set(inspect(engine).get_table_names())
+    dbmod.downgrade(database_url, "0001")
+    assert not ours & set(inspect(engine).get_table_names())
+    dbmod.upgrade(database_url)
+    assert ours <= set(inspect(engine).get_table_names())
+    engine.dispose()
