@@ -72,6 +72,13 @@ def _chamber(text: str) -> str | None:
     return None
 
 
+def _https(link: str) -> str:
+    """2011-era pages link with http://; the site answers on https, so ask there."""
+    if link.startswith("http://www.senate.mo.gov/"):
+        return "https://" + link[len("http://") :]
+    return link
+
+
 def parse_detail(html: bytes | str, url: str | None = None) -> dict[str, Any]:
     """Bill.aspx -> {identifier, title, sponsor, last_action, summary, links, year}."""
     soup = _soup(html)
@@ -86,7 +93,7 @@ def parse_detail(html: bytes | str, url: str | None = None) -> dict[str, Any]:
     if match:
         year = match.group(1)
     links = {
-        key: urljoin(url or SITE, node["href"])
+        key: _https(urljoin(url or SITE, node["href"]))
         for key, node in (
             ("actions", actions_link),
             ("text", soup.find(id="hlFullBillText")),
@@ -234,7 +241,7 @@ def parse_bill_list(html: bytes | str, url: str) -> list[str]:
     """BillList.aspx -> absolute Bill.aspx URLs."""
     soup = _soup(html)
     links = [
-        urljoin(url, a["href"]) for a in soup.find_all("a", href=True) if "Bill.aspx" in a["href"]
+        _https(urljoin(url, a["href"])) for a in soup.find_all("a", href=True) if "Bill.aspx" in a["href"]
     ]
     if not links:
         raise ParseError(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 from tracker.records import ACTION_CLASSIFICATIONS, STAGES, ActionRecord
 
@@ -223,9 +224,15 @@ assert all(rule[0] in ACTION_CLASSIFICATIONS for rule in _RULES)
 
 def classify_action(description: str, chamber: str | None = None) -> list[str]:
     """Open States classifications for one action description (may be empty)."""
-    text = (description or "").strip()
+    return list(_classify((description or "").strip(), chamber))
+
+
+# Legislatures reuse a small vocabulary ("Read first time.", "Referred to ..."), so
+# most descriptions repeat across bills; caching skips ~25 regex scans per repeat.
+@lru_cache(maxsize=65536)
+def _classify(text: str, chamber: str | None) -> tuple[str, ...]:
     if not text:
-        return []
+        return ()
     found: list[str] = []
     for name, pattern, exclude in _RULES:
         if name in found:
@@ -245,7 +252,7 @@ def classify_action(description: str, chamber: str | None = None) -> list[str]:
         if not re.search(r"\bcommittee\b|^[A-Z]{2,}\s", text):
             found.remove("committee-passage-favorable")
             found.remove("committee-passage")
-    return found
+    return tuple(found)
 
 
 def chamber_from_text(description: str) -> str | None:

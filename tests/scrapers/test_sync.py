@@ -501,3 +501,33 @@ def test_bills_export_jsonl_and_csv_have_the_contract_fields(settings, tmp_path)
     csv_out = CliRunner().invoke(cli, ["bills", "export", "--format", "csv"])
     assert csv_out.output.splitlines()[0] == ",".join(BILL_FIELDS)
     assert len(csv_out.output.splitlines()) > 73
+
+
+def test_missouri_senate_sync_from_replayed_pages_is_incremental(settings, tmp_path):
+    replay = tmp_path / "mo"
+    replay.mkdir()
+    site = "https://www.senate.mo.gov/11info/BTS_Web"
+    # No saved bill list page exists: this one is built here with the one bill link
+    # the saved bill page itself names (BillID=4068821, SB 70).
+    (replay / "list.constructed.html").write_text(
+        f'<html><body><a href="{site}/Bill.aspx?SessionType=R&amp;BillID=4068821">SB 70</a>'
+        "</body></html>"
+    )
+    for name in ("billdetail.html", "billactionspassed.html"):
+        (replay / name).write_bytes((FIXTURES / "mo_senate" / name).read_bytes())
+    index = [
+        (f"{site}/BillList.aspx?SessionType=R", "list.constructed.html"),
+        (f"{site}/Bill.aspx?BillID=4068821&SessionType=R", "billdetail.html"),
+        (f"{site}/Actions.aspx?BillID=4068821&SessionType=R", "billactionspassed.html"),
+    ]
+    (replay / "index.jsonl").write_text(
+        "".join(json.dumps({"url": u, "file": f, "content_type": "text/html"}) + "\n" for u, f in index)
+    )
+    first = run_sync(settings, "mo-senate", replay_dir=replay, topics=[], session_name="2011")
+    second = run_sync(settings, "mo-senate", replay_dir=replay, topics=[], session_name="2011")
+    assert (first.status, first.inserted, first.requests) == ("ok", 1, 3)
+    assert (second.inserted, second.updated, second.unchanged) == (0, 0, 1)
+    with session_scope(settings) as session:
+        bill = session.get(Bill, "mo-2011-sb70")
+        assert bill.status == "enacted" and len(bill.actions) == 43
+        assert bill.source_links[0].url == f"{site}/Bill.aspx?BillID=4068821&SessionType=R"

@@ -1,0 +1,229 @@
+"""Ingest benchmark: N bills (real payloads replicated under new ids) into SQLite / PostgreSQL.
+
+Reports bills/s for `tracker.ingest.ingest` (upsert with content hash, source links,
+derived status), for a second no-op import of the same records, and for a bare bulk
+insert of the same rows (SQLAlchemy Core executemany, no lookups, no hashing) into a
+fresh database, plus the ratio ingest / bare.
+
+Records: the 73 real bills of tests/fixtures/bills_jsonl/bills.jsonl, the 14 GovInfo
+BILLSTATUS files and the 4 LegiScan bills, parsed once, then cycled with the
+identifier number shifted per copy (`HB 1` -> `HB 100001`, ...) so every copy is a
+new bill with real titles, actions and sponsors.
+
+    .venv/bin/python bench/ingest.py --n 50000 --db sqlite
+    .venv/bin/python bench/ingest.py --n 50000 --db postgresql://postgres@127.0.0.1:5432/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import platform
+import re
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, insert, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scrapers import govinfo, legiscan  # noqa: E402
+from scrapers.bills_file import parse_jsonl  # noqa: E402
+from tracker import db as dbmod  # noqa: E402
+from tracker.ids import bill_id, normalize_identifier  # noqa: E402
+from tracker.ingest import ingest  # noqa: E402
+from tracker.models import (  # noqa: E402
+    Bill,
+    BillAction,
+    BillSubject,
+    LegislativeSession,
+    SourceLink,
+    Sponsorship,
+)
+from tracker.records import BillRecord  # noqa: E402
+from tracker.status import classify_action, derive_status  # noqa: E402
+
+FIX = ROOT / "tests" / "fixtures"
+
+
+def base_records() -> list[BillRecord]:
+    """Every real bill payload we have, parsed once."""
+    records = [r for r in parse_jsonl((FIX / "bills_jsonl/bills.jsonl").read_text()) if isinstance(r, BillRecord)]
+    records += [govinfo.parse_billstatus(p.read_bytes()) for p in sorted((FIX / "govinfo").rglob("*.xml"))]
+    records += [legiscan.parse_bill(json.loads(p.read_text())) for p in sorted((FIX / "legiscan/bill").glob("*.json"))]
+    # Two BILLSTATUS layouts of the same bill are one bill: keep the first.
+    unique = {bill_id(r.jurisdiction, r.session, r.identifier): r for r in reversed(records)}
+    return list(reversed(unique.values()))
+
+
+def replicate(base: list[BillRecord], n: int) -> list[BillRecord]:
+    """n records: the base bills cycled, each copy with a shifted bill number."""
+    out = []
+    for i in range(n):
+        record = copy.deepcopy(base[i % len(base)])
+        copy_no = i // len(base) + 1
+        match = re.search(r"(\d+)", record.identifier)
+        number = int(match.group(1)) if match else 0
+        record.identifier = normalize_identifier(
+            re.sub(r"\d+", str(copy_no * 100000 + number), record.identifier, count=1)
+        )
+        for ref in record.sources:
+            ref.source_id = f"{ref.source_id}-{copy_no}"
+            ref.url = f"{ref.url}#copy{copy_no}" if ref.url else None
+        out.append(record)
+    return out
+
+
+def fresh_url(target: str, label: str) -> tuple[str, object]:
+    """A migrated empty database; returns (url, cleanup)."""
+    if target == "sqlite":
+        tmp = tempfile.mkdtemp(prefix=f"bench-{label}-")
+        url = f"sqlite:///{tmp}/bench.db"
+        dbmod.upgrade(url)
+        return url, lambda: None
+    schema = f"bench_{label}_{int(time.time())}"
+    admin = create_engine(dbmod.normalize_url(target), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in target else "?"
+    url = f"{target}{sep}options=-csearch_path%3D{schema}"
+    dbmod.upgrade(url)
+
+    def cleanup() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url, cleanup
+
+
+def run_ingest(url: str, records: list[BillRecord]) -> tuple[float, float]:
+    """Seconds for the first import and for the no-op re-import."""
+    engine = dbmod.make_engine(url)
+    factory = dbmod.make_session_factory(engine)
+    with factory() as session:
+        started = time.perf_counter()
+        first = ingest(session, records, batch_size=500)
+        first_s = time.perf_counter() - started
+    with factory() as session:
+        started = time.perf_counter()
+        again = ingest(session, records, batch_size=500)
+        again_s = time.perf_counter() - started
+    engine.dispose()
+    assert first.inserted == len(records), first.as_dict()
+    assert again.unchanged == len(records), again.as_dict()
+    return first_s, again_s
+
+
+def run_bare(url: str, records: list[BillRecord]) -> float:
+    """Seconds to bulk-insert the same rows with Core executemany (sessions pre-made)."""
+    engine = dbmod.make_engine(url)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        keys = sorted({(r.jurisdiction, r.session) for r in records})
+        conn.execute(
+            insert(LegislativeSession),
+            [{"jurisdiction_id": j, "identifier": s, "name": s} for j, s in keys],
+        )
+        session_ids = {
+            (row.jurisdiction_id, row.identifier): row.id
+            for row in conn.execute(select(LegislativeSession))
+        }
+    # Classification and status are computed here too, as any loader would have to.
+    started = time.perf_counter()
+    for start in range(0, len(records), 500):
+        chunk = records[start : start + 500]
+        bills, actions, sponsors, subjects, links = [], [], [], [], []
+        for r in chunk:
+            stable = bill_id(r.jurisdiction, r.session, r.identifier)
+            classified = [
+                {
+                    "bill_id": stable,
+                    "position": i,
+                    "date": a.date,
+                    "chamber": a.chamber,
+                    "description": a.description,
+                    "classification": a.classification or classify_action(a.description, a.chamber),
+                }
+                for i, a in enumerate(r.actions)
+            ]
+            status, status_date = (r.status, r.status_date) if r.status else derive_status(r.actions)
+            bills.append(
+                {
+                    "id": stable,
+                    "jurisdiction_id": r.jurisdiction,
+                    "session_id": session_ids[(r.jurisdiction, r.session)],
+                    "identifier": r.identifier,
+                    "title": r.title,
+                    "abstract": r.abstract,
+                    "classification": r.classification,
+                    "status": status,
+                    "status_date": status_date,
+                    "introduced_date": r.introduced_date,
+                    "url": r.url,
+                    "content_hash": hashlib.sha256(stable.encode()).hexdigest(),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            actions += classified
+            sponsors += [
+                {"bill_id": stable, "position": i, "name": s.name, "role": s.role, "party": s.party}
+                for i, s in enumerate(r.sponsors)
+            ]
+            subjects += [{"bill_id": stable, "subject": s} for s in dict.fromkeys(r.subjects)]
+            links += [
+                {"bill_id": stable, "source": ref.source, "url": ref.url, "source_id": ref.source_id}
+                for ref in r.sources
+            ]
+        with engine.begin() as conn:
+            conn.execute(insert(Bill), bills)
+            for table, rows in ((BillAction, actions), (Sponsorship, sponsors), (BillSubject, subjects), (SourceLink, links)):
+                if rows:
+                    conn.execute(insert(table), rows)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return elapsed
+
+
+def main() -> None:
+    """Run the benchmark and print a Markdown result row per database."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=50000)
+    parser.add_argument("--db", action="append", default=[], help="sqlite or a postgresql:// URL")
+    args = parser.parse_args()
+    targets = args.db or ["sqlite"]
+    base = base_records()
+    records = replicate(base, args.n)
+    actions = sum(len(r.actions) for r in records)
+    print(f"# {args.n} bills from {len(base)} real payloads, {actions} actions; "
+          f"{platform.platform()}, Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print("| database | ingest s | ingest bills/s | re-import (no-op) s | bare bulk insert s | ingest / bare |")
+    print("|---|---|---|---|---|---|")
+    for target in targets:
+        label = "sqlite" if target == "sqlite" else "pg"
+        url, cleanup = fresh_url(target, label + "i")
+        try:
+            first_s, again_s = run_ingest(url, copy.deepcopy(records))
+        finally:
+            cleanup()
+        url, cleanup = fresh_url(target, label + "b")
+        try:
+            bare_s = run_bare(url, copy.deepcopy(records))
+        finally:
+            cleanup()
+        print(
+            f"| {'SQLite' if label == 'sqlite' else 'PostgreSQL'} | {first_s:.1f} | {args.n / first_s:,.0f} "
+            f"| {again_s:.1f} | {bare_s:.1f} | {first_s / bare_s:.2f}x |"
+        )
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
