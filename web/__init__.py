@@ -29,6 +29,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("web.views.act", "bp"),
     ("web.views.campaigns", "bp"),
     ("web.views.meetings", "bp"),
+    ("web.views.briefs", "bp"),
 ]
 
 
