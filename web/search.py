@@ -178,7 +178,10 @@ def parse_query(args: Mapping[str, Any]) -> BillQuery:
 
 
 def fts_subquery(session: Session, q: str):  # noqa: ANN201 - a Subquery
-    """(bill_id, rank) for bills matching every token of `q`; higher rank is better."""
+    """(bill_id, rank) for bills matching every token of `q`; higher rank is better.
+
+    `q` must have at least one token (see `tokens`).
+    """
     words = tokens(q)
     if session.get_bind().dialect.name == "sqlite":
         match = " ".join('"' + w.replace('"', "") + '"' for w in words)
@@ -200,6 +203,8 @@ def fts_subquery(session: Session, q: str):  # noqa: ANN201 - a Subquery
 
 def bare_search(session: Session, q: str, limit: int = 25) -> list[str]:
     """The full-text query alone, best first (the benchmark's baseline)."""
+    if not tokens(q):
+        return []
     sub = fts_subquery(session, q)
     return list(session.scalars(select(sub.c.bill_id).order_by(sub.c.rank.desc()).limit(limit)))
 

@@ -1,0 +1,76 @@
+"""The full-text index follows ingest (triggers), extracted text, deletes and reindex;
+migration 0004 upgrades and downgrades."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, inspect, select
+
+from tests.web.conftest import demo_rows, record_from_row
+from tracker.ingest import ingest
+from tracker.models import Bill
+from web import search
+from web.models import BillText
+
+
+def _ids(db, q: str) -> list[str]:  # noqa: ANN001
+    return search.bare_search(db, q, limit=100)
+
+
+def test_ingest_updates_keep_the_index_current(db, demo_bills) -> None:  # noqa: ANN001
+    assert "wy-2023-hb65" in _ids(db, "988")
+    rows = {(r["jurisdiction"], r["identifier"]): r for r in demo_rows()}
+    record = record_from_row(rows[("wy", "HB 65")])
+    record.title, record.abstract = "Renamed act about loons", "Nothing else."
+    record.sources[0].source = "wy-legislature"  # a higher-precedence source wins the title
+    ingest(db, [record])
+    assert "wy-2023-hb65" not in _ids(db, "suicide prevention 988")
+    assert _ids(db, "loons") == ["wy-2023-hb65"]
+
+
+def test_extracted_text_is_searchable_and_removable(db, demo_bills) -> None:  # noqa: ANN001
+    assert _ids(db, "telepsychiatry") == []
+    db.add(BillText(bill_id="us-118-hr498", text="Grants for telepsychiatry consultation lines."))
+    db.commit()
+    assert _ids(db, "telepsychiatry") == ["us-118-hr498"]
+    db.execute(delete(BillText))
+    db.commit()
+    assert _ids(db, "telepsychiatry") == []
+
+
+def test_deleted_bills_leave_the_index_and_reindex_rebuilds_it(db, demo_bills) -> None:  # noqa: ANN001
+    db.delete(db.get(Bill, "wy-2023-hb65"))
+    db.commit()
+    assert "wy-2023-hb65" not in _ids(db, "988")
+    assert search.reindex(db) == 72
+    assert len(_ids(db, "988")) == 5
+
+
+def test_search_input_never_reaches_the_engine_as_syntax(db, demo_bills) -> None:  # noqa: ANN001
+    for nasty in ['"unbalanced', "NEAR(a b)", "title:988", "a OR", "*", "988 -crisis", "'; DROP"]:
+        search.bare_search(db, nasty)  # no syntax error from FTS5 / tsquery
+    assert search.tokens("HB 1234, 988!") == ["hb", "1234", "988"]
+
+
+def test_migration_0004_downgrades_and_upgrades_cleanly(database_url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from tracker.db import downgrade, normalize_url, upgrade
+
+    downgrade(database_url, "0001")
+    engine = create_engine(normalize_url(database_url))
+    tables = set(inspect(engine).get_table_names())
+    assert not tables & {"api_tokens", "alert_events", "bill_texts", "bill_fts", "bill_search"}
+    engine.dispose()
+    upgrade(database_url)
+    engine = create_engine(normalize_url(database_url))
+    tables = set(inspect(engine).get_table_names())
+    assert {
+        "api_tokens",
+        "invitations",
+        "password_resets",
+        "saved_searches",
+        "alert_events",
+    } <= tables
+    with engine.connect() as conn:
+        assert conn.execute(select(Bill.id)).first() is None
+    engine.dispose()
