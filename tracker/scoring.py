@@ -244,7 +244,7 @@ def passage_likelihood(facts: BillFacts, today: date | None = None) -> Score:
                 "sponsor chairs a committee",
             )
         )
-    parties = {_party(p) for p in [*facts.sponsor_parties, *facts.cosponsor_parties]} - {None}
+    parties = {party_letter(p) for p in [*facts.sponsor_parties, *facts.cosponsor_parties]} - {None}
     if {"D", "R"} <= parties:
         effects.append(
             (
@@ -308,7 +308,8 @@ def passage_likelihood(facts: BillFacts, today: date | None = None) -> Score:
     return Score(round(100 * _sigmoid(x)), tuple(reasons))
 
 
-def _party(value: str | None) -> str | None:
+def party_letter(value: str | None) -> str | None:
+    """D, R or the first letter of another party name; None when unknown."""
     if not value:
         return None
     v = value.strip().upper()

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
-from tracker.models import Base, Bill, utcnow
+from tracker.models import Base, Bill, Sponsorship, utcnow
 
 
 class BillTopic(Base):
@@ -240,9 +240,12 @@ def _load_bills(session: Session, bill_ids: Sequence[str]) -> list[Bill]:
                 selectinload(Bill.subjects),
                 selectinload(Bill.versions),
                 selectinload(Bill.actions),
-                selectinload(Bill.sponsorships),
+                selectinload(Bill.sponsorships).selectinload(Sponsorship.legislator),
                 selectinload(Bill.session),
             )
+            # Refresh collections already in the session: rows added by id elsewhere
+            # (a new action, sponsor or version) must be seen.
+            .execution_options(populate_existing=True)
         )
     )
 
@@ -319,11 +322,14 @@ def score_bills(
         tags[row.bill_id].append({"topic": row.topic, "score": row.score, "evidence": row.evidence})
     hearings = _hearings(session, ids)
     companions, reintroduced = _relations(session, bills)
+    chairs = _committee_chairs(session, bills)
+    majorities = _majority_parties(session, {b.jurisdiction_id for b in bills})
     momentum_count = 0
     for bill in bills:
         facts = bill_facts(bill, hearings.get(bill.id, []))
         facts.has_companion = bill.id in companions or None
         facts.is_reintroduction = bill.id in reintroduced or None
+        _sponsor_power(bill, facts, chairs, majorities)
         rel = scoring.relevance(tags.get(bill.id, []))
         passage = scoring.passage_likelihood(facts, today)
         moving, why = scoring.momentum(facts, today)
@@ -366,6 +372,72 @@ def bill_facts(bill: Bill, hearings: Sequence[date] = ()) -> Any:
         session_end=bill.session.end_date if bill.session else None,
         hearings=list(hearings),
     )
+
+
+def _committee_chairs(session: Session, bills: Sequence[Bill]) -> set[int]:
+    """Ids of sponsoring legislators who chair a committee (vice chairs excluded)."""
+    from tracker.models import CommitteeMembership
+
+    legislators = {s.legislator_id for b in bills for s in b.sponsorships if s.legislator_id}
+    if not legislators:
+        return set()
+    rows = session.execute(
+        select(CommitteeMembership.legislator_id, CommitteeMembership.role).where(
+            CommitteeMembership.legislator_id.in_(legislators)
+        )
+    )
+    return {
+        lid for lid, role in rows if "chair" in (role or "").lower() and "vice" not in role.lower()
+    }
+
+
+# A chamber's majority is only trusted when enough of its members are on file.
+_MIN_MEMBERS_FOR_MAJORITY = 15
+
+
+def _majority_parties(session: Session, jurisdictions: set[str]) -> dict[tuple[str, str], str]:
+    """(jurisdiction, chamber) -> majority party letter, from the legislators on file."""
+    from sqlalchemy import func
+
+    from tracker.models import Legislator
+    from tracker.scoring import party_letter
+
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    rows = session.execute(
+        select(Legislator.jurisdiction_id, Legislator.chamber, Legislator.party, func.count())
+        .where(Legislator.jurisdiction_id.in_(jurisdictions), Legislator.chamber.is_not(None))
+        .group_by(Legislator.jurisdiction_id, Legislator.chamber, Legislator.party)
+    )
+    for juris, chamber, party, n in rows:
+        letter = party_letter(party)
+        if letter:
+            bucket = counts.setdefault((juris, chamber), {})
+            bucket[letter] = bucket.get(letter, 0) + n
+    out = {}
+    for key, bucket in counts.items():
+        total = sum(bucket.values())
+        party, n = max(bucket.items(), key=lambda kv: kv[1])
+        if total >= _MIN_MEMBERS_FOR_MAJORITY and n * 2 > total:
+            out[key] = party
+    return out
+
+
+def _sponsor_power(
+    bill: Bill, facts: Any, chairs: set[int], majorities: dict[tuple[str, str], str]
+) -> None:
+    """Set the sponsor-in-majority and sponsor-chairs-committee facts when known."""
+    from tracker.scoring import party_letter
+
+    primary = [s for s in bill.sponsorships if s.role == "primary"]
+    if any(s.legislator_id in chairs for s in primary if s.legislator_id):
+        facts.sponsor_chairs_committee = True
+    for s in primary:
+        chamber = s.legislator.chamber if s.legislator is not None else None
+        party = party_letter(s.party or (s.legislator.party if s.legislator is not None else None))
+        majority = majorities.get((bill.jurisdiction_id, chamber or ""))
+        if party and majority:
+            facts.sponsor_in_majority = party == majority
+            break
 
 
 def _hearings(session: Session, ids: Sequence[str]) -> dict[str, list[date]]:

@@ -115,3 +115,41 @@ def test_scores_are_stored_with_reasons_and_readable_by_topic(db):
     rel = [scores[b].relevance for b in crisis_bills]
     assert rel == sorted(rel, reverse=True)
     assert db.scalar(select(func.count()).select_from(BillScore)) == len(ids)
+
+
+def test_sponsor_majority_and_committee_chair_enter_passage_when_known(db):
+    from tracker.models import Committee, CommitteeMembership, Legislator, Sponsorship
+
+    ids = ingest_demo(db, lambda r: r["identifier"] == "HB 1939" and r["jurisdiction"] == "wa")
+    bill = db.get(Bill, ids[0])
+    members = [
+        Legislator(
+            jurisdiction_id="wa",
+            name=f"Member {i}",
+            party="Democratic" if i < 10 else "Republican",
+            chamber="lower",
+        )
+        for i in range(16)
+    ]
+    db.add_all(members)
+    committee = Committee(jurisdiction_id="wa", name="Health Care & Wellness", chamber="lower")
+    db.add(committee)
+    db.flush()
+    db.add(
+        CommitteeMembership(committee_id=committee.id, legislator_id=members[0].id, role="Chair")
+    )
+    db.add(
+        Sponsorship(
+            bill_id=bill.id,
+            name="Member 0",
+            role="primary",
+            party="D",
+            legislator_id=members[0].id,
+            position=99,
+        )
+    )
+    bill.status = "in_committee"
+    db.commit()
+    score_bills(db, ids, today=date(2023, 2, 1))
+    reasons = {r["factor"] for r in scores_for(db, ids)[ids[0]].passage_reasons}
+    assert {"sponsor_in_majority", "sponsor_chairs_committee"} <= reasons
