@@ -54,9 +54,18 @@ FIX = ROOT / "tests" / "fixtures"
 
 def base_records() -> list[BillRecord]:
     """Every real bill payload we have, parsed once."""
-    records = [r for r in parse_jsonl((FIX / "bills_jsonl/bills.jsonl").read_text()) if isinstance(r, BillRecord)]
-    records += [govinfo.parse_billstatus(p.read_bytes()) for p in sorted((FIX / "govinfo").rglob("*.xml"))]
-    records += [legiscan.parse_bill(json.loads(p.read_text())) for p in sorted((FIX / "legiscan/bill").glob("*.json"))]
+    records = [
+        r
+        for r in parse_jsonl((FIX / "bills_jsonl/bills.jsonl").read_text())
+        if isinstance(r, BillRecord)
+    ]
+    records += [
+        govinfo.parse_billstatus(p.read_bytes()) for p in sorted((FIX / "govinfo").rglob("*.xml"))
+    ]
+    records += [
+        legiscan.parse_bill(json.loads(p.read_text()))
+        for p in sorted((FIX / "legiscan/bill").glob("*.json"))
+    ]
     # Two BILLSTATUS layouts of the same bill are one bill: keep the first.
     unique = {bill_id(r.jurisdiction, r.session, r.identifier): r for r in reversed(records)}
     return list(reversed(unique.values()))
@@ -153,7 +162,9 @@ def run_bare(url: str, records: list[BillRecord]) -> float:
                 }
                 for i, a in enumerate(r.actions)
             ]
-            status, status_date = (r.status, r.status_date) if r.status else derive_status(r.actions)
+            status, status_date = (
+                (r.status, r.status_date) if r.status else derive_status(r.actions)
+            )
             bills.append(
                 {
                     "id": stable,
@@ -179,12 +190,22 @@ def run_bare(url: str, records: list[BillRecord]) -> float:
             ]
             subjects += [{"bill_id": stable, "subject": s} for s in dict.fromkeys(r.subjects)]
             links += [
-                {"bill_id": stable, "source": ref.source, "url": ref.url, "source_id": ref.source_id}
+                {
+                    "bill_id": stable,
+                    "source": ref.source,
+                    "url": ref.url,
+                    "source_id": ref.source_id,
+                }
                 for ref in r.sources
             ]
         with engine.begin() as conn:
             conn.execute(insert(Bill), bills)
-            for table, rows in ((BillAction, actions), (Sponsorship, sponsors), (BillSubject, subjects), (SourceLink, links)):
+            for table, rows in (
+                (BillAction, actions),
+                (Sponsorship, sponsors),
+                (BillSubject, subjects),
+                (SourceLink, links),
+            ):
                 if rows:
                     conn.execute(insert(table), rows)
     elapsed = time.perf_counter() - started
@@ -202,9 +223,15 @@ def main() -> None:
     base = base_records()
     records = replicate(base, args.n)
     actions = sum(len(r.actions) for r in records)
-    print(f"# {args.n} bills from {len(base)} real payloads, {actions} actions; "
-          f"{platform.platform()}, Python {platform.python_version()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    print("| database | ingest s | ingest bills/s | re-import (no-op) s | bare bulk insert s | ingest / bare |")
+    stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    print(
+        f"# {args.n} bills from {len(base)} real payloads, {actions} actions; "
+        f"{platform.platform()}, Python {platform.python_version()}, {stamp}"
+    )
+    print(
+        "| database | ingest s | ingest bills/s | re-import (no-op) s "
+        "| bare bulk insert s | ingest / bare |"
+    )
     print("|---|---|---|---|---|---|")
     for target in targets:
         label = "sqlite" if target == "sqlite" else "pg"
@@ -218,8 +245,9 @@ def main() -> None:
             bare_s = run_bare(url, copy.deepcopy(records))
         finally:
             cleanup()
+        name = "SQLite" if label == "sqlite" else "PostgreSQL"
         print(
-            f"| {'SQLite' if label == 'sqlite' else 'PostgreSQL'} | {first_s:.1f} | {args.n / first_s:,.0f} "
+            f"| {name} | {first_s:.1f} | {args.n / first_s:,.0f} "
             f"| {again_s:.1f} | {bare_s:.1f} | {first_s / bare_s:.2f}x |"
         )
         sys.stdout.flush()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scrapers.base import Scraper
 from scrapers.bills_file import BillsCsvImporter, BillsJsonlImporter
-from scrapers.congress_gov import CongressGovScraper
+from scrapers.congress_gov import CongressGovMembersScraper, CongressGovScraper
 from scrapers.congress_legislators import CongressLegislatorsImporter
 from scrapers.govinfo import GovInfoScraper
 from scrapers.legiscan import LegiScanScraper
@@ -20,6 +20,7 @@ from tracker.errors import InvalidInput
 
 SOURCES: dict[str, type[Scraper]] = {
     "congress-gov": CongressGovScraper,
+    "congress-gov-members": CongressGovMembersScraper,
     "govinfo": GovInfoScraper,
     "openstates": OpenStatesScraper,
     "legiscan": LegiScanScraper,
@@ -31,7 +32,14 @@ SOURCES: dict[str, type[Scraper]] = {
     "bills-csv": BillsCsvImporter,
 }
 # Sources `tracker sync` can run against the network (the rest are file imports).
-SYNCABLE = ("congress-gov", "govinfo", "openstates", "legiscan", "mo-senate")
+SYNCABLE = (
+    "congress-gov",
+    "congress-gov-members",
+    "govinfo",
+    "openstates",
+    "legiscan",
+    "mo-senate",
+)
 
 
 def get_source(key: str) -> type[Scraper]:

@@ -180,6 +180,10 @@ def parse_member(payload: Mapping[str, Any], url: str | None = None) -> MemberRe
             )
         )
     name = member.get("directOrderName") or member.get("name") or ""
+    if "," in name and not member.get("directOrderName"):
+        # List items write "Connolly, Gerald E."; people are shown first name first.
+        last, _, first = name.partition(",")
+        name = f"{first.strip()} {last.strip()}".strip()
     party = member.get("partyName")
     if not party and member.get("partyHistory"):
         party = member["partyHistory"][-1].get("partyName")
@@ -302,8 +306,9 @@ class CongressGovScraper(Scraper):
         payload = _load_json(path)
         if "bill" not in payload:
             if "member" in payload:
-                yield parse_member(payload, url=str(path))
-                return
+                yield parse_member(payload, url=None)
+            for item in payload.get("members") or []:
+                yield parse_member(item, url=None)
             return
         parts: dict[str, Any] = {}
         for name in SUBRESOURCES:
@@ -330,3 +335,49 @@ def _api_datetime(value: date | datetime) -> str:
         value = value.astimezone(UTC) if value.tzinfo else value
         return value.strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{value.isoformat()}T00:00:00Z"
+
+
+class CongressGovMembersScraper(Scraper):
+    """Members of Congress from the Congress.gov `/member` list (one request per 250)."""
+
+    source = "congress-gov-members"
+    kind = "people"
+    rate_per_second = CongressGovScraper.rate_per_second
+    key_setting = "congress_gov_api_key"
+    jurisdictions = ("us",)
+    client_options = CongressGovScraper.client_options
+
+    def scrape(
+        self,
+        since: date | datetime | None = None,
+        *,
+        jurisdiction: str | None = None,
+        known: Mapping[str, str] | None = None,
+        resume: Mapping[str, Any] | None = None,
+        topics: list[str] | None = None,
+    ) -> Iterator[Any]:
+        """Current members updated since `since` (ingest merges them by bioguide id)."""
+        assert self.http is not None
+        params: dict[str, Any] | None = {"format": "json", "limit": 250, "currentMember": "true"}
+        if since is not None:
+            params["fromDateTime"] = _api_datetime(since)
+        next_url = str(resume["next"]) if resume and resume.get("next") else f"{BASE}/member"
+        if resume and resume.get("next"):
+            params = None
+        while next_url:
+            page = self.http.get_json(follow_url(next_url), params, kind="member-list")
+            params = None
+            for item in _data(page, "members", next_url):
+                try:
+                    yield parse_member(item, url=None)
+                except ParseError as exc:
+                    yield Failure(self.source, str(exc), source_id=str(item.get("bioguideId")))
+            next_url = (page.get("pagination") or {}).get("next")
+            if next_url:
+                yield Checkpoint({"next": next_url})
+
+    def parse_file(
+        self, path: Path, *, session: str | None = None, jurisdiction: str | None = None
+    ) -> Iterator[Any]:
+        """A saved /member list or detail."""
+        yield from CongressGovScraper.parse_file(self, path)  # type: ignore[arg-type]

@@ -241,7 +241,9 @@ def parse_bill_list(html: bytes | str, url: str) -> list[str]:
     """BillList.aspx -> absolute Bill.aspx URLs."""
     soup = _soup(html)
     links = [
-        _https(urljoin(url, a["href"])) for a in soup.find_all("a", href=True) if "Bill.aspx" in a["href"]
+        _https(urljoin(url, a["href"]))
+        for a in soup.find_all("a", href=True)
+        if "Bill.aspx" in a["href"]
     ]
     if not links:
         raise ParseError(

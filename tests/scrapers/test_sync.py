@@ -521,7 +521,9 @@ def test_missouri_senate_sync_from_replayed_pages_is_incremental(settings, tmp_p
         (f"{site}/Actions.aspx?BillID=4068821&SessionType=R", "billactionspassed.html"),
     ]
     (replay / "index.jsonl").write_text(
-        "".join(json.dumps({"url": u, "file": f, "content_type": "text/html"}) + "\n" for u, f in index)
+        "".join(
+            json.dumps({"url": u, "file": f, "content_type": "text/html"}) + "\n" for u, f in index
+        )
     )
     first = run_sync(settings, "mo-senate", replay_dir=replay, topics=[], session_name="2011")
     second = run_sync(settings, "mo-senate", replay_dir=replay, topics=[], session_name="2011")
@@ -531,3 +533,31 @@ def test_missouri_senate_sync_from_replayed_pages_is_incremental(settings, tmp_p
         bill = session.get(Bill, "mo-2011-sb70")
         assert bill.status == "enacted" and len(bill.actions) == 43
         assert bill.source_links[0].url == f"{site}/Bill.aspx?BillID=4068821&SessionType=R"
+
+
+def test_congress_gov_members_sync_follows_pages_and_writes_legislators(settings):
+    page = (
+        FIXTURES / "congress_gov/christopherkenny_congress_httptest/member-adb521.json"
+    ).read_text()
+
+    def members(request):  # noqa: ANN001, ANN202
+        if "offset" in _params(request):
+            # Only page 1 was recorded; the follow-up page is built here, empty and last.
+            return 200, {}, json.dumps({"members": [], "pagination": {"count": 2598}})
+        return 200, {}, page
+
+    cg = settings.with_(congress_gov_api_key="CGKEY")
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, f"{CG_BASE}/member", callback=members)
+        summary = run_sync(cg, "congress-gov-members", transport=_transport())
+    assert (summary.status, summary.fetched, summary.legislators, summary.requests) == (
+        "ok",
+        19,
+        19,
+        2,
+    )
+    with session_scope(cg) as session:
+        connolly = session.scalars(
+            select(Legislator).where(Legislator.name == "Gerald E. Connolly")
+        ).one()
+        assert connolly.district_ocd_id == "ocd-division/country:us/state:va/cd:11"
