@@ -442,8 +442,9 @@ class Scraper:
         jurisdiction: str | None = None,
         known: Mapping[str, str] | None = None,
         resume: Mapping[str, Any] | None = None,
+        topics: list[str] | None = None,
     ) -> Iterator[Any]:
-        """Yield records (and Failure / Checkpoint items) changed since `since`."""
+        """Yield records (and Failure / Unchanged / Checkpoint items) changed since `since`."""
         raise NotImplementedError
 
     def parse_file(

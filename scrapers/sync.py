@@ -30,6 +30,7 @@ from scrapers.base import (
     Failure,
     FetchedResponse,
     HttpClient,
+    Scraper,
     Transport,
     Unchanged,
     canonical_url,
@@ -409,12 +410,13 @@ def run_sync(
 ) -> Summary:
     """One incremental sync of one source (and jurisdiction); returns its summary."""
     scraper_cls = get_source(source)
+    if scraper_cls.scrape is Scraper.scrape:
+        raise InvalidInput(f"{source} is a file format: use `tracker import --source {source}`")
     juris = (jurisdiction or "").lower()
     summary = Summary(source=source, jurisdiction=juris, mode="replay" if replay_dir else "sync")
     engine = make_engine(settings)
     try:
         with make_session_factory(engine)() as session:
-            run = _start_run(session, summary)
             cursor = _cursor(session, source, juris)
             resume_state: dict[str, Any] | None = None
             if since is None and cursor.resume and cursor.resume.get("state"):
@@ -443,6 +445,9 @@ def run_sync(
                     transport=transport,
                     **options,
                 )
+            # The run row is written once the client exists, so a missing key or offline
+            # mode leaves no "running" row behind.
+            run = _start_run(session, summary)
             scraper = scraper_cls(http, settings, session_name)
             known = known_tokens(session, source, juris or None)
             session.commit()
