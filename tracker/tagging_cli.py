@@ -127,6 +127,8 @@ def classify(taxonomy_path: str | None, explain: bool) -> None:
 @click.option("--all", "all_bills", is_flag=True, help="Re-tag every bill.")
 @click.option(
     "--stale",
+    "--changed",
+    "stale",
     is_flag=True,
     help="Tag bills never tagged or tagged with an older taxonomy version (default).",
 )
