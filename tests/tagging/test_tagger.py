@@ -244,3 +244,17 @@ def test_fixture_files_are_the_shared_copies():
 def test_policy_reading_of_common_digest_phrasings(text, expected):
     got = {t.topic for t in tag_bill(text)} & {"parity", "crisis", "workforce", "mental_health"}
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    "text, crisis",
+    [
+        ("Imposes a 988 fee on each wireless line.", True),  # "a 988" is not bill "A 988"
+        ("Establish a 988 trust fund.", True),
+        ("A. 988 relating to the 911 surcharge and telephone fees.", False),
+        ("Assembly Bill No. 988 relating to the 911 surcharge on telephone lines.", False),
+        ("HB 988: relating to 9-1-1 emergency communication district fees.", False),
+    ],
+)
+def test_988_number_versus_bill_number_with_phone_fee_words(text, crisis):
+    assert ("crisis" in {t.topic for t in tag_bill(text)}) is crisis
