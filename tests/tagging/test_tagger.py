@@ -258,3 +258,24 @@ def test_policy_reading_of_common_digest_phrasings(text, expected):
 )
 def test_988_number_versus_bill_number_with_phone_fee_words(text, crisis):
     assert ("crisis" in {t.topic for t in tag_bill(text)}) is crisis
+
+
+def test_sentences_do_not_break_at_legal_abbreviations():
+    abstract = (
+        "Amends 36 O.S. 2021, Sec. 6060.11. The Insurance Commissioner shall enforce "
+        "the Paul Wellstone and Pete Domenici Mental Health Parity and Addiction Equity "
+        "Act of 2008 (U.S.C. title 29). Effective Nov. 1."
+    )
+    parity = next(t for t in tag_bill("", abstract) if t.topic == "parity")
+    quote = parity.evidence[0].quote
+    assert quote.startswith("The Insurance Commissioner") and quote.endswith("(U.S.C. title 29).")
+
+
+def test_a_very_long_sentence_is_quoted_around_the_hit_at_word_boundaries():
+    filler = "the department shall consider the matters listed " * 60
+    text = f"{filler}including mobile crisis teams and {filler}and other matters."
+    tag = next(t for t in tag_bill("", "", [], text) if t.topic == "mobile_crisis")
+    ev = tag.evidence[0]
+    assert text[ev.start : ev.end] == ev.quote and "mobile crisis teams" in ev.quote
+    assert len(ev.quote) < len(text)
+    assert text[ev.start - 1] == " " and text[ev.end] == " "
