@@ -173,8 +173,9 @@ def tag(
 
 @click.command()
 @click.argument("bill_ids", nargs=-1)
-@click.option("--all", "all_bills", is_flag=True, help="Re-score every bill.")
-def score(bill_ids: tuple[str, ...], all_bills: bool) -> None:
+@click.option("--all", "all_bills", is_flag=True, help="Re-score every bill (the default).")
+@click.option("--similar", is_flag=True, help="First recompute similar bills (companions, copies).")
+def score(bill_ids: tuple[str, ...], all_bills: bool, similar: bool) -> None:
     """Compute relevance, passage likelihood and momentum for bills (default: all)."""
     from sqlalchemy import select
 
@@ -182,9 +183,16 @@ def score(bill_ids: tuple[str, ...], all_bills: bool) -> None:
     from tracker.models import Bill
     from tracker.tag_models import score_bills
 
+    if bill_ids and all_bills:
+        raise click.UsageError("give bill ids or --all, not both")
     settings = load_settings()
     with session_scope(settings) as session:
         ids = list(bill_ids) or list(session.scalars(select(Bill.id).order_by(Bill.id)))
+        if similar:
+            from tracker.similarity import update_similar_bills
+
+            pairs = update_similar_bills(session, ids if bill_ids else None)
+            click.echo(f"Similar bills: {pairs['pairs']} pair(s) among {pairs['bills']} bills.")
         summary = _in_batches(session, ids, lambda batch: score_bills(session, batch))
     click.echo(f"Scored {summary['scored']} bill(s); {summary['missing']} id(s) not found.")
 

@@ -28,8 +28,9 @@ def test_score_command_scores_every_bill(settings, db):
     ids = ingest_demo(db, lambda r: r["jurisdiction"] == "ca")
     runner = CliRunner()
     runner.invoke(cli, ["tag", "--all"])
-    result = runner.invoke(cli, ["score"])
+    result = runner.invoke(cli, ["score", "--similar"])
     assert result.exit_code == 0, result.output
+    assert "Similar bills:" in result.output
     assert f"Scored {len(ids)} bill(s)" in result.output
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(BillScore)) == len(ids)
