@@ -18,6 +18,7 @@ import csv
 import io
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from outreach.brief_charts import STAGE_LABELS
-from outreach.briefs import HEARING_WINDOW_DAYS, BillRow, Brief
+from outreach.briefs import HEARING_WINDOW_DAYS, PRIORITY_RANK, BillRow, Brief
 from tracker.errors import InvalidInput
 
 FORMATS = ("html", "pdf", "md", "docx", "csv", "xlsx")
@@ -146,6 +147,57 @@ def no_changes_text(brief: Brief) -> str:
     return "No changes this week" if brief.is_week else "No changes in this period"
 
 
+# Reading formats (HTML, email, PDF, Markdown, DOCX) show at most this many bills per
+# topic: every bill that moved or is new, then the org's priorities and the best scores.
+# A 160-page PDF or a clipped 1 MB email is read by nobody; CSV and XLSX always carry
+# every row, and `full=True` (`tracker brief --full`) puts every row in any format.
+READING_ROWS_PER_TOPIC = 25
+
+
+@dataclass
+class ShownTable:
+    """A topic table as a reading format shows it."""
+
+    key: str
+    label: str
+    rows: list[BillRow]
+    total: int
+
+    @property
+    def hidden(self) -> int:
+        """Rows left out (they are in the CSV/XLSX)."""
+        return self.total - len(self.rows)
+
+
+def reading_tables(brief: Brief, limit: int | None = READING_ROWS_PER_TOPIC) -> list[ShownTable]:
+    """The topic tables cut to `limit` rows each (None: all), movers and priorities first."""
+    active = {c.row.bill_id for c in brief.changes} | {r.bill_id for r in brief.new_bills}
+    out = []
+    for table in brief.topics:
+        rows = table.rows
+        if limit is not None and len(rows) > limit:
+            ranked = sorted(
+                rows,
+                key=lambda r: (
+                    r.bill_id not in active,
+                    PRIORITY_RANK.get(r.priority, 9),
+                    -(r.score or 0),
+                ),
+            )
+            keep = {r.bill_id for r in ranked[:limit]}
+            rows = [r for r in rows if r.bill_id in keep]
+        out.append(ShownTable(table.key, table.label, rows, len(table.rows)))
+    return out
+
+
+def hidden_note(table: ShownTable) -> str:
+    """The line under a cut table."""
+    return (
+        f"…and {table.hidden} more tracked bills in this topic (every bill is in the CSV and "
+        "XLSX downloads)."
+    )
+
+
 # --- images -------------------------------------------------------------------------------
 
 
@@ -176,7 +228,12 @@ def _svg_width(svg: str) -> str:
 # --- HTML and PDF -------------------------------------------------------------------------
 
 
-def render_html(brief: Brief, images: str = "svg", for_pdf: bool = False) -> str:
+def render_html(
+    brief: Brief,
+    images: str = "svg",
+    for_pdf: bool = False,
+    limit: int | None = READING_ROWS_PER_TOPIC,
+) -> str:
     """The brief as one HTML document with inline CSS.
 
     images: "svg" embeds the charts as SVG data URIs (files, the web page, PDF);
@@ -206,6 +263,8 @@ def render_html(brief: Brief, images: str = "svg", for_pdf: bool = False) -> str
             stage=stage_label,
             score=_score,
             bill_link=_bill_link,
+            tables=reading_tables(brief, limit),
+            hidden_note=hidden_note,
         )
     )
 
@@ -234,9 +293,9 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).write_pdf()
 
 
-def render_pdf(brief: Brief) -> bytes:
+def render_pdf(brief: Brief, limit: int | None = READING_ROWS_PER_TOPIC) -> bytes:
     """The brief as PDF (WeasyPrint), charts as vector SVG."""
-    return html_to_pdf(render_html(brief, images="svg", for_pdf=True))
+    return html_to_pdf(render_html(brief, images="svg", for_pdf=True, limit=limit))
 
 
 # --- Markdown -----------------------------------------------------------------------------
@@ -263,7 +322,11 @@ def _md_link(row: BillRow) -> str:
     return f"[{label}](<{url}>)" if url else label
 
 
-def render_markdown(brief: Brief, image_names: dict[str, str] | None = None) -> str:
+def render_markdown(
+    brief: Brief,
+    image_names: dict[str, str] | None = None,
+    limit: int | None = READING_ROWS_PER_TOPIC,
+) -> str:
     """The brief as Markdown. Images: files named in `image_names`, else SVG data URIs."""
     h = brief.headline
     kind = "Weekly policy brief" if brief.is_week else "Policy brief"
@@ -339,8 +402,8 @@ def render_markdown(brief: Brief, image_names: dict[str, str] | None = None) -> 
         target = (image_names or {}).get(name) or _data_uri("image/svg+xml", svg.encode("utf-8"))
         lines += [f"![{md_escape(alt)}](<{target}>)", ""]
     lines += ["## Bills by topic", ""]
-    for table in brief.topics:
-        lines += [f"### {md_escape(table.label)} ({len(table.rows)})", ""]
+    for table in reading_tables(brief, limit):
+        lines += [f"### {md_escape(table.label)} ({table.total})", ""]
         lines += ["| Bill | Title | Status | Last action | Position | Priority | Score | Summary |"]
         lines += ["|---|---|---|---|---|---|---|---|"]
         for r in table.rows:
@@ -357,6 +420,8 @@ def render_markdown(brief: Brief, image_names: dict[str, str] | None = None) -> 
             ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+        if table.hidden:
+            lines += [md_escape(hidden_note(table)), ""]
     if not brief.topics:
         lines += ["No bills are tracked yet: add bills to a watchlist to fill this brief.", ""]
     lines += ["## Outreach", ""]
@@ -550,7 +615,7 @@ def render_xlsx(brief: Brief) -> bytes:
 # --- DOCX ---------------------------------------------------------------------------------
 
 
-def render_docx(brief: Brief) -> bytes:
+def render_docx(brief: Brief, limit: int | None = READING_ROWS_PER_TOPIC) -> bytes:
     """The brief as a Word document, with the charts as PNG."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -657,8 +722,8 @@ def render_docx(brief: Brief) -> bytes:
         doc.add_picture(io.BytesIO(svg_to_png(svg)), width=Inches(6.5))
         doc.add_paragraph().add_run(alt).italic = True
     doc.add_heading("Bills by topic", level=1)
-    for t in brief.topics:
-        doc.add_heading(f"{t.label} ({len(t.rows)})", level=2)
+    for t in reading_tables(brief, limit):
+        doc.add_heading(f"{t.label} ({t.total})", level=2)
         table(
             ["Bill", "Title", "Status", "Last action", "Position", "Priority", "Score", "Summary"],
             [
@@ -676,6 +741,8 @@ def render_docx(brief: Brief) -> bytes:
                 for r in t.rows
             ],
         )
+        if t.hidden:
+            doc.add_paragraph(hidden_note(t))
     if not brief.topics:
         doc.add_paragraph("No bills are tracked yet: add bills to a watchlist to fill this brief.")
     doc.add_heading("Outreach", level=1)
@@ -725,23 +792,23 @@ def _docx_text(value: Any) -> str:
 
 # --- dispatch -----------------------------------------------------------------------------
 
-RENDERERS: dict[str, Callable[[Brief], bytes]] = {
-    "html": lambda b: render_html(b).encode("utf-8"),
-    "pdf": render_pdf,
-    "md": lambda b: render_markdown(b).encode("utf-8"),
-    "docx": render_docx,
-    "csv": render_csv,
-    "xlsx": render_xlsx,
+RENDERERS: dict[str, Callable[[Brief, int | None], bytes]] = {
+    "html": lambda b, limit: render_html(b, limit=limit).encode("utf-8"),
+    "pdf": lambda b, limit: render_pdf(b, limit=limit),
+    "md": lambda b, limit: render_markdown(b, limit=limit).encode("utf-8"),
+    "docx": lambda b, limit: render_docx(b, limit=limit),
+    "csv": lambda b, _limit: render_csv(b),
+    "xlsx": lambda b, _limit: render_xlsx(b),
 }
 
 
-def render(brief: Brief, fmt: str) -> bytes:
-    """The brief in format `fmt` (one of FORMATS) as bytes."""
+def render(brief: Brief, fmt: str, full: bool = False) -> bytes:
+    """The brief in format `fmt` (one of FORMATS) as bytes; `full` puts every bill in."""
     try:
         renderer = RENDERERS[fmt]
     except KeyError:
         raise InvalidInput(f"format must be one of {', '.join(FORMATS)} (got {fmt!r})") from None
-    return renderer(brief)
+    return renderer(brief, None if full else READING_ROWS_PER_TOPIC)
 
 
 def filename(brief: Brief, fmt: str) -> str:

@@ -86,18 +86,11 @@ def outreach() -> None:
 @click.option("--stale-seconds", type=int, default=None, help="Default: 900.")
 def outreach_reconcile(stale_seconds: int | None) -> None:
     """Re-enqueue letters stranded in queued/sending (after a Redis flush or a dead worker)."""
-    from outreach.delivery import STALE_SECONDS
-    from outreach.delivery import reconcile as reconcile_letters
-    from outreach.jobs import enqueue_letter
-    from tracker.db import session_scope
+    from outreach.jobs import reconcile
+    from tracker.jobs import using_settings
 
-    settings = load_settings()
-    with session_scope(settings) as session:
-        summary = reconcile_letters(
-            session,
-            lambda letter_id: enqueue_letter(settings, letter_id),
-            STALE_SECONDS if stale_seconds is None else stale_seconds,
-        )
+    with using_settings(load_settings()):
+        summary = reconcile(stale_seconds)
     click.echo(f"re-enqueued {summary['requeued']}; outcome unknown {summary['unknown']}")
 
 

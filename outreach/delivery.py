@@ -7,7 +7,8 @@ How a letter is never sent twice:
    reconciler) cannot both own it. The Message-ID is derived from the letter's
    idempotency key, so every attempt carries the same id.
 2. *Phases.* Before the SMTP DATA command, the letter's `smtp_phase` becomes `data`
-   and is committed. Up to that point the server cannot have accepted the message,
+   and is committed (until then it is `connect`, set by the claim). Up to that point
+   the server cannot have accepted the message,
    so a worker that dies before it (killed, crashed, connection lost) leaves a letter
    that is safe to send again. After it, the outcome is unknown until the 250 reply.
 3. *Reconcile.* `reconcile` re-enqueues letters left in `queued` (Redis flushed,
@@ -27,6 +28,8 @@ import io
 import os
 import smtplib
 import socket
+import threading
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -179,7 +182,7 @@ def deliver_letter(
                 Letter.state == "queued",
                 and_(
                     Letter.state == "sending",
-                    Letter.smtp_phase.in_(("connect", "rcpt")),
+                    Letter.smtp_phase == "connect",
                     Letter.sending_at < stale_before,
                 ),
             ),
@@ -203,6 +206,32 @@ def deliver_letter(
     session.commit()
     session.refresh(letter)
     return _smtp_send(session, settings, letter, attempt)
+
+
+def deliver_batch(
+    session: Session, settings: Settings, letter_ids: list[int], stale_seconds: int = STALE_SECONDS
+) -> dict[str, object]:
+    """Deliver several letters on one connection, each with the same exactly-once claim.
+
+    A temporary failure of one letter does not stop the others; it is raised at the end
+    (so RQ retries the batch; letters already sent are skipped by their claim).
+    """
+    outcomes: Counter[str] = Counter()
+    failures: list[str] = []
+    for letter_id in letter_ids:
+        try:
+            outcomes[
+                str(deliver_letter(session, settings, letter_id, stale_seconds)["outcome"])
+            ] += 1
+        except SourceUnavailable as exc:
+            session.rollback()
+            failures.append(str(exc))
+    if failures:
+        raise SourceUnavailable(
+            f"{len(failures)} of {len(letter_ids)} letters hit a temporary failure; "
+            f"first: {failures[0]}"
+        )
+    return {"letters": len(letter_ids), **outcomes}
 
 
 def _set_phase(session: Session, letter: Letter, phase: str) -> None:
@@ -240,22 +269,62 @@ def _finish(
     session.commit()
 
 
+class _ConnectionCache(threading.local):
+    """One open SMTP connection per thread, reused across letters (like any mailer).
+
+    Connecting, EHLO and QUIT are half of a one-letter SMTP conversation; a worker
+    sending letter after letter keeps the connection. A connection found dead is
+    replaced once before MAIL FROM, where nothing has been sent yet.
+    """
+
+    smtp: smtplib.SMTP | None = None
+    key: tuple | None = None
+
+
+_cache = _ConnectionCache()
+
+
+def _drop_connection() -> None:
+    smtp, _cache.smtp, _cache.key = _cache.smtp, None, None
+    if smtp is not None:
+        _quit(smtp)
+
+
+def _begin_transaction(settings: Settings, sender: str) -> tuple[smtplib.SMTP, int, bytes]:
+    """MAIL FROM on a cached or new connection; SourceUnavailable if none works."""
+    key = (settings.smtp_host, settings.smtp_port, settings.smtp_username, os.getpid())
+    if _cache.key != key:
+        _drop_connection()
+    for attempt in (1, 2):
+        if _cache.smtp is None:
+            _cache.smtp, _cache.key = smtp_connection(settings), key
+        try:
+            code, reply = _cache.smtp.mail(sender)
+        except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            _drop_connection()
+            if attempt == 2:
+                raise SourceUnavailable(f"SMTP connection failed at MAIL FROM: {exc}") from exc
+            continue
+        return _cache.smtp, code, reply
+    raise AssertionError("unreachable")
+
+
 def _smtp_send(
     session: Session, settings: Settings, letter: Letter, attempt: DeliveryAttempt
 ) -> dict[str, object]:
     msg = build_message(settings, letter)
     sender = parseaddr(settings.mail_from)[1]
     try:
-        smtp = smtp_connection(settings)
+        smtp, code, reply = _begin_transaction(settings, sender)
     except SourceUnavailable as exc:
         return _transient(session, letter, attempt, str(exc))
     try:
-        code, reply = smtp.mail(sender)
         if code != 250:
+            _reset(smtp)
             return _smtp_refused(session, letter, attempt, code, reply, "MAIL FROM")
-        _set_phase(session, letter, "rcpt")
         code, reply = smtp.rcpt(letter.recipient)
         if code not in (250, 251):
+            _reset(smtp)
             return _smtp_refused(session, letter, attempt, code, reply, "RCPT TO")
         # From here on the server may accept the message: record it before DATA.
         _set_phase(session, letter, "data")
@@ -264,6 +333,7 @@ def _smtp_send(
         except smtplib.SMTPDataError as exc:
             code, reply = exc.smtp_code, exc.smtp_error
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
+            _drop_connection()
             _finish(
                 session,
                 letter,
@@ -274,14 +344,22 @@ def _smtp_send(
             )
             return {"letter": letter.id, "outcome": "unknown"}
         if code != 250:
+            _reset(smtp)
             return _smtp_refused(session, letter, attempt, code, reply, "DATA")
         _finish(session, letter, attempt, state="sent", outcome="sent", detail=_text(reply)[:500])
         return {"letter": letter.id, "outcome": "sent", "message_id": letter.message_id}
     except (OSError, smtplib.SMTPException) as exc:
         # Before DATA: nothing was accepted, so the letter can safely be tried again.
+        _drop_connection()
         return _transient(session, letter, attempt, f"{type(exc).__name__}: {exc}")
-    finally:
-        _quit(smtp)
+
+
+def _reset(smtp: smtplib.SMTP) -> None:
+    """Abort the transaction so the connection can carry the next letter."""
+    try:
+        smtp.rset()
+    except (OSError, smtplib.SMTPException):
+        _drop_connection()
 
 
 def _text(reply: bytes | str) -> str:

@@ -12,11 +12,33 @@ RQ scheduler); see docs/outreach.md.
 
 from __future__ import annotations
 
-from tracker.db import session_scope
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from tracker.db import make_engine, make_session_factory, session_scope
 from tracker.jobs import enqueue, job_settings
 
 QUEUE = "outreach"
 SEND_TIMEOUT = 120  # seconds; an SMTP send that takes longer is stuck
+_FACTORIES: dict[str, object] = {}  # database URL -> session factory, per worker process
+
+
+@contextmanager
+def _session(settings) -> Iterator:  # noqa: ANN001
+    """A session for one job. RQ workers keep one engine per process (a send is a few
+    milliseconds; building an engine and connecting each time would dominate); embedded
+    runs use a fresh engine like any other unit of work."""
+    if settings.embedded:
+        with session_scope(settings) as session:
+            yield session
+        return
+    factory = _FACTORIES.get(settings.database_url)
+    if factory is None:
+        if len(_FACTORIES) >= 4:  # tests switch databases; keep the cache small
+            _FACTORIES.clear()
+        factory = _FACTORIES[settings.database_url] = make_session_factory(make_engine(settings))
+    with factory() as session:
+        yield session
 
 
 def enqueue_letter(settings, letter_id: int):  # noqa: ANN001, ANN201
@@ -36,8 +58,29 @@ def send_letter(letter_id: int) -> dict:
     from outreach.delivery import deliver_letter
 
     settings = job_settings()
-    with session_scope(settings) as session:
+    with _session(settings) as session:
         return deliver_letter(session, settings, int(letter_id))
+
+
+def enqueue_batch(settings, letter_ids: list[int]):  # noqa: ANN001, ANN201
+    """Put one send_letters job for several letters on the outreach queue."""
+    return enqueue(
+        settings,
+        "outreach.jobs.send_letters",
+        [int(i) for i in letter_ids],
+        queue=QUEUE,
+        job_timeout=SEND_TIMEOUT + 5 * len(letter_ids),
+        network=True,
+    )
+
+
+def send_letters(letter_ids: list[int]) -> dict:
+    """Deliver several letters (bulk re-enqueue, big campaigns): same claim per letter."""
+    from outreach.delivery import deliver_batch
+
+    settings = job_settings()
+    with _session(settings) as session:
+        return deliver_batch(session, settings, [int(i) for i in letter_ids])
 
 
 def send_confirmation(constituent_id: int) -> dict:
@@ -49,18 +92,25 @@ def send_confirmation(constituent_id: int) -> dict:
         return send_confirmation_email(session, settings, int(constituent_id))
 
 
+RECONCILE_BATCH = 50  # letters per re-enqueued job
+
+
 def reconcile(stale_seconds: int | None = None) -> dict:
-    """Re-enqueue letters left in queued/sending past the timeout."""
+    """Re-enqueue letters left in queued/sending past the timeout, in batches."""
     from outreach.delivery import STALE_SECONDS
     from outreach.delivery import reconcile as reconcile_letters
 
     settings = job_settings()
+    pending: list[int] = []
     with session_scope(settings) as session:
-        return reconcile_letters(
+        summary = reconcile_letters(
             session,
-            lambda letter_id: enqueue_letter(settings, letter_id),
+            pending.append,
             STALE_SECONDS if stale_seconds is None else int(stale_seconds),
         )
+    for start in range(0, len(pending), RECONCILE_BATCH):
+        enqueue_batch(settings, pending[start : start + RECONCILE_BATCH])
+    return summary
 
 
 def send_follow_up_reminders() -> dict:

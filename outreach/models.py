@@ -185,7 +185,7 @@ class Letter(Base):
     # carries the same id and a retry can tell what an earlier attempt did.
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     message_id: Mapped[str | None] = mapped_column(String(300))
-    # How far the current SMTP attempt got: connect|rcpt|data|done (see outreach.delivery).
+    # How far the current SMTP attempt got: connect|data|done (see outreach.delivery).
     smtp_phase: Mapped[str | None] = mapped_column(String(10))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime | None] = mapped_column()  # deferred by the daily cap

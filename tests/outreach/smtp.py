@@ -29,7 +29,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
-        msg = message_from_bytes(envelope.content, policy=policy.default)
+        # Stored as a local mailbox would: CRLF line ends become LF.
+        msg = message_from_bytes(envelope.content.replace(b"\r\n", b"\n"), policy=policy.default)
         with self.lock:
             self.messages.append(msg)
         return "250 Message accepted for delivery"

@@ -111,7 +111,7 @@ def test_letter_stuck_after_data_is_not_resent_but_marked_unknown(
     letter.state, letter.smtp_phase = "sending", "data"
     letter.sending_at = utcnow() - timedelta(hours=1)
     stuck = db.get(Letter, second)
-    stuck.state, stuck.smtp_phase = "sending", "rcpt"
+    stuck.state, stuck.smtp_phase = "sending", "connect"
     stuck.sending_at = utcnow() - timedelta(hours=1)
     db.commit()
     requeued: list[int] = []
@@ -217,7 +217,7 @@ def test_worker_killed_mid_send_no_duplicate_no_loss(db, smtp, rq_settings, redi
     smtp.release.set()
     db.expire_all()
     killed = db.scalars(select(Letter).where(Letter.state == "sending")).one()
-    assert killed.smtp_phase == "rcpt" and killed.attempts == 1
+    assert killed.smtp_phase == "connect" and killed.attempts == 1
     time.sleep(0.05)
     summary = reconcile(stale_seconds=0)
     assert summary["unknown"] == 0 and summary["requeued"] >= 1
