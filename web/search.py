@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import Select, and_, func, literal, or_, select, text
+from sqlalchemy import Float, Select, String, and_, func, literal, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.errors import InvalidInput
@@ -28,6 +28,7 @@ from web import enrich
 SORTS = ("relevance", "last_action", "score", "introduced", "identifier")
 MAX_PER_PAGE = 100
 CSV_LIMIT = 10_000
+COUNT_CAP = 1_000  # the web page counts this far ("1,000+ bills"); the API counts all
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -81,15 +82,18 @@ class SearchPage:
     bills: list[Bill]
     total: int
     ranks: dict[str, float] = field(default_factory=dict)
+    capped: bool = False  # more than `total` bills match; counting stopped there
 
     @property
     def pages(self) -> int:
-        """Number of pages (at least 1)."""
-        return max(1, -(-self.total // self.query.per_page))
+        """Number of pages (at least 1; a lower bound when the count was capped)."""
+        return max(1, -(-self.total // self.query.per_page), self.query.page)
 
     @property
     def has_next(self) -> bool:
         """True when a later page exists."""
+        if self.capped:
+            return len(self.bills) == self.query.per_page
         return self.query.page < self.pages
 
 
@@ -177,28 +181,39 @@ def parse_query(args: Mapping[str, Any]) -> BillQuery:
     )
 
 
-def fts_subquery(session: Session, q: str):  # noqa: ANN201 - a Subquery
-    """(bill_id, rank) for bills matching every token of `q`; higher rank is better.
-
-    `q` must have at least one token (see `tokens`).
-    """
+def _fts_sql(session: Session, q: str, tail: str = "") -> Any:
+    """The dialect's full-text statement (bill_id, rank) with an optional SQL tail."""
     words = tokens(q)
     if session.get_bind().dialect.name == "sqlite":
         match = " ".join('"' + w.replace('"', "") + '"' for w in words)
-        stmt = text(
+        return text(
             "SELECT r.bill_id AS bill_id, -bm25(bill_fts, 10.0, 6.0, 2.0, 1.0) AS rank "
             "FROM bill_fts JOIN bill_search_rows r ON r.id = bill_fts.rowid "
-            "WHERE bill_fts MATCH :match"
+            "WHERE bill_fts MATCH :match" + tail
         ).bindparams(match=match)
-    else:
-        stmt = text(
-            "SELECT s.bill_id AS bill_id, ts_rank_cd(s.document, tsq) AS rank "
-            "FROM bill_search s, plainto_tsquery('english', :q) tsq "
-            "WHERE s.document @@ tsq"
-        ).bindparams(q=" ".join(words))
-    from sqlalchemy import Float, String
+    return text(
+        "SELECT s.bill_id AS bill_id, ts_rank_cd(s.document, tsq) AS rank "
+        "FROM bill_search s, plainto_tsquery('english', :q) tsq "
+        "WHERE s.document @@ tsq" + tail
+    ).bindparams(q=" ".join(words))
 
-    return stmt.columns(bill_id=String, rank=Float).subquery("fts")
+
+def fts_subquery(session: Session, q: str, top: int | None = None, skip: int = 0):  # noqa: ANN201
+    """(bill_id, rank) for bills matching every token of `q`; higher rank is better.
+
+    With `top`, only the best `top` matches after skipping `skip` (ties by bill id).
+    `q` must have at least one token (see `tokens`).
+    """
+    tail = ""
+    if top is not None:
+        tail = f" ORDER BY rank DESC, bill_id LIMIT {int(top)} OFFSET {int(skip)}"
+    return _fts_sql(session, q, tail).columns(bill_id=String, rank=Float).subquery("fts")
+
+
+def count_matches(session: Session, q: str, cap: int) -> int:
+    """How many bills match `q`, counting no further than `cap`."""
+    sub = _fts_sql(session, q, f" LIMIT {int(cap)}").columns(bill_id=String, rank=Float)
+    return session.scalar(select(func.count()).select_from(sub.subquery())) or 0
 
 
 def bare_search(session: Session, q: str, limit: int = 25) -> list[str]:
@@ -261,31 +276,59 @@ def _ordered(stmt: Select, query: BillQuery, rank: Any) -> Select:
     return stmt.order_by(Bill.last_action_date.desc().nulls_last(), Bill.id)
 
 
-def search_bills(
-    session: Session, query: BillQuery, org_id: int | None, *, count: bool = True
-) -> SearchPage:
-    """One page of bills for `query`, seen by organization `org_id`."""
-    stmt, rank = _filtered(session, query, org_id)
-    total = (
-        session.scalar(select(func.count()).select_from(stmt.with_only_columns(Bill.id).subquery()))
-        if count
-        else 0
+def _text_only(query: BillQuery) -> bool:
+    """True for a plain relevance search with no filter: the FTS index alone can page it."""
+    return (
+        bool(tokens(query.q))
+        and query.effective_sort == "relevance"
+        and not (
+            query.jurisdiction
+            or query.session
+            or query.status
+            or query.updated_since
+            or query.watchlist
+            or query.topic
+            or query.score_min is not None
+            or query.score_max is not None
+        )
     )
-    paged = _ordered(stmt, query, rank)
-    if rank is not None:
-        paged = paged.add_columns(rank)
+
+
+def search_bills(
+    session: Session, query: BillQuery, org_id: int | None, *, count_cap: int | None = None
+) -> SearchPage:
+    """One page of bills for `query`, seen by organization `org_id`.
+
+    `count_cap` stops counting there (the page says "1,000+"); None counts exactly.
+    """
+    offset = (query.page - 1) * query.per_page
+    if _text_only(query):
+        # Take the page's ids straight from the index, then load just those bills.
+        top = fts_subquery(session, query.q, top=query.per_page, skip=offset)
+        rows = session.execute(
+            select(Bill, top.c.rank)
+            .join(top, top.c.bill_id == Bill.id)
+            .options(selectinload(Bill.session))
+            .order_by(top.c.rank.desc(), Bill.id)
+        ).all()
+        total = count_matches(session, query.q, (count_cap + 1) if count_cap else 10**9)
     else:
-        paged = paged.add_columns(literal(0.0))
-    rows = session.execute(
-        paged.options(selectinload(Bill.session))
-        .limit(query.per_page)
-        .offset((query.page - 1) * query.per_page)
-    ).all()
+        stmt, rank = _filtered(session, query, org_id)
+        ids = stmt.with_only_columns(Bill.id)
+        if count_cap:
+            ids = ids.limit(count_cap + 1)
+        total = session.scalar(select(func.count()).select_from(ids.subquery())) or 0
+        paged = _ordered(stmt, query, rank).add_columns(rank if rank is not None else literal(0.0))
+        rows = session.execute(
+            paged.options(selectinload(Bill.session)).limit(query.per_page).offset(offset)
+        ).all()
+    capped = bool(count_cap) and total > count_cap
     return SearchPage(
         query=query,
         bills=[row[0] for row in rows],
-        total=total or 0,
+        total=min(total, count_cap) if capped else total,
         ranks={row[0].id: float(row[1] or 0) for row in rows},
+        capped=capped,
     )
 
 

@@ -74,3 +74,19 @@ def test_migration_0004_downgrades_and_upgrades_cleanly(database_url: str) -> No
     with engine.connect() as conn:
         assert conn.execute(select(Bill.id)).first() is None
     engine.dispose()
+
+
+def test_text_only_search_pages_from_the_index_and_caps_the_count(db, demo_bills) -> None:  # noqa: ANN001
+    query = search.BillQuery(q="988", per_page=4)
+    first = search.search_bills(db, query, None, count_cap=3)
+    assert (first.total, first.capped, first.has_next, len(first.bills)) == (3, True, True, 4)
+    exact = search.search_bills(db, query, None)
+    assert (exact.total, exact.capped, exact.pages) == (6, False, 2)
+    second = search.search_bills(db, search.BillQuery(q="988", per_page=4, page=2), None)
+    ids = [b.id for b in exact.bills] + [b.id for b in second.bills]
+    assert len(ids) == len(set(ids)) == 6
+    # The same words through the general (filtered) path find the same bills.
+    filtered = search.search_bills(
+        db, search.BillQuery(q="988", per_page=50, sort="identifier"), None
+    )
+    assert {b.id for b in filtered.bills} == set(ids)

@@ -54,7 +54,7 @@ def search_page():  # noqa: ANN201
         query = search.parse_query(request.args)
     except InvalidInput as exc:
         error, query = str(exc), search.BillQuery()
-    page = search.search_bills(db(), query, org_id())
+    page = search.search_bills(db(), query, org_id(), count_cap=search.COUNT_CAP)
     ids = [b.id for b in page.bills]
     watchlists = org_watchlists()
     return render_template(

@@ -1,0 +1,342 @@
+"""Web benchmark: search and dashboard latency on 100,000 bills under 8 concurrent clients.
+
+    .venv/bin/python bench/web.py [--bills 100000] [--requests 400] [--write]
+
+1. Builds a SQLite database (var/bench/web.db) with N bills. Titles and abstracts are
+   the 73 real demo bills' (tests/fixtures/demo/bills.jsonl) spread over 53 jurisdictions
+   and 6 sessions with fresh numbers and 1-4 dated actions each: a synthetic corpus
+   built from real text, for timing only. Rows go in with bulk inserts, so the FTS5
+   triggers of migration 0004 index them exactly as they index ingest's rows.
+2. Serves the app with waitress (8 threads) in a child process on a loopback port.
+3. From this process, 8 client threads sign in through the real form and request
+   `/bills?q=...` and `/` in turn; the same search words are also run as the bare FTS5
+   query (`web.search.bare_search`) in-process, single-threaded and with 8 threads.
+4. Prints p50/p95 per kind; `--write` puts them in bench/RESULTS.md under "Web".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert, select  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from tracker.config import Settings  # noqa: E402
+from tracker.db import make_engine, make_session_factory, upgrade  # noqa: E402
+from tracker.ids import bill_id  # noqa: E402
+from tracker.jurisdictions import all_jurisdictions  # noqa: E402
+from tracker.models import (  # noqa: E402
+    Bill,
+    BillAction,
+    LegislativeSession,
+    Watchlist,
+    WatchlistEntry,
+)
+
+DEMO = ROOT / "tests" / "fixtures" / "demo" / "bills.jsonl"
+QUERIES = [
+    "988",
+    "parity",
+    "crisis services",
+    "workforce",
+    "mental health",
+    "suicide prevention",
+    "peer support",
+    "school",
+]
+PASSWORD = "bench password 1234"
+STATUSES = ["introduced", "in_committee", "passed_origin", "passed_second", "enacted", "failed"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def build(settings: Settings, n: int) -> None:
+    """A fresh database with n bills (see the module docstring)."""
+    rows = [json.loads(line) for line in DEMO.read_text().splitlines() if line]
+    juris = [j["id"] if isinstance(j, dict) else j.id for j in all_jurisdictions()]
+    upgrade(settings.database_url)
+    engine = make_engine(settings)
+    rng = random.Random(42)
+    today = date.today()
+    with make_session_factory(engine)() as session:
+        sessions = {}
+        for j in juris:
+            for year in range(2021, 2027):
+                s = LegislativeSession(jurisdiction_id=j, identifier=str(year), name=str(year))
+                session.add(s)
+                sessions[(j, str(year))] = s
+        session.flush()
+        bills, actions = [], []
+        now = datetime.now(UTC)
+        for i in tqdm(range(n), desc="bills", unit="bill"):
+            row = rows[i % len(rows)]
+            j = juris[i % len(juris)]
+            year = str(2021 + (i // len(juris)) % 6)
+            ident = f"{'HB' if i % 2 else 'SB'} {i + 1}"
+            k = rng.randint(1, 4)
+            dates = sorted(today - timedelta(days=rng.randint(0, 700)) for _ in range(k))
+            bid = bill_id(j, year, ident)
+            bills.append(
+                {
+                    "id": bid,
+                    "jurisdiction_id": j,
+                    "session_id": sessions[(j, year)].id,
+                    "identifier": ident,
+                    "title": row.get("title") or "",
+                    "abstract": row.get("abstract") or "",
+                    "classification": "bill",
+                    "status": rng.choice(STATUSES),
+                    "introduced_date": dates[0],
+                    "last_action_date": dates[-1],
+                    "last_action": "Referred to committee.",
+                    "content_hash": "",
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            actions += [
+                {
+                    "bill_id": bid,
+                    "position": p,
+                    "date": d,
+                    "chamber": "lower",
+                    "description": "Referred to committee.",
+                    "classification": ["referral-committee"],
+                }
+                for p, d in enumerate(dates)
+            ]
+            if len(bills) >= 5000:
+                session.execute(insert(Bill), bills)
+                session.execute(insert(BillAction), actions)
+                bills, actions = [], []
+        if bills:
+            session.execute(insert(Bill), bills)
+            session.execute(insert(BillAction), actions)
+        session.commit()
+        from tracker.accounts import create_org, create_user
+
+        org = create_org(session, "Bench Coalition")
+        create_user(session, "bench@example.org", org, "admin", PASSWORD)
+        wl = Watchlist(organization_id=org.id, name="Priority bills")
+        session.add(wl)
+        session.flush()
+        picked = session.scalars(select(Bill.id).order_by(Bill.id).limit(200)).all()
+        session.add_all(WatchlistEntry(watchlist_id=wl.id, bill_id=b) for b in picked)
+        session.commit()
+        session.execute(
+            __import__("sqlalchemy").text("INSERT INTO bill_fts(bill_fts) VALUES ('optimize')")
+        )
+        session.commit()
+    engine.dispose()
+
+
+def serve(settings: Settings, port: int) -> subprocess.Popen:
+    """waitress with 8 threads in a child process; returns once it answers."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "from tracker.config import Settings\n"
+        "from waitress import serve\n"
+        "from web import create_app\n"
+        f"serve(create_app(Settings.from_env()), host='127.0.0.1', port={port}, threads=8,"
+        " _quiet=True)\n"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "SECRET_KEY": settings.secret_key,
+        "TRACKER_VAR_DIR": str(settings.var_dir),
+    }
+    env.pop("REDIS_URL", None)
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env)
+    import requests
+
+    for _ in range(100):
+        try:
+            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc
+        except requests.RequestException:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the server did not start")
+
+
+def signed_in_session(base: str):  # noqa: ANN201
+    """A requests.Session signed in through the real form."""
+    import requests
+
+    s = requests.Session()
+    html = s.get(f"{base}/login").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    r = s.post(
+        f"{base}/login",
+        data={"email": "bench@example.org", "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert r.status_code == 302, r.status_code
+    return s
+
+
+def load(base: str, sessions: list, per_client: int) -> dict[str, list[float]]:
+    """One thread per signed-in session, each alternating search and dashboard requests."""
+    timings: dict[str, list[float]] = {"search": [], "dashboard": []}
+    lock = threading.Lock()
+    clients = len(sessions)
+    start = threading.Barrier(clients)
+
+    def worker(idx: int) -> None:
+        s = sessions[idx]
+        start.wait()
+        for i in range(per_client):
+            q = QUERIES[(idx + i) % len(QUERIES)]
+            for kind, url in (("search", f"{base}/bills?q={q}"), ("dashboard", f"{base}/")):
+                t0 = time.perf_counter()
+                r = s.get(url)
+                elapsed = (time.perf_counter() - t0) * 1000
+                assert r.status_code == 200, (url, r.status_code)
+                with lock:
+                    timings[kind].append(elapsed)
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(worker, range(clients)))
+    return timings
+
+
+def bare(settings: Settings, clients: int, per_client: int) -> dict[str, list[float]]:
+    """The bare FTS query for the same words: alone, and from `clients` threads at once."""
+    from web.search import bare_search
+
+    engine = make_engine(settings)
+    factory = make_session_factory(engine)
+    out: dict[str, list[float]] = {"bare": [], "bare_concurrent": []}
+    with factory() as session:
+        for i in range(per_client * 2):
+            t0 = time.perf_counter()
+            bare_search(session, QUERIES[i % len(QUERIES)], 25)
+            out["bare"].append((time.perf_counter() - t0) * 1000)
+    lock = threading.Lock()
+
+    def worker(idx: int) -> None:
+        with factory() as session:
+            for i in range(per_client):
+                t0 = time.perf_counter()
+                bare_search(session, QUERIES[(idx + i) % len(QUERIES)], 25)
+                with lock:
+                    out["bare_concurrent"].append((time.perf_counter() - t0) * 1000)
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(worker, range(clients)))
+    engine.dispose()
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build, serve, load, report."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bills", type=int, default=100_000)
+    ap.add_argument("--requests", type=int, default=400, help="search requests in total")
+    ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--reuse", action="store_true", help="keep an existing database")
+    ap.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
+    args = ap.parse_args(argv)
+    var = ROOT / "var" / "bench"
+    var.mkdir(parents=True, exist_ok=True)
+    db_path = var / "web.db"
+    settings = Settings(
+        database_url=f"sqlite:///{db_path}", secret_key="bench-secret-key-" + "x" * 32, var_dir=var
+    )
+    if not (args.reuse and db_path.exists()):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        build(settings, args.bills)
+        print(f"built {args.bills} bills in {time.perf_counter() - t0:.1f}s")
+    port = _free_port()
+    proc = serve(settings, port)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        per_client = max(1, args.requests // args.clients)
+        # Sign-in is rate limited (10 a minute), so the clients sign in once.
+        sessions = [signed_in_session(base) for _ in range(args.clients)]
+        load(base, sessions, 2)  # warm up caches and connections
+        timings = load(base, sessions, per_client)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    timings.update(bare(settings, args.clients, per_client))
+    rows = {k: (pct(v, 50), pct(v, 95), len(v)) for k, v in timings.items()}
+    for kind, (p50, p95, count) in rows.items():
+        print(f"{kind:16} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({count} requests)")
+    ratio = rows["search"][1] / rows["bare_concurrent"][1]
+    print(f"search p95 / bare (concurrent) p95 = {ratio:.2f}")
+    if args.write:
+        write(args, rows, ratio)
+    return 0
+
+
+def write(args: argparse.Namespace, rows: dict, ratio: float) -> None:
+    """Replace the "Web" section of bench/RESULTS.md."""
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text() if path.exists() else ""
+    labels = {
+        "search": "`/bills?q=...` page over HTTP (8 clients)",
+        "dashboard": "`/` dashboard over HTTP (8 clients)",
+        "bare": "bare FTS5 query, one thread",
+        "bare_concurrent": "bare FTS5 query, 8 threads",
+    }
+    lines = [
+        "<!-- web:Web:begin -->",
+        "## Web",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
+        f"({platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+        f"SQLite {__import__('sqlite3').sqlite_version}) with `python bench/web.py --write`.",
+        "",
+        f"{args.bills:,} bills (real demo titles and abstracts spread over 53 jurisdictions), "
+        f"waitress with 8 threads in a second process, {args.clients} concurrent clients on "
+        f"loopback, queries: {', '.join(QUERIES)}. Search pages include the count, topics, "
+        "scores, watch state and the filter form; the dashboard is a 200-bill watchlist.",
+        "",
+        "| what | p50 ms | p95 ms | requests |",
+        "|---|---|---|---|",
+        *[f"| {labels[k]} | {p50:.1f} | {p95:.1f} | {n} |" for k, (p50, p95, n) in rows.items()],
+        "",
+        f"Search p95 / bare-query p95 (both under 8-way concurrency): **{ratio:.2f}x** "
+        "(goal: within 3x and under 100 ms).",
+        "<!-- web:Web:end -->",
+    ]
+    block = "\n".join(lines)
+    pattern = re.compile(r"<!-- web:Web:begin -->.*?<!-- web:Web:end -->", re.S)
+    text = (
+        pattern.sub(block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block + "\n"
+    )
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
