@@ -317,3 +317,12 @@ def test_bills_csv_rows_with_multiline_cells():
     assert record.identifier == "HB 1477" and len(record.actions) == 2
     assert derive_status(record.actions) == ("enacted", date(2021, 5, 13))
     assert record.sponsors[0].party == "D"
+
+
+def test_oregon_second_saved_copy_of_the_history_page_parses_the_same():
+    base = FIXTURES / "or_legislature"
+    one = or_legislature.parse_history((base / "hb3623-2010s1.html").read_bytes(), "2010S1")
+    two = or_legislature.parse_history((base / "hb3623-2010s1-ore.html").read_bytes(), "2010S1")
+    assert [(a.date, a.description) for a in one.actions] == [
+        (a.date, a.description) for a in two.actions
+    ]

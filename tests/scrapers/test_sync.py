@@ -66,6 +66,21 @@ class LegiScanApi:
                     "change_hash": bill["change_hash"],
                 }
             return 200, {}, json.dumps({"status": "OK", "masterlist": master})
+        if op == "getSearchRaw":
+            # Envelope built here (client-code shape); hits are bills whose real title
+            # contains the query.
+            query = params["query"][0].lower()
+            hits = [
+                {"relevance": 100, "bill_id": b["bill_id"], "change_hash": b["change_hash"]}
+                for b in self.bills.values()
+                if query in b["title"].lower()
+            ]
+            summary = {"page": "1 of 1", "count": len(hits)}
+            return (
+                200,
+                {},
+                json.dumps({"status": "OK", "searchresult": {"summary": summary, "results": hits}}),
+            )
         if op == "getBill":
             bill_id = params["id"][0]
             if bill_id in self.malformed:
@@ -561,3 +576,18 @@ def test_congress_gov_members_sync_follows_pages_and_writes_legislators(settings
             select(Legislator).where(Legislator.name == "Gerald E. Connolly")
         ).one()
         assert connolly.district_ocd_id == "ocd-division/country:us/state:va/cd:11"
+
+
+def test_legiscan_topic_search_fetches_only_matching_bills(legiscan_settings):
+    api = LegiScanApi(AK_BILLS)  # HB 1 "Policy For Securing Health Care Services"
+    with responses.RequestsMock() as mock:
+        mock.add_callback(responses.GET, LS_BASE, callback=api)
+        summary = run_sync(
+            legiscan_settings,
+            "legiscan",
+            jurisdiction="ak",
+            topics=["health care"],
+            transport=_transport(),
+        )
+    assert api.ops == ["getMasterListRaw", "getSearchRaw", "getBill"]
+    assert summary.inserted == 1 and summary.changed_bill_ids == {"ak-27thlegislature-hb1"}
