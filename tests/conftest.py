@@ -1,13 +1,15 @@
 """Shared fixtures: a real database (SQLite per test; PostgreSQL when TEST_DATABASE_URL is
 set), a real Redis (TEST_REDIS_URL, default db 15), the Flask app and test client.
 
-On PostgreSQL each test gets its own schema, migrated from scratch and dropped after,
-so tests never see each other's rows and migrations are exercised on both engines.
+Migrations run once per session per engine (a SQLite template file each test copies; a
+PostgreSQL schema truncated after each test), so tests never see each other's rows.
+Migration tests use `fresh_database_url`, a database migrated from nothing.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tracker import db as dbmod
@@ -31,11 +34,118 @@ def _pg_url_with_schema(base: str, schema: str) -> str:
     return f"{base}{sep}options=-csearch_path%3D{schema}"
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to heads once per session; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    dbmod.upgrade(f"sqlite:///{path}")
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+    engine.dispose()
+    return path
+
+
+class _SharedPgSchema:
+    """One PostgreSQL schema migrated once; emptied (TRUNCATE) after every test."""
+
+    def __init__(self, base_url: str) -> None:
+        self.admin = create_engine(dbmod.normalize_url(base_url), isolation_level="AUTOCOMMIT")
+        self.base_url = base_url
+        self._create()
+
+    def _create(self) -> None:
+        self.schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+        self.url = _pg_url_with_schema(self.base_url, self.schema)
+        dbmod.upgrade(self.url)
+        self.heads = self._versions()
+        self.seeded = {t for t in self._tables() if self._count(t)}  # e.g. jurisdictions
+
+    def _versions(self) -> set[str]:
+        with self.admin.connect() as conn:
+            rows = conn.execute(text(f'SELECT version_num FROM "{self.schema}".alembic_version'))
+            return {r[0] for r in rows}
+
+    def _tables(self) -> list[str]:
+        with self.admin.connect() as conn:
+            return list(
+                conn.execute(
+                    text(
+                        "SELECT table_name FROM information_schema.tables "
+                        "WHERE table_schema = :s AND table_type = 'BASE TABLE'"
+                    ),
+                    {"s": self.schema},
+                ).scalars()
+            )
+
+    def _count(self, table: str) -> int:
+        with self.admin.connect() as conn:
+            return conn.execute(text(f'SELECT count(*) FROM "{self.schema}"."{table}"')).scalar()
+
+    def reset(self) -> None:
+        """Empty every table but the seeded ones; rebuild the schema if that is not possible."""
+        if self._versions() != self.heads:  # a migration test left it elsewhere
+            dbmod.upgrade(self.url)
+        tables = [t for t in self._tables() if t not in self.seeded and t != "alembic_version"]
+        if not tables:
+            return
+        names = ", ".join(f'"{self.schema}"."{t}"' for t in tables)
+        try:
+            with self.admin.connect() as conn:
+                conn.execute(text("SET lock_timeout = '5s'"))
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        except OperationalError:
+            # A connection leaked by a test still holds a lock: leave that schema behind.
+            self.drop()
+            self._create()
+
+    def drop(self) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text("SET lock_timeout = '5s'"))
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+
+
+@pytest.fixture(scope="session")
+def pg_shared() -> Iterator[_SharedPgSchema | None]:
+    """The session's PostgreSQL schema (None without TEST_DATABASE_URL)."""
+    if not PG_URL:
+        yield None
+        return
+    shared = _SharedPgSchema(PG_URL)
+    yield shared
+    try:
+        shared.drop()
+    finally:
+        shared.admin.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty database URL: SQLite always, PostgreSQL too when configured."""
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A migrated, empty database URL: SQLite always, PostgreSQL too when configured.
+
+    SQLite: a copy of a template migrated once per session. PostgreSQL: a schema migrated
+    once per session and truncated after each test.
+    """
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
+        target = tmp_path / "test.db"
+        shutil.copyfile(sqlite_template, target)
+        yield f"sqlite:///{target}"
+        return
+    shared = request.getfixturevalue("pg_shared")
+    yield shared.url
+    shared.reset()
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database migrated from nothing for this test alone (migration tests)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
         dbmod.upgrade(url)
         yield url
         return

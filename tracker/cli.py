@@ -26,6 +26,9 @@ COMMANDS: dict[str, str] = {
     "org": "tracker.accounts_cli:org",
     "user": "tracker.accounts_cli:user",
     "alerts": "tracker.alert_jobs:alerts_cli",
+    "classify": "tracker.tagging_cli:classify",
+    "tag": "tracker.tagging_cli:tag",
+    "score": "tracker.tagging_cli:score",
     "sync": "scrapers.cli:sync",
     "import": "scrapers.cli:import_",
     "reparse": "scrapers.cli:reparse",
@@ -53,7 +56,14 @@ class LazyGroup(click.Group):
         return getattr(importlib.import_module(module_name), attr)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    context_settings={
+        "help_option_names": ["-h", "--help"],
+        "max_content_width": 120,
+        "terminal_width": 120,
+    },
+)
 def cli() -> None:
     """mh-policy-tracker: collect, tag and act on mental-health policy bills."""
 

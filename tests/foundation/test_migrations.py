@@ -6,7 +6,8 @@ from tracker import db as dbmod
 from tracker.models import Jurisdiction
 
 
-def test_migrations_downgrade_to_base_and_upgrade_to_head(database_url):
+def test_migrations_downgrade_to_base_and_upgrade_to_head(fresh_database_url):
+    database_url = fresh_database_url
     engine = create_engine(dbmod.normalize_url(database_url))
     tables = set(inspect(engine).get_table_names())
     assert {"bills", "bill_actions", "legislators", "committees", "events", "watchlists"} <= tables
