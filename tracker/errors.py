@@ -1,14 +1,14 @@
 """The exception tree. Catch only at boundaries (CLI, web handlers, the scraper loop).
 
-    TrackerError
-    ├── ConfigError            a setting is missing or malformed (names it)
-    ├── NotFound
-    ├── InvalidInput
-    ├── QuotaExhausted         a source's request cap is reached; the sync stops cleanly
-    └── ScrapeError
-        ├── SourceUnavailable  network / 5xx after retries
-        ├── ParseError         a payload or page could not be parsed (carries url)
-        └── EmptyScrape        a run yielded nothing
+TrackerError
+├── ConfigError            a setting is missing or malformed (names it)
+├── NotFound
+├── InvalidInput
+├── QuotaExhausted         a source's request cap is reached; the sync stops cleanly
+└── ScrapeError
+    ├── SourceUnavailable  network / 5xx after retries
+    ├── ParseError         a payload or page could not be parsed (carries url)
+    └── EmptyScrape        a run yielded nothing
 """
 
 from __future__ import annotations

@@ -41,7 +41,9 @@ def bill_id(jurisdiction: str, session: str, identifier: str) -> str:
     juris = jurisdiction.strip().lower()
     parts = (juris, slug(session), slug(normalize_identifier(identifier)))
     if not all(parts):
-        raise InvalidInput(f"cannot build a bill id from {jurisdiction!r}, {session!r}, {identifier!r}")
+        raise InvalidInput(
+            f"cannot build a bill id from {jurisdiction!r}, {session!r}, {identifier!r}"
+        )
     return "-".join(parts)
 
 
