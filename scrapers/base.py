@@ -424,6 +424,8 @@ class Scraper:
     rate_per_second: ClassVar[float | None] = 1.0
     key_setting: ClassVar[str | None] = None  # Settings attribute holding the API key
     jurisdictions: ClassVar[tuple[str, ...]] = ()  # empty: any / given by the caller
+    # File suffixes `tracker import DIR` reads; files named explicitly are always read.
+    suffixes: ClassVar[tuple[str, ...]] = (".json",)
 
     def __init__(self, http: HttpClient | None, settings: Settings, session: str | None = None):
         self.http = http

@@ -226,6 +226,7 @@ class BillsJsonlImporter(Scraper):
     """`tracker import --source bills-jsonl FILE` (offline only)."""
 
     source = "bills-jsonl"
+    suffixes = (".jsonl", ".ndjson")
 
     def parse_file(
         self, path: Path, *, session: str | None = None, jurisdiction: str | None = None
@@ -238,6 +239,7 @@ class BillsCsvImporter(Scraper):
     """`tracker import --source bills-csv FILE` (offline only)."""
 
     source = "bills-csv"
+    suffixes = (".csv",)
 
     def parse_file(
         self, path: Path, *, session: str | None = None, jurisdiction: str | None = None

@@ -193,6 +193,7 @@ class CongressLegislatorsImporter(Scraper):
 
     source = SOURCE
     kind = "people"
+    suffixes = (".yaml", ".yml")
 
     def parse_file(
         self, path: Path, *, session: str | None = None, jurisdiction: str | None = None

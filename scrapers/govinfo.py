@@ -179,6 +179,7 @@ class GovInfoScraper(Scraper):
     source = SOURCE
     rate_per_second = 1.0
     jurisdictions = ("us",)
+    suffixes = (".xml",)
 
     def __init__(self, http: Any, settings: Any, session: str | None = None):
         super().__init__(http, settings, session)

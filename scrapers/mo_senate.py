@@ -258,6 +258,7 @@ class MoSenateScraper(Scraper):
     source = SOURCE
     rate_per_second = 0.5
     jurisdictions = ("mo",)
+    suffixes = (".html", ".htm")
 
     def __init__(self, http: Any, settings: Any, session: str | None = None):
         super().__init__(http, settings, session)

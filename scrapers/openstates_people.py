@@ -207,6 +207,7 @@ class OpenStatesPeopleImporter(Scraper):
 
     source = SOURCE
     kind = "people"
+    suffixes = (".yml", ".yaml", ".json")
 
     def parse_file(
         self, path: Path, *, session: str | None = None, jurisdiction: str | None = None

@@ -141,6 +141,7 @@ class OrLegislatureScraper(Scraper):
     source = SOURCE
     rate_per_second = 0.5
     jurisdictions = ("or",)
+    suffixes = (".html", ".htm")
 
     def scrape(self, since: Any = None, **kwargs: Any) -> Iterator[Any]:
         """The 2011-era site has no listing we can page through; import or fetch by URL."""

@@ -277,8 +277,8 @@ def _write_one(
 # --- import -------------------------------------------------------------------------------
 
 
-def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
-    """Files as given; directories walked recursively in sorted order."""
+def expand_paths(paths: Iterable[Path | str], suffixes: tuple[str, ...] = ()) -> list[Path]:
+    """Files as given; directories walked recursively (sorted), keeping `suffixes` only."""
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -286,7 +286,9 @@ def expand_paths(paths: Iterable[Path | str]) -> list[Path]:
             out.extend(
                 p
                 for p in sorted(path.rglob("*"))
-                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() != ".md"
+                if p.is_file()
+                and not p.name.startswith(".")
+                and (not suffixes or p.suffix.lower() in suffixes)
             )
         elif path.exists():
             out.append(path)
@@ -308,7 +310,7 @@ def import_paths(
     """Import recorded payload files through the source's parsers and ingest."""
     scraper_cls = get_source(source)
     scraper = scraper_cls(None, settings)
-    files = scraper_cls.sort_files(expand_paths(paths))
+    files = scraper_cls.sort_files(expand_paths(paths, scraper_cls.suffixes))
     summary = Summary(source=source, jurisdiction=jurisdiction or "", mode="import")
     engine = make_engine(settings)
     try:
