@@ -26,7 +26,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup, escape
 
 from outreach.brief_charts import STAGE_LABELS
-from outreach.briefs import HEARING_WINDOW_DAYS, PRIORITY_RANK, BillRow, Brief
+from outreach.briefs import HEARING_WINDOW_DAYS, PRIORITY_RANK, BillRow, Brief, shorten
 from tracker.errors import InvalidInput
 
 FORMATS = ("html", "pdf", "md", "docx", "csv", "xlsx")
@@ -86,6 +86,15 @@ STYLES = {
     "img": "max-width:100%;height:auto;border:0;",
     "foot": "margin:20px 0 0 0;font-size:11px;color:#666666;",
 }
+
+# Print is denser than a screen: PDF uses the same styles at 80% of the type size.
+PDF_STYLES = {
+    key: re.sub(r"font-size:(\d+)px", lambda m: f"font-size:{int(m.group(1)) * 0.8:.1f}px", value)
+    for key, value in STYLES.items()
+}
+# Titles and actions longer than this are cut in the reading formats' tables (the full
+# text is in CSV/XLSX): some official titles run to a page.
+CLIP_CHARS = 180
 
 _env: Environment | None = None
 
@@ -253,7 +262,7 @@ def render_html(
         .get_template("briefs/brief.html")
         .render(
             brief=brief,
-            s=STYLES,
+            s=PDF_STYLES if for_pdf else STYLES,
             for_pdf=for_pdf,
             images=pictures,
             generated=z_generated.strftime("%Y-%m-%d %H:%M %Z"),
@@ -265,6 +274,7 @@ def render_html(
             bill_link=_bill_link,
             tables=reading_tables(brief, limit),
             hidden_note=hidden_note,
+            clip=lambda text: text if limit is None else shorten(text, CLIP_CHARS),
         )
     )
 

@@ -45,7 +45,7 @@ from tracker.status import derive_status
 MAX_RANGE_DAYS = 366
 HEARING_WINDOW_DAYS = 14
 MOMENTUM_LIMIT = 20
-SUMMARY_CHARS = 280
+SUMMARY_CHARS = 240
 UNTAGGED = "untagged"
 # Topic order and labels in every format; topics the tagger adds later follow these.
 TOPIC_LABELS: dict[str, str] = {
@@ -521,7 +521,8 @@ def _records(actions: list[BillAction]) -> list[ActionRecord]:
     ]
 
 
-def _shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
+def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """Whitespace folded and cut at a word boundary to `limit` characters (… marks a cut)."""
     text = " ".join((text or "").split())
     if len(text) <= limit:
         return text
@@ -628,7 +629,7 @@ def build_brief(
             score=info.relevance,
             likelihood=info.likelihood,
             momentum=why if has_momentum else "",
-            summary=_shorten(bill.abstract),
+            summary=shorten(bill.abstract),
             url=bill.url,
             topics=bill_topics,
             subtopics=list(info.subtopics),

@@ -137,6 +137,23 @@ def outreach_print(campaign_id: int, org_name: str, out_dir: Path) -> None:
     click.echo(f"{len(offices)} PDF batch(es) and {csv_path}")
 
 
+@outreach.command("load-zips")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def outreach_load_zips(file: Path) -> None:
+    """Load a ZIP-to-congressional-district CSV (state_abbr, zcta, house_district)."""
+    import csv
+
+    from outreach.geocode import load_zip_districts
+    from tracker.db import session_scope
+
+    with session_scope(load_settings()) as session, file.open(newline="") as handle:
+        try:
+            count = load_zip_districts(session, csv.DictReader(handle))
+        except TrackerError as exc:
+            raise click.ClickException(f"{file}: {exc}") from exc
+    click.echo(f"loaded {count} ZIP/district pairs")
+
+
 @outreach.command("bounce")
 @click.argument("message_id")
 @click.option("--status", default="5.0.0", help="DSN status code, e.g. 5.1.1.")

@@ -170,6 +170,50 @@ def manual_divisions(
     return match
 
 
+def load_zip_districts(session, rows) -> int:  # noqa: ANN001
+    """Replace the ZIP table from rows with `state_abbr`, `zcta`, `house_district` columns
+    (the shape of the ZCTA-to-congressional-district CSVs built from Census files)."""
+    from outreach.models import ZipDistrict
+
+    seen: set[tuple[str, str, str]] = set()
+    session.query(ZipDistrict).delete()
+    for number, row in enumerate(rows, 2):
+        try:
+            zip_code = str(row["zcta"]).strip().zfill(5)
+            state = str(row["state_abbr"]).strip().lower()
+            district = str(row["house_district"]).strip()
+        except KeyError as exc:
+            raise InvalidInput(f"line {number}: missing column {exc}") from exc
+        if not (zip_code.isdigit() and len(zip_code) == 5 and len(state) == 2):
+            raise InvalidInput(f"line {number}: not a ZIP/state pair: {zip_code!r}, {state!r}")
+        district = "at-large" if district.lstrip("0") == "" else district.lstrip("0")
+        key = (zip_code, state, district)
+        if key not in seen:
+            seen.add(key)
+            session.add(ZipDistrict(zip=zip_code, state=state, congressional_district=district))
+    session.commit()
+    return len(seen)
+
+
+def zip_choices(session, zip_code: str) -> list[tuple[str, str]]:  # noqa: ANN001
+    """(state, congressional district) pairs a ZIP code overlaps; several means ask."""
+    from sqlalchemy import select
+
+    from outreach.models import ZipDistrict
+
+    zip_code = (zip_code or "").strip()[:5]
+    if not (zip_code.isdigit() and len(zip_code) == 5):
+        raise InvalidInput("enter a five-digit ZIP code")
+    rows = session.execute(
+        select(ZipDistrict.state, ZipDistrict.congressional_district)
+        .where(ZipDistrict.zip == zip_code)
+        .order_by(ZipDistrict.state, ZipDistrict.congressional_district)
+    ).all()
+    return sorted(
+        ((s, d) for s, d in rows), key=lambda p: (p[0], int(p[1]) if p[1].isdigit() else 0)
+    )
+
+
 def geocode_address(settings: Settings, address: str, session: Any = None) -> DistrictMatch:
     """Look an address up with the Census Geocoder; SourceUnavailable when offline or down."""
     address = " ".join((address or "").split())

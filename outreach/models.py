@@ -89,6 +89,17 @@ class LanguageTerm(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
 
 
+class ZipDistrict(Base):
+    """A ZIP code (ZCTA) and one congressional district it overlaps (Census relationship
+    data, loaded with `tracker outreach load-zips`). A ZIP may span several districts."""
+
+    __tablename__ = "zip_districts"
+
+    zip: Mapped[str] = mapped_column(String(5), primary_key=True)
+    state: Mapped[str] = mapped_column(String(2), primary_key=True)  # lower case
+    congressional_district: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
 class Campaign(Base):
     """A public letter campaign at /act/<slug>."""
 

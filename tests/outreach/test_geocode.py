@@ -66,3 +66,17 @@ def test_manual_pickers_give_the_same_divisions_and_validate():
         manual_divisions("ZZ")
     with pytest.raises(InvalidInput, match="number"):
         manual_divisions("CA", "seventeen")
+
+
+def test_zip_table_offers_a_choice_when_a_zip_spans_districts(db):
+    import csv
+
+    from outreach.geocode import load_zip_districts, zip_choices
+
+    with (FIXTURES / "zccd" / "zccd.excerpt.csv").open(newline="") as handle:
+        assert load_zip_districts(db, csv.DictReader(handle)) == 12
+    assert zip_choices(db, "35004") == [("al", "3")]
+    assert zip_choices(db, "35006") == [("al", "4"), ("al", "6"), ("al", "7")]
+    assert zip_choices(db, "99999") == []
+    with pytest.raises(InvalidInput, match="five-digit"):
+        zip_choices(db, "35O05")

@@ -273,3 +273,25 @@ def test_every_public_page_shows_988(act_app):
     client = act_app.test_client()
     for path in ("/act/crisis-ca", "/act/crisis-ca/check-email"):
         assert "988" in client.get(path).get_data(as_text=True)
+
+
+def test_zip_code_spanning_districts_asks_which_one(act_app, db):
+    import csv
+
+    from outreach.geocode import load_zip_districts
+
+    with (FIXTURES / "zccd" / "zccd.excerpt.csv").open(newline="") as handle:
+        load_zip_districts(db, csv.DictReader(handle))
+    client = act_app.test_client()
+    page = client.post(
+        "/act/crisis-ca", data=_form(client, "/act/crisis-ca", zip_code="35005", action="lookup")
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 400 and "more than one congressional district" in html
+    assert 'value="al:6"' in html and 'value="al:7"' in html
+    picked = client.post(
+        "/act/crisis-ca",
+        data=_form(client, "/act/crisis-ca", zip_code="35005", zip_choice="al:7", action="lookup"),
+    )
+    # resolved to Alabama's 7th; this California campaign has no one to write to there
+    assert "no letters for your districts" in picked.get_data(as_text=True)

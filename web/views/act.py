@@ -32,6 +32,7 @@ from outreach.geocode import (
     DistrictMatch,
     geocode_address,
     manual_divisions,
+    zip_choices,
 )
 from outreach.language import rules_for_organization
 from outreach.targeting import legislator_fields, targets
@@ -91,10 +92,12 @@ def _not_submit() -> bool:
     return request.method != "POST" or request.form.get("action") != "submit"
 
 
-def _where(form: ActForm) -> tuple[DistrictMatch | None, str | None, bool]:
-    """Resolve districts: pickers when given, else the Census Geocoder.
+def _where(
+    form: ActForm,
+) -> tuple[DistrictMatch | None, str | None, bool, list[tuple[str, str]]]:
+    """Resolve districts: pickers, else the Census Geocoder, else the ZIP code.
 
-    Returns (match, problem, show_pickers).
+    Returns (match, problem, show_pickers, zip choices to offer).
     """
     if form.state.data:
         try:
@@ -107,18 +110,46 @@ def _where(form: ActForm) -> tuple[DistrictMatch | None, str | None, bool]:
                 zip_code=form.zip_code.data or "",
             )
         except InvalidInput as exc:
-            return None, str(exc), True
-        return match, None, True
-    if not (form.address.data or "").strip():
-        return None, "Enter your street address, or choose your districts below.", True
+            return None, str(exc), True, []
+        return match, None, True, []
+    problem = "Enter your street address, or choose your districts below."
+    if (form.address.data or "").strip():
+        try:
+            return geocode_address(settings(), form.address.data), None, False, []
+        except AddressNotFound:
+            problem = "We could not find that address. Check it, or choose your districts."
+        except SourceUnavailable:
+            problem = "Address lookup is not available right now. Choose your districts."
+        except InvalidInput as exc:
+            problem = str(exc)
+    if (form.zip_code.data or "").strip():
+        return _by_zip(form)
+    return None, problem, True, []
+
+
+def _by_zip(form: ActForm) -> tuple[DistrictMatch | None, str | None, bool, list]:
+    """A ZIP code gives the congressional district, or a choice when it spans several."""
     try:
-        return geocode_address(settings(), form.address.data), None, False
-    except AddressNotFound:
-        return None, "We could not find that address. Check it, or choose your districts.", True
-    except SourceUnavailable:
-        return None, "Address lookup is not available right now. Choose your districts.", True
+        choices = zip_choices(db(), form.zip_code.data)
     except InvalidInput as exc:
-        return None, str(exc), True
+        return None, str(exc), True, []
+    if not choices:
+        return None, "We do not know that ZIP code. Choose your state and districts.", True, []
+    picked = request.form.get("zip_choice", "")
+    chosen = next((c for c in choices if f"{c[0]}:{c[1]}" == picked), None)
+    if chosen is None and len(choices) == 1:
+        chosen = choices[0]
+    if chosen is None:
+        return (
+            None,
+            "Your ZIP code is in more than one congressional district. Choose yours.",
+            True,
+            choices,
+        )
+    match = manual_divisions(
+        chosen[0], chosen[1], city=form.city.data or "", zip_code=form.zip_code.data
+    )
+    return match, None, True, []
 
 
 def _remember(slug: str, match: DistrictMatch) -> None:
@@ -163,10 +194,17 @@ def campaign_page(slug: str):  # noqa: ANN201
         # Honeypot filled: a bot. Answer as if it worked; store and send nothing.
         return redirect(url_for("act.check_email", slug=slug))
     if action == "lookup" or _recall(slug) is None:
-        match, problem, pickers = _where(form)
+        match, problem, pickers, choices = _where(form)
         if match is None:
             return _page(
-                campaign, organization, form, step=1, problem=problem, pickers=pickers, status=400
+                campaign,
+                organization,
+                form,
+                step=1,
+                problem=problem,
+                pickers=pickers,
+                zip_options=choices,
+                status=400,
             )
         _remember(slug, match)
         return _page(campaign, organization, form, step=2, match=match)
@@ -201,6 +239,7 @@ def _page(
     match: DistrictMatch | None = None,
     problem: str | None = None,
     pickers: bool = False,
+    zip_options: list[tuple[str, str]] | None = None,
     status: int = 200,
 ):  # noqa: ANN202
     chosen = targets(db(), campaign, match.division_ids, match.state) if match else []
@@ -243,6 +282,7 @@ def _page(
                 "This campaign has no letters for your districts." if match and not chosen else None
             ),
             pickers=pickers or bool(form.state.data),
+            zip_options=zip_options or [],
         ),
         status if (chosen or step == 1) else 400,
     )

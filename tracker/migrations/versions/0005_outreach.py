@@ -17,6 +17,15 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "zip_districts",
+        sa.Column("zip", sa.String(length=5), nullable=False),
+        sa.Column("state", sa.String(length=2), nullable=False),
+        sa.Column("congressional_district", sa.String(length=10), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "zip", "state", "congressional_district", name=op.f("pk_zip_districts")
+        ),
+    )
+    op.create_table(
         "language_terms",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
@@ -454,3 +463,4 @@ def downgrade() -> None:
     op.drop_table("meetings")
     op.drop_table("letter_templates")
     op.drop_table("language_terms")
+    op.drop_table("zip_districts")
