@@ -144,6 +144,18 @@ def test_other_organizations_cannot_see_campaigns_templates_or_meetings(
     assert client.get(f"/campaigns/{campaign.id}/letters.csv").status_code == 404
     assert client.get(f"/campaigns/templates/{campaign.template_id}").status_code == 404
     assert "Fund crisis services" not in client.get("/campaigns/").get_data(as_text=True)
+    from datetime import date
+
+    from outreach.meetings import MeetingInput, log_meeting
+
+    theirs = log_meeting(
+        db,
+        campaign.organization_id,
+        MeetingInput(date=date(2026, 11, 2), staff=[("Dana Ortiz", "aide")], notes="private notes"),
+    )
+    assert client.get(f"/meetings/{theirs.id}").status_code == 404
+    assert "private notes" not in client.get("/meetings/export.csv").get_data(as_text=True)
+    assert "Dana Ortiz" not in client.get("/meetings/").get_data(as_text=True)
 
 
 def test_language_terms_extend_the_organizations_list(client, advocate, db, org):
