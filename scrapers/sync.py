@@ -140,6 +140,15 @@ def archive_responses(
     cache = Path(settings.scraper_cache_dir)
     for resp in responses:
         digest = resp.sha256
+        seen = session.scalars(
+            select(RawResponse)
+            .where(RawResponse.url == resp.url[:2000], RawResponse.sha256 == digest)
+            .limit(1)
+        ).first()
+        if seen is not None:
+            # The same body at the same URL is archived once; a re-run writes nothing new.
+            rows.append(seen)
+            continue
         rel = Path(resp.source) / digest[:2] / f"{digest}.{_extension(resp.content_type, resp.url)}"
         target = cache / rel
         if not target.exists():

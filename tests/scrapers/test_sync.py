@@ -119,11 +119,15 @@ def test_legiscan_economy_one_master_list_plus_only_changed_bills(legiscan_setti
         assert second.changed_bill_ids == {"ak-27thlegislature-hb2"}
 
         api.ops.clear()
+        with session_scope(legiscan_settings) as session:
+            archived = session.scalar(select(func.count()).select_from(RawResponse))
         third = run_sync(
             legiscan_settings, "legiscan", jurisdiction="ak", topics=[], transport=_transport()
         )
         assert api.ops == ["getMasterListRaw"]
         assert (third.unchanged, third.updated, third.changed_bill_ids) == (3, 0, set())
+        with session_scope(legiscan_settings) as session:  # same master list: nothing new archived
+            assert session.scalar(select(func.count()).select_from(RawResponse)) == archived
 
 
 def test_legiscan_cap_stops_cleanly_and_next_run_resumes(legiscan_settings):
