@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -467,6 +468,17 @@ class Scraper:
     def parse_archived(self, kind: str, content: bytes, url: str) -> list[Any] | None:
         """Records held whole in one archived response of `kind` (reparse); None if n/a."""
         return None
+
+
+def if_modified_since(since: date | datetime | None) -> dict[str, str]:
+    """An If-Modified-Since header for a cursor (empty when there is none)."""
+    if since is None:
+        return {}
+    if not isinstance(since, datetime):
+        since = datetime(since.year, since.month, since.day, tzinfo=UTC)
+    elif since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return {"If-Modified-Since": format_datetime(since.astimezone(UTC), usegmt=True)}
 
 
 def parse_date(value: Any) -> date | None:

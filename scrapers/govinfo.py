@@ -23,7 +23,14 @@ from typing import Any
 
 from lxml import etree
 
-from scrapers.base import Checkpoint, Failure, Scraper, Unchanged, parse_date
+from scrapers.base import (
+    Checkpoint,
+    Failure,
+    Scraper,
+    Unchanged,
+    if_modified_since,
+    parse_date,
+)
 from scrapers.federal import (
     build_actions,
     build_sponsor,
@@ -204,9 +211,17 @@ class GovInfoScraper(Scraper):
             yield Checkpoint({"type": bill_type})
             sitemap_url = SITEMAP.format(congress=self.congress, type=bill_type)
             try:
-                resp = self.http.get(sitemap_url, kind="sitemap")
+                # Conditional GET: a sitemap untouched since the last run answers 304.
+                resp = self.http.get(
+                    sitemap_url,
+                    kind="sitemap",
+                    headers=if_modified_since(since),
+                    allow_status=(304,),
+                )
             except NotFound:
                 continue  # no bills of this type yet in this Congress
+            if resp.status == 304:
+                continue
             for file_url, lastmod in parse_sitemap(resp.content, resp.url):
                 sid = source_id_from_url(file_url)
                 if known.get(sid) == lastmod:

@@ -595,3 +595,34 @@ def test_legiscan_topic_search_fetches_only_matching_bills(legiscan_settings):
         )
     assert api.ops == ["getMasterListRaw", "getSearchRaw", "getBill"]
     assert summary.inserted == 1 and summary.changed_bill_ids == {"ak-27thlegislature-hb1"}
+
+
+def test_govinfo_second_run_sends_if_modified_since_and_304_costs_no_file_requests(settings):
+    xml = (FIXTURES / "govinfo/v3_current/BILLSTATUS-117s35.xml").read_bytes()
+    # Sitemap envelope built here; the file it lists is the real BILLSTATUS document.
+    sitemap = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{govinfo.bulk_url(117, 's', 35)}</loc>"
+        "<lastmod>2022-09-07T13:36:03Z</lastmod></url></urlset>"
+    )
+    conditional: list[str | None] = []
+
+    def sitemaps(request):  # noqa: ANN001, ANN202
+        since = request.headers.get("If-Modified-Since")
+        if request.url.endswith("/117s/sitemap.xml"):
+            conditional.append(since)
+            return (304, {}, "") if since else (200, {}, sitemap)
+        return 404, {}, ""
+
+    with responses.RequestsMock() as mock:
+        mock.add_callback(
+            responses.GET, re.compile(r"https://www\.govinfo\.gov/sitemap/.*"), callback=sitemaps
+        )
+        mock.add(responses.GET, govinfo.bulk_url(117, "s", 35), body=xml)
+        first = run_sync(settings, "govinfo", session_name="117", topics=[], transport=_transport())
+        second = run_sync(
+            settings, "govinfo", session_name="117", topics=[], transport=_transport()
+        )
+    assert (first.inserted, first.requests) == (1, 8 + 1)
+    assert conditional[0] is None and conditional[1].endswith("GMT")
+    assert (second.fetched, second.requests) == (0, 8)
