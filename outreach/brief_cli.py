@@ -36,6 +36,9 @@ def _fail(exc: TrackerError) -> click.ClickException:
 @click.option("--topic", "topics", multiple=True, help="Also bills tagged with these topics.")
 @click.option("--jurisdiction", "jurisdictions", multiple=True, help="Only these (e.g. ca, us).")
 @click.option("--archive", is_flag=True, help="Also keep the file in the org's brief archive.")
+@click.option(
+    "--full", is_flag=True, help="Every tracked bill in the topic tables (not only the top 25)."
+)
 @click.pass_context
 def brief(
     ctx: click.Context,
@@ -48,6 +51,7 @@ def brief(
     topics: tuple[str, ...],
     jurisdictions: tuple[str, ...],
     archive: bool,
+    full: bool,
 ) -> None:
     """Build the policy brief (default: last full ISO week in the org's time zone)."""
     if ctx.invoked_subcommand is not None:
@@ -79,7 +83,7 @@ def brief(
                     jurisdictions=list(jurisdictions) or None,
                 )
                 bar.update(1)
-                content = brief_render.render(data, fmt)
+                content = brief_render.render(data, fmt, full=full)
                 bar.update(1)
             if archive:
                 archive_brief(

@@ -196,3 +196,21 @@ def test_filename_names_org_and_range(brief):
     assert (
         brief_render.filename(brief, "pdf") == f"brief-{brief.org_slug}-2024-03-18-2024-03-24.pdf"
     )
+
+
+def test_reading_formats_cap_topic_tables_but_keep_movers(brief, monkeypatch):
+    monkeypatch.setattr(brief_render, "READING_ROWS_PER_TOPIC", 5)
+    table = max(brief.topics, key=lambda t: len(t.rows))
+    assert len(table.rows) > 5
+    [shown] = [t for t in brief_render.reading_tables(brief, 5) if t.key == table.key]
+    assert len(shown.rows) == 5 and shown.hidden == len(table.rows) - 5
+    assert "wa-202324-hb1939" in {r.bill_id for r in shown.rows}  # it moved: always shown
+    html = brief_render.render_html(brief, limit=5)
+    assert f"…and {shown.hidden} more tracked bills in this topic" in html
+    md = brief_render.render_markdown(brief, limit=5)
+    assert f"…and {shown.hidden} more tracked bills" in md
+    full = brief_render.render_html(brief, limit=None)
+    assert "more tracked bills in this topic" not in full
+    # Spreadsheets always carry every row.
+    rows = list(csv.reader(io.StringIO(brief_render.render(brief, "csv").decode("utf-8-sig"))))
+    assert len(rows) - 1 == len(brief.all_rows())

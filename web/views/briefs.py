@@ -81,6 +81,7 @@ def index():  # noqa: ANN201
         archive_form=ArchiveForm(),
         stage_label=brief_render.stage_label,
         no_changes_text=brief_render.no_changes_text(brief),
+        rows_per_topic=brief_render.READING_ROWS_PER_TOPIC,
     )
 
 
@@ -102,7 +103,8 @@ def download(fmt: str):  # noqa: ANN201
     if fmt not in brief_render.FORMATS:
         raise NotFound(f"no brief format {fmt!r}")
     brief = _brief()
-    return _file(brief_render.render(brief, fmt), fmt, brief_render.filename(brief, fmt))
+    content = brief_render.render(brief, fmt, full=request.args.get("full") == "1")
+    return _file(content, fmt, brief_render.filename(brief, fmt))
 
 
 def _file(content: bytes, fmt: str, filename: str) -> Response:
