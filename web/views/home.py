@@ -32,14 +32,11 @@ def http_url(url: str | None) -> str:
     return url if url.lower().startswith(("http://", "https://")) else "#"
 
 
-def _tracked_ids(organization_id: int) -> list[str]:
-    return list(
-        db().scalars(
-            select(WatchlistEntry.bill_id)
-            .join(Watchlist, Watchlist.id == WatchlistEntry.watchlist_id)
-            .where(Watchlist.organization_id == organization_id)
-            .distinct()
-        )
+def _tracked_ids_query(organization_id: int):  # noqa: ANN202 - a Select
+    return (
+        select(WatchlistEntry.bill_id)
+        .join(Watchlist, Watchlist.id == WatchlistEntry.watchlist_id)
+        .where(Watchlist.organization_id == organization_id)
     )
 
 
@@ -96,12 +93,17 @@ def _busiest(today: date) -> list[tuple[str, int]]:
 def index():  # noqa: ANN201
     """Tracked bills by topic and stage, recent changes, hearings, momentum, failed jobs."""
     today = date.today()
-    tracked = _tracked_ids(org_id())
+    # Only ids and statuses: the grid needs no more, and lists can run to thousands.
     tracked_bills = (
-        db().scalars(select(Bill).where(Bill.id.in_(tracked)).order_by(Bill.id)).all()
-        if tracked
-        else []
+        db()
+        .execute(
+            select(Bill.id, Bill.status)
+            .where(Bill.id.in_(_tracked_ids_query(org_id())))
+            .order_by(Bill.id)
+        )
+        .all()
     )
+    tracked = [row.id for row in tracked_bills]
     topics = enrich.topics_for(db(), tracked)
     core = enrich.core_topics()
     grid: dict[str, Counter] = {}
@@ -133,7 +135,10 @@ def index():  # noqa: ANN201
         .execute(
             select(BillAction, Bill)
             .join(Bill, Bill.id == BillAction.bill_id)
-            .where(BillAction.bill_id.in_(tracked), BillAction.date >= today - timedelta(days=7))
+            .where(
+                BillAction.bill_id.in_(_tracked_ids_query(org_id())),
+                BillAction.date >= today - timedelta(days=7),
+            )
             .order_by(BillAction.date.desc(), BillAction.bill_id, BillAction.position.desc())
             .limit(50)
         )
@@ -149,7 +154,7 @@ def index():  # noqa: ANN201
             .join(EventBill, EventBill.event_id == Event.id)
             .join(Bill, Bill.id == EventBill.bill_id)
             .where(
-                EventBill.bill_id.in_(tracked),
+                EventBill.bill_id.in_(_tracked_ids_query(org_id())),
                 Event.start >= now - timedelta(hours=12),
                 Event.start <= now + timedelta(days=14),
             )
