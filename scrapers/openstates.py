@@ -186,8 +186,10 @@ class OpenStatesScraper(Scraper):
         known: Mapping[str, str] | None = None,
         resume: Mapping[str, Any] | None = None,
         topics: list[str] | None = None,
+        watch: list[tuple[str, str]] | None = None,
     ) -> Iterator[Any]:
-        """Yield bills of one state updated since `since`, one query per topic."""
+        """Yield bills of one state updated since `since`, one query per topic, then every
+        watched (session, identifier) Open States has not reported to us yet."""
         assert self.http is not None
         if not jurisdiction or jurisdiction == "us":
             raise InvalidInput("Open States sync needs --jurisdiction (a state code)")
@@ -242,6 +244,23 @@ class OpenStatesScraper(Scraper):
                 if page_no >= max_page:
                     break
                 page = page_no + 1
+        for session_name, identifier in watch or []:
+            path = f"{BASE}/bills/{jurisdiction}/{session_name}/{identifier.replace(' ', '')}"
+            try:
+                data = self.http.get_json(path, {"include": list(INCLUDES)}, kind="bill-watch")
+            except NotFound:
+                continue  # Open States does not have it (yet)
+            ocd_id = str(data.get("id") or "")
+            if ocd_id in seen:
+                continue
+            seen.add(ocd_id)
+            if ocd_id and known.get(ocd_id) == str(data.get("updated_at") or ""):
+                yield Unchanged(ocd_id)
+                continue
+            try:
+                yield parse_bill(data)
+            except (ParseError, InvalidInput, ValueError) as exc:
+                yield Failure(SOURCE, str(exc), url=path, payload=json.dumps(data).encode())
 
     def fetch_bill(self, ref: Mapping[str, Any]) -> BillRecord:
         """One bill by its ocd-bill id (reparse)."""
@@ -252,13 +271,15 @@ class OpenStatesScraper(Scraper):
         return parse_bill(resp.json(), url=resp.url)
 
     def parse_archived(self, kind: str, content: bytes, url: str) -> list[Any] | None:
-        """Bills inside an archived /bills page (reparse); None for other kinds."""
-        if kind != "bill-page":
+        """Bills inside an archived /bills page or single-bill response (reparse)."""
+        if kind not in ("bill-page", "bill-watch"):
             return None
         try:
             payload = json.loads(content)
         except ValueError as exc:
             raise ParseError(f"malformed JSON: {exc}", url=url, source=SOURCE) from exc
+        if kind == "bill-watch":
+            return [parse_bill(payload, url=url)]
         results, _, _ = parse_bill_page(payload, url)
         return [parse_bill(data) for data in results]
 

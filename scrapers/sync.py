@@ -13,6 +13,7 @@ Scrapers never touch the database; this module is where their output meets it.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
@@ -48,7 +49,7 @@ from tracker.errors import (
     TrackerError,
 )
 from tracker.ingest import IngestResult, ingest, ingest_committees, ingest_members
-from tracker.models import Bill, SourceLink
+from tracker.models import Bill, LegislativeSession, SourceLink, WatchlistEntry
 from tracker.records import BillRecord, CommitteeRecord, MemberRecord
 from tracker.sync_models import QuarantinedPayload, RawResponse, SyncCursor, SyncRun
 
@@ -374,6 +375,22 @@ def known_tokens(session: Session, source: str, jurisdiction: str | None) -> dic
     return {sid: token or "" for sid, token in session.execute(query)}
 
 
+def watched_without_source(
+    session: Session, source: str, jurisdiction: str
+) -> list[tuple[str, str]]:
+    """(session, identifier) of watchlisted bills in a jurisdiction this source never reported."""
+    reported = select(SourceLink.bill_id).where(SourceLink.source == source)
+    rows = session.execute(
+        select(LegislativeSession.identifier, Bill.identifier)
+        .join(Bill, Bill.session_id == LegislativeSession.id)
+        .join(WatchlistEntry, WatchlistEntry.bill_id == Bill.id)
+        .where(Bill.jurisdiction_id == jurisdiction, Bill.id.not_in(reported))
+        .distinct()
+        .order_by(Bill.identifier)
+    )
+    return [(s, i) for s, i in rows]
+
+
 def requests_this_month(session: Session, source: str, now: datetime | None = None) -> int:
     """Requests already spent on a source this calendar month (for monthly caps)."""
     now = now or datetime.now(UTC)
@@ -461,6 +478,9 @@ def run_sync(
             run = _start_run(session, summary)
             scraper = scraper_cls(http, settings, session_name)
             known = known_tokens(session, source, juris or None)
+            extra: dict[str, Any] = {}
+            if "watch" in inspect.signature(scraper.scrape).parameters and juris:
+                extra["watch"] = watched_without_source(session, source, juris)
             session.commit()
             since_text = since.isoformat() if since else None
             completed = False
@@ -471,6 +491,7 @@ def run_sync(
                     known=known,
                     resume=resume_state,
                     topics=topics,
+                    **extra,
                 )
                 for item in _progress(stream, progress, f"sync {source}"):
                     _handle(session, settings, http, item, summary, run.id, cursor, since_text)

@@ -626,3 +626,40 @@ def test_govinfo_second_run_sends_if_modified_since_and_304_costs_no_file_reques
     assert (first.inserted, first.requests) == (1, 8 + 1)
     assert conditional[0] is None and conditional[1].endswith("GMT")
     assert (second.fetched, second.requests) == (0, 8)
+
+
+def test_openstates_refreshes_watchlisted_bills_it_never_reported(settings, tmp_path):
+    from tracker.models import Organization, Watchlist, WatchlistEntry
+
+    rows = [
+        json.loads(line) for line in (FIXTURES / "bills_jsonl/bills.jsonl").read_text().splitlines()
+    ]
+    ab308 = next(r for r in rows if r["jurisdiction"] == "ca" and r["identifier"] == "AB 308")
+    source = tmp_path / "ab308.jsonl"
+    source.write_text(json.dumps(ab308) + "\n")
+    import_paths(settings, "bills-jsonl", [source])
+    with session_scope(settings) as session:
+        org = Organization(name="Coalition", slug="coalition")
+        session.add(org)
+        session.flush()
+        watchlist = Watchlist(organization_id=org.id, name="Priority")
+        session.add(watchlist)
+        session.flush()
+        session.add(WatchlistEntry(watchlist_id=watchlist.id, bill_id="ca-20252026-ab308"))
+        session.commit()
+    page = json.loads((FIXTURES / "openstates/bills-ca-page1.constructed.json").read_text())
+    empty = {
+        "results": [],
+        "pagination": {"per_page": 20, "page": 1, "max_page": 1, "total_items": 0},
+    }
+    os_settings = settings.with_(openstates_api_key="OSKEY")
+    with responses.RequestsMock() as mock:
+        mock.add(responses.GET, f"{OS_BASE}/bills", json=empty)  # the topic search finds nothing
+        mock.add(responses.GET, f"{OS_BASE}/bills/ca/20252026/AB308", json=page["results"][0])
+        summary = run_sync(
+            os_settings, "openstates", jurisdiction="ca", topics=["988"], transport=_transport()
+        )
+    assert (summary.requests, summary.updated) == (2, 1)
+    with session_scope(settings) as session:
+        bill = session.get(Bill, "ca-20252026-ab308")
+        assert {link.source for link in bill.source_links} == {"bills-jsonl", "openstates"}
