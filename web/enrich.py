@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.models import Bill
@@ -200,13 +200,99 @@ def order_by_score(stmt: Select, topic: str) -> Select | None:
     )
 
 
+def outreach_models() -> ModuleType | None:
+    """outreach.models when the outreach area has landed."""
+    return _module("outreach.models")
+
+
+@dataclass
+class LetterSummary:
+    """Letters of one campaign: counts only (constituents stay on the campaign page)."""
+
+    campaign_id: int
+    campaign: str
+    total: int
+    sent: int
+
+
+@dataclass
+class MeetingView:
+    """A meeting the organization logged, with what was said about the bill if any."""
+
+    id: int
+    date: Any
+    kind: str
+    offices: list[str]
+    ask: str = ""
+    position: str = ""
+
+
+def _letter_summaries(session: Session, om: ModuleType, org_id: int, where: Any) -> list:
+    rows = session.execute(
+        select(
+            om.Campaign.id,
+            om.Campaign.title,
+            func.count(om.Letter.id),
+            func.count(om.Letter.sent_at),
+        )
+        .join(om.Letter, om.Letter.campaign_id == om.Campaign.id)
+        .where(om.Campaign.organization_id == org_id, om.Letter.organization_id == org_id, where)
+        .group_by(om.Campaign.id, om.Campaign.title)
+        .order_by(om.Campaign.id.desc())
+    ).all()
+    return [LetterSummary(cid, title, total, sent) for cid, title, total, sent in rows]
+
+
+def _meetings(session: Session, om: ModuleType, org_id: int, where: Any) -> list[Any]:
+    return list(
+        session.scalars(
+            select(om.Meeting)
+            .where(om.Meeting.organization_id == org_id, where)
+            .options(selectinload(om.Meeting.attendees), selectinload(om.Meeting.bills))
+            .order_by(om.Meeting.date.desc(), om.Meeting.id.desc())
+            .limit(50)
+        )
+    )
+
+
 def outreach_for_bill(session: Session, org_id: int, bill_id: str) -> dict[str, list[Any]]:
-    """The organization's letters and meetings that mention a bill."""
-    return {"letters": [], "meetings": []}
+    """The organization's letter campaigns and meetings about a bill (never another org's)."""
+    om = outreach_models()
+    if om is None:
+        return {"letters": [], "meetings": []}
+    letters = _letter_summaries(session, om, org_id, om.Campaign.bill_id == bill_id)
+    meetings = []
+    discussed = select(om.MeetingBill.meeting_id).where(om.MeetingBill.bill_id == bill_id)
+    for m in _meetings(session, om, org_id, om.Meeting.id.in_(discussed)):
+        about = next((b for b in m.bills if b.bill_id == bill_id), None)
+        meetings.append(
+            MeetingView(
+                id=m.id,
+                date=m.date,
+                kind=m.kind,
+                offices=[a.name for a in m.attendees],
+                ask=about.ask if about else "",
+                position=about.position if about else "",
+            )
+        )
+    return {"letters": letters, "meetings": meetings}
 
 
 def outreach_for_legislator(
     session: Session, org_id: int, legislator_id: int
 ) -> dict[str, list[Any]]:
     """The organization's letters to and meetings with a legislator's office."""
-    return {"letters": [], "meetings": []}
+    om = outreach_models()
+    if om is None:
+        return {"letters": [], "meetings": []}
+    letters = _letter_summaries(session, om, org_id, om.Letter.legislator_id == legislator_id)
+    met = select(om.MeetingAttendee.meeting_id).where(
+        om.MeetingAttendee.legislator_id == legislator_id
+    )
+    meetings = [
+        MeetingView(
+            id=m.id, date=m.date, kind=m.kind, offices=[a.name for a in m.attendees], ask=m.asks
+        )
+        for m in _meetings(session, om, org_id, om.Meeting.id.in_(met))
+    ]
+    return {"letters": letters, "meetings": meetings}
