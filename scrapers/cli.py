@@ -146,7 +146,11 @@ def reparse(source, as_json) -> None:
     from scrapers.sync import reparse as run_reparse
 
     settings = load_settings()
-    _print_summaries(run_reparse(settings, source, progress=sys.stderr.isatty()), as_json)
+    summaries = run_reparse(settings, source, progress=sys.stderr.isatty())
+    if not summaries and not as_json:
+        click.echo("the raw-response archive is empty: nothing to reparse")
+        return
+    _print_summaries(summaries, as_json)
 
 
 @click.group("quarantine")
