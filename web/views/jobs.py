@@ -17,23 +17,41 @@ from web.views.forms import ButtonForm
 bp = Blueprint("jobs", __name__)
 
 
-def _recent_syncs() -> list:
-    """SyncRun rows when the collection area provides them, else sync-like JobRuns."""
+def _recent_syncs() -> list[dict]:
+    """Recent sync/import runs with their counts: SyncRun rows, or sync-like JobRuns."""
     if importlib.util.find_spec("tracker.sync_models") is not None:
-        from tracker import sync_models
+        from tracker.sync_models import SyncRun
 
-        model = getattr(sync_models, "SyncRun", None)
-        if model is not None:
-            order = getattr(model, "started_at", None) or model.id
-            return list(db().scalars(select(model).order_by(order.desc()).limit(30)))
-    return list(
-        db().scalars(
-            select(JobRun)
-            .where(JobRun.kind.contains("sync") | JobRun.kind.contains("import"))
-            .order_by(JobRun.id.desc())
-            .limit(30)
-        )
+        runs = db().scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(30)).all()
+        counts = ("fetched", "inserted", "updated", "unchanged", "quarantined", "requests")
+        return [
+            {
+                "name": f"{r.mode} {r.source}" + (f" ({r.jurisdiction})" if r.jurisdiction else ""),
+                "status": r.status,
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "summary": {k: getattr(r, k) for k in counts if getattr(r, k)},
+                "message": r.message,
+            }
+            for r in runs
+        ]
+    runs = db().scalars(
+        select(JobRun)
+        .where(JobRun.kind.contains("sync") | JobRun.kind.contains("import"))
+        .order_by(JobRun.id.desc())
+        .limit(30)
     )
+    return [
+        {
+            "name": r.kind,
+            "status": r.status,
+            "started_at": r.started_at,
+            "finished_at": r.finished_at,
+            "summary": (r.summary or {}).get("result") or {},
+            "message": None,
+        }
+        for r in runs
+    ]
 
 
 @bp.route("/jobs")
