@@ -1,13 +1,17 @@
 """The weekly brief job: build each subscribed organization's brief and email it.
 
-Schedule: `send_weekly_briefs` runs once a week (Monday 07:00 UTC by default, see
-docs/briefs.md and tracker/schedule.py). It enqueues one `send_weekly_brief(org_id)` per
-organization with subscribers on the `briefs` queue; each builds the last full ISO week
-in the org's time zone, archives the HTML and PDF, and mails every subscriber one
-message (HTML with the charts as inline PNG, a plain-text part, the PDF attached).
+Schedule: `send_weekly_briefs` runs once a week, Mondays 12:00 UTC (registered in
+tracker/schedule.py; `python -m tracker.schedule` runs RQ's CronScheduler). 12:00 UTC is
+already Monday in every U.S. time zone, so the last full week has ended for every org.
+It enqueues one `send_weekly_brief(org_id)` per organization with subscribers on the
+`briefs` queue; each builds the last full ISO week in the org's time zone, archives the
+HTML and PDF, and mails every subscriber one message (HTML with the charts as inline
+PNG, a plain-text part, the PDF attached).
 
-A week that was already mailed is skipped, so a retried or repeated job sends nothing
-twice. SMTP errors are not caught: RQ records them and retries (network=True).
+A week that was mailed is marked in the archive and skipped afterwards, so a repeated
+job sends nothing twice. Delivery is at-least-once: if SMTP fails part-way through the
+subscribers, the retry mails all of them again. SMTP errors are not caught: RQ records
+them and retries (network=True).
 """
 
 from __future__ import annotations

@@ -214,3 +214,37 @@ def test_reading_formats_cap_topic_tables_but_keep_movers(brief, monkeypatch):
     # Spreadsheets always carry every row.
     rows = list(csv.reader(io.StringIO(brief_render.render(brief, "csv").decode("utf-8-sig"))))
     assert len(rows) - 1 == len(brief.all_rows())
+
+
+def test_pdf_renderer_fetches_nothing_but_data_uris(tmp_path):
+    """Even if markup slipped into the HTML, WeasyPrint would not reach the network or files."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):  # noqa: ANN002
+            return
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { background: red }")
+    try:
+        html = (
+            f'<html><head><link rel="stylesheet" href="file://{secret}"></head><body>'
+            f'<img src="http://127.0.0.1:{server.server_port}/x.png"><p>text</p></body></html>'
+        )
+        pdf = brief_render.html_to_pdf(html)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    assert pdf.startswith(b"%PDF") and hits == []
+    assert "text" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
