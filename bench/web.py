@@ -61,6 +61,7 @@ QUERIES = [
     "school",
 ]
 PASSWORD = "bench password 1234"
+MATCHES: dict[str, int] = {}  # query -> matching bills, filled by bare()
 STATUSES = ["introduced", "in_committee", "passed_origin", "passed_second", "enacted", "failed"]
 
 
@@ -229,6 +230,9 @@ def bare(settings: Settings, clients: int, per_client: int) -> dict[str, list[fl
     factory = make_session_factory(engine)
     out: dict[str, list[float]] = {"bare": [], "bare_concurrent": []}
     with factory() as session:
+        from web.search import count_matches
+
+        MATCHES.update({q: count_matches(session, q, 10**9) for q in QUERIES})
         for i in range(per_client * 2):
             t0 = time.perf_counter()
             bare_search(session, QUERIES[i % len(QUERIES)], 25)
@@ -276,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         build(settings, args.bills)
         print(f"built {args.bills} bills in {time.perf_counter() - t0:.1f}s")
+    args.load_before = os.getloadavg()[0]
     port = _free_port()
     proc = serve(settings, port)
     try:
@@ -315,7 +320,9 @@ def write(args: argparse.Namespace, rows: dict, ratio: float) -> None:
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
         f"({platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-        f"SQLite {__import__('sqlite3').sqlite_version}) with `python bench/web.py --write`.",
+        f"SQLite {__import__('sqlite3').sqlite_version}) with `python bench/web.py --write`; "
+        f"load average during the run {args.load_before:.1f} -> {os.getloadavg()[0]:.1f} "
+        "(other work shared the machine).",
         "",
         f"{args.bills:,} bills (real demo titles and abstracts spread over 53 jurisdictions), "
         f"waitress with 8 threads in a second process, {args.clients} concurrent clients on "
@@ -328,6 +335,10 @@ def write(args: argparse.Namespace, rows: dict, ratio: float) -> None:
         "",
         f"Search p95 / bare-query p95 (both under 8-way concurrency): **{ratio:.2f}x** "
         "(goal: within 3x and under 100 ms).",
+        "",
+        "Bills matching each query (the ranking cost grows with this): "
+        + ", ".join(f"{q} {n:,}" for q, n in MATCHES.items())
+        + ".",
         "<!-- web:Web:end -->",
     ]
     block = "\n".join(lines)
