@@ -37,7 +37,8 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, formataddr, parseaddr
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.models import Bounce, Campaign, DeliveryAttempt, Letter
 from tracker.config import Settings
@@ -144,7 +145,13 @@ def deliver_letter(
     session: Session, settings: Settings, letter_id: int, stale_seconds: int = STALE_SECONDS
 ) -> dict[str, object]:
     """Send one letter if it is this call's to send; returns what happened."""
-    letter = session.get(Letter, letter_id)
+    # One query for the letter and what the message needs (constituent, office).
+    letter = session.get(
+        Letter,
+        letter_id,
+        options=[joinedload(Letter.constituent), joinedload(Letter.legislator)],
+        populate_existing=True,
+    )
     if letter is None:
         return {"letter": letter_id, "outcome": "skipped", "reason": "letter deleted"}
     if letter.delivery != "email":
@@ -203,8 +210,17 @@ def deliver_letter(
         return {"letter": letter_id, "outcome": "skipped", "reason": f"state is {letter.state}"}
     attempt = DeliveryAttempt(letter_id=letter_id, outcome="started", worker=_worker_name())
     session.add(attempt)
+    # The claim won, so these are the row's values now; no need to read it back.
+    for key, value in (
+        ("state", "sending"),
+        ("smtp_phase", "connect"),
+        ("sending_at", now),
+        ("updated_at", now),
+        ("attempts", (letter.attempts or 0) + 1),
+        ("message_id", message_id),
+    ):
+        set_committed_value(letter, key, value)
     session.commit()
-    session.refresh(letter)
     return _smtp_send(session, settings, letter, attempt)
 
 

@@ -176,9 +176,11 @@ def test_redis_flushed_mid_run_reconciler_delivers_everything_once(
     for letter_id in ids:
         enqueue_letter(rq_settings, letter_id)
     _work(redis_conn, max_jobs=3)
-    assert len(smtp.messages) == 3
+    db.expire_all()
+    states = [(x.id, x.state, x.last_error) for x in db.scalars(select(Letter))]
+    assert len(smtp.messages) == 3, states
     redis_conn.flushdb()  # every queued job is gone
-    assert reconcile(stale_seconds=0)["requeued"] == 5
+    assert reconcile(stale_seconds=0)["requeued"] == 5, states
     _work(redis_conn)
     db.expire_all()
     sent = db.scalars(select(Letter).where(Letter.state == "sent")).all()
