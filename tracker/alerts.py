@@ -266,11 +266,54 @@ def send_email(settings: Settings, to: str, subject: str, body: str) -> None:
         smtp.send_message(message)
 
 
+# Webhook URLs come from users: by default they may not point into the server's own
+# network (Redis, PostgreSQL, metadata services). Tests flip this for a loopback server.
+ALLOW_PRIVATE_WEBHOOK_HOSTS = False
+
+
+def check_webhook_url(url: str, resolve: bool = True) -> None:
+    """Raise InvalidInput unless `url` is http(s) to a public address.
+
+    With `resolve=False` (form validation) only literal addresses and localhost are
+    checked; delivery resolves the name and checks every address it gets.
+    """
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    from tracker.errors import InvalidInput
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"webhook URL must be http(s) with a host: {url!r}")
+    if ALLOW_PRIVATE_WEBHOOK_HOSTS:
+        return
+    if parts.hostname == "localhost" or parts.hostname.endswith(".localhost"):
+        raise InvalidInput(f"webhook host {parts.hostname!r} is not a public address")
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        literal = None
+    if literal is not None and not literal.is_global:
+        raise InvalidInput(f"webhook host {parts.hostname!r} is not a public address")
+    if not resolve:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise InvalidInput(f"webhook host {parts.hostname!r} does not resolve") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise InvalidInput(f"webhook host {parts.hostname!r} is not a public address")
+
+
 def post_webhook(url: str, payload: dict[str, Any]) -> None:
     """POST JSON to a webhook; non-2xx raises."""
     import requests  # imported here: tracker stays importable without requests loaded
 
-    response = requests.post(url, json=payload, timeout=15)
+    check_webhook_url(url)
+    response = requests.post(url, json=payload, timeout=15, allow_redirects=False)
     response.raise_for_status()
 
 

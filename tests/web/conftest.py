@@ -347,8 +347,14 @@ def smtp_server(settings, monkeypatch):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def webhook_server():  # noqa: ANN201
-    """A local HTTP server that records JSON POSTs; yields (url, received list, set_status)."""
+def webhook_server(monkeypatch):  # noqa: ANN001, ANN201
+    """A local HTTP server that records JSON POSTs; yields (url, received list, set_status).
+
+    Loopback webhooks are refused in production; this fixture allows them.
+    """
+    from tracker import alerts
+
+    monkeypatch.setattr(alerts, "ALLOW_PRIVATE_WEBHOOK_HOSTS", True)
     import json as jsonlib
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -183,6 +183,17 @@ def test_alert_settings_page_adds_a_webhook_and_shows_field_errors(app: Flask, d
     html = bad.get_data(as_text=True)
     assert bad.status_code == 400
     assert re.search(r'id="webhook_url-error">Enter the URL', html)
+    internal = client.post(
+        "/alerts",
+        data={
+            "channel": "webhook",
+            "frequency": "immediate",
+            "kinds": ["action"],
+            "webhook_url": "http://127.0.0.1:6379/",
+            "csrf_token": token,
+        },
+    )
+    assert internal.status_code == 400 and "Use a public address" in internal.get_data(as_text=True)
     ok = client.post(
         "/alerts",
         data={
@@ -255,3 +266,19 @@ def test_ics_text_is_escaped_and_folded() -> None:
     folded = fold("SUMMARY:" + "é" * 60)
     assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
     assert folded.replace("\r\n ", "") == "SUMMARY:" + "é" * 60
+
+
+def test_webhooks_to_private_addresses_are_refused() -> None:
+    import pytest
+
+    from tracker.errors import InvalidInput
+
+    for url in (
+        "http://127.0.0.1:6379/",
+        "http://10.0.0.5/hook",
+        "http://[::1]/x",
+        "http://169.254.169.254/latest/meta-data",
+        "ftp://example.org/x",
+    ):
+        with pytest.raises(InvalidInput):
+            alerts.check_webhook_url(url)

@@ -117,6 +117,14 @@ class SubscriptionForm(FlaskForm):
     def validate_webhook_url(self, field: URLField) -> None:
         if field.data and not field.data.startswith(("https://", "http://")):
             raise ValidationError("Use an http(s) URL.")
+        if field.data:
+            from tracker.alerts import check_webhook_url
+            from tracker.errors import InvalidInput
+
+            try:
+                check_webhook_url(field.data, resolve=False)
+            except InvalidInput as exc:
+                raise ValidationError("Use a public address, not one inside this network.") from exc
 
     def validate_kinds(self, field: MultiCheckboxField) -> None:
         if not field.data:
