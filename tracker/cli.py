@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "org": "tracker.accounts_cli:org",
     "user": "tracker.accounts_cli:user",
     "alerts": "tracker.alert_jobs:alerts_cli",
+    "search": "web.search_cli:search",
     "classify": "tracker.tagging_cli:classify",
     "tag": "tracker.tagging_cli:tag",
     "score": "tracker.tagging_cli:score",

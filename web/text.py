@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tracker.config import Settings
 from tracker.models import Bill
@@ -66,12 +68,36 @@ def version_text_path(settings: Settings, sha256: str) -> Path:
     return settings.scraper_cache_dir / "text" / f"{sha256}.txt"
 
 
-def version_text(settings: Settings, sha256: str | None) -> str | None:
+def version_texts(
+    settings: Settings, session: Session | None, shas: list[str | None]
+) -> dict[str, str]:
+    """Extracted text per sha256: the tagging area's `extracted_texts` table first (one
+    query), then text files under SCRAPER_CACHE_DIR/text/."""
+    wanted = {s for s in shas if s and re.fullmatch(r"[0-9a-f]{64}", s)}
+    found: dict[str, str] = {}
+    if wanted and session is not None:
+        from web import enrich
+
+        tm = enrich.tag_models()
+        if tm is not None and hasattr(tm, "ExtractedText"):
+            rows = session.execute(
+                select(tm.ExtractedText.sha256, tm.ExtractedText.text).where(
+                    tm.ExtractedText.sha256.in_(wanted)
+                )
+            )
+            found.update({sha: text for sha, text in rows if text})
+    for sha in wanted - found.keys():
+        path = version_text_path(settings, sha)
+        if path.is_file():
+            found[sha] = path.read_text(encoding="utf-8", errors="replace")
+    return found
+
+
+def version_text(
+    settings: Settings, sha256: str | None, session: Session | None = None
+) -> str | None:
     """A version's extracted text, or None when it was never extracted."""
-    if not sha256 or not re.fullmatch(r"[0-9a-f]{64}", sha256):
-        return None
-    path = version_text_path(settings, sha256)
-    return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+    return version_texts(settings, session, [sha256]).get(sha256 or "")
 
 
 def stage_bar(bill: Bill) -> list[tuple[str, str]]:

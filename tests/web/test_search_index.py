@@ -90,3 +90,39 @@ def test_text_only_search_pages_from_the_index_and_caps_the_count(db, demo_bills
         db, search.BillQuery(q="988", per_page=50, sort="identifier"), None
     )
     assert {b.id for b in filtered.bills} == set(ids)
+
+
+def test_extracted_text_from_tagging_feeds_search_and_diffs(db, demo_bills, settings) -> None:  # noqa: ANN001
+    import hashlib
+
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+    from tracker.models import BillVersion
+    from tracker.tag_models import ExtractedText
+    from web.text import version_text
+
+    body = "SEC. 2. The Secretary shall fund telepsychiatry consultation lines."
+    sha = hashlib.sha256(b"raw pdf bytes").hexdigest()
+    db.add(
+        ExtractedText(
+            sha256=sha, media_type="application/pdf", text=body, chars=len(body), extractor="pypdf"
+        )
+    )
+    db.add(
+        BillVersion(
+            bill_id="us-118-hr498",
+            position=0,
+            note="Introduced",
+            url="https://www.congress.gov/118/bills/hr498/BILLS-118hr498ih.pdf",
+            text_sha256=sha,
+        )
+    )
+    db.commit()
+    assert version_text(settings, sha, db) == body
+    assert _ids(db, "telepsychiatry") == []
+    result = CliRunner().invoke(cli, ["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "1 extracted texts updated" in result.output
+    db.expire_all()
+    assert _ids(db, "telepsychiatry") == ["us-118-hr498"]

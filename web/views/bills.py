@@ -22,7 +22,7 @@ from tracker.records import STAGES
 from web import enrich, search
 from web.auth import has_role, login_required
 from web.db import db, settings
-from web.text import highlight, stage_bar, version_text, word_diff
+from web.text import highlight, stage_bar, version_text, version_texts, word_diff
 from web.views.common import org_id, org_watchlists
 from web.views.forms import SaveSearchForm, WatchForm
 
@@ -164,7 +164,8 @@ def show(bill_id: str):  # noqa: ANN201
         )
         .all()
     )
-    texts = {v.id: version_text(settings(), v.text_sha256) for v in bill.versions}
+    by_sha = version_texts(settings(), db(), [v.text_sha256 for v in bill.versions])
+    texts = {v.id: by_sha.get(v.text_sha256 or "") for v in bill.versions}
     watchlists = org_watchlists()
     return render_template(
         "bills/show.html",
@@ -196,7 +197,8 @@ def diff(bill_id: str):  # noqa: ANN201
         a, b = by_id[int(request.args["a"])], by_id[int(request.args["b"])]
     except (KeyError, ValueError):
         abort(404)
-    old, new = version_text(settings(), a.text_sha256), version_text(settings(), b.text_sha256)
+    old = version_text(settings(), a.text_sha256, db())
+    new = version_text(settings(), b.text_sha256, db())
     if old is None or new is None:
         abort(404, "The text of one of these versions has not been extracted yet.")
     return render_template("bills/diff.html", bill=bill, a=a, b=b, diff=word_diff(old, new))
