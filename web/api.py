@@ -90,7 +90,9 @@ def _page_args() -> tuple[int, int]:
 
 def _paged(items: list[dict], total: int, page: int, per_page: int) -> Any:
     pages = max(1, -(-total // per_page))
-    args = {k: v for k, v in request.args.items(multi=True) if k not in ("page", "per_page")}
+    args = {
+        k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "per_page")
+    }
 
     def link(p: int) -> str:
         return url_for(

@@ -67,6 +67,9 @@ def test_bills_are_paged_with_links_that_walk_every_result(app: Flask, world: di
         url = url.replace("http://localhost", "") if url else None
         pages += 1
     assert pages == 4 and len(seen) == 15 == len(set(seen))
+    two = client.get("/api/v1/bills?jurisdiction=ca&jurisdiction=co&per_page=2", headers=headers)
+    next_url = two.get_json()["links"]["next"]
+    assert "jurisdiction=ca" in next_url and "jurisdiction=co" in next_url
     bad = client.get("/api/v1/bills?per_page=1000", headers=headers)
     assert bad.status_code == 400 and "per_page" in bad.get_json()["message"]
 
