@@ -353,9 +353,19 @@ def iter_all(session: Session, query: BillQuery, org_id: int | None, limit: int 
     return session.scalars(stmt).all()
 
 
-def jurisdictions(session: Session) -> list[Jurisdiction]:
-    """All jurisdictions, for the filter form."""
-    return list(session.scalars(select(Jurisdiction).order_by(Jurisdiction.name)))
+_JURISDICTIONS: dict[str, list[tuple[str, str]]] = {}
+
+
+def jurisdictions(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of every jurisdiction, for the filter form (the migration seeds them,
+    so they are read once per database and process)."""
+    url = str(session.get_bind().url)
+    if url not in _JURISDICTIONS:
+        _JURISDICTIONS[url] = [
+            (j.id, j.name)
+            for j in session.scalars(select(Jurisdiction).order_by(Jurisdiction.name))
+        ]
+    return _JURISDICTIONS[url]
 
 
 def reindex(session: Session) -> int:
