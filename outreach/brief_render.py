@@ -82,6 +82,18 @@ STYLES = {
     "white-space:nowrap;font-weight:bold;",
     "tdn": "border-bottom:1px solid #dddddd;padding:5px 6px;vertical-align:top;text-align:right;",
     "summary": "margin-top:3px;color:#555555;font-size:11px;",
+    # PDF grid (see brief.html): font-size 0 on rows drops the gaps between inline blocks.
+    "grid": "margin:6px 0 10px 0;width:100%;",
+    "ghead": "background:#08306b;color:#ffffff;font-size:0;",
+    "gh": "display:inline-block;vertical-align:top;box-sizing:border-box;padding:4px 5px;"
+    "font-size:12px;font-weight:bold;",
+    "grow": "border-bottom:1px solid #dddddd;font-size:0;page-break-inside:avoid;",
+    "gtd": "display:inline-block;vertical-align:top;box-sizing:border-box;padding:4px 5px;"
+    "font-size:12px;",
+    "gtdb": "display:inline-block;vertical-align:top;box-sizing:border-box;padding:4px 5px;"
+    "font-size:12px;font-weight:bold;",
+    "gtdn": "display:inline-block;vertical-align:top;box-sizing:border-box;padding:4px 5px;"
+    "font-size:12px;text-align:right;",
     "muted": "color:#666666;font-size:11px;font-weight:normal;",
     "img": "max-width:100%;height:auto;border:0;",
     "foot": "margin:20px 0 0 0;font-size:11px;color:#666666;",

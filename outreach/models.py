@@ -175,6 +175,8 @@ class Letter(Base):
     __table_args__ = (
         UniqueConstraint("constituent_id", "legislator_id"),
         Index("ix_letters_state_updated", "state", "updated_at"),
+        # The per-office daily cap counts today's letters to one office on every send.
+        Index("ix_letters_office_state_sent", "legislator_id", "state", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -395,6 +395,9 @@ def upgrade() -> None:
             batch_op.f("ix_letters_organization_id"), ["organization_id"], unique=False
         )
         batch_op.create_index("ix_letters_state_updated", ["state", "updated_at"], unique=False)
+        batch_op.create_index(
+            "ix_letters_office_state_sent", ["legislator_id", "state", "sent_at"], unique=False
+        )
 
     op.create_table(
         "bounces",
@@ -463,4 +466,5 @@ def downgrade() -> None:
     op.drop_table("meetings")
     op.drop_table("letter_templates")
     op.drop_table("language_terms")
-    op.drop_table("zip_districts")
+    # IF EXISTS: databases migrated by an early copy of this revision lack the table.
+    op.execute("DROP TABLE IF EXISTS zip_districts")
