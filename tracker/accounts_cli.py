@@ -6,9 +6,14 @@ import sys
 
 import click
 
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
 from tracker.accounts import ROLES, create_org, create_user, get_org
 from tracker.db import session_scope
 from tracker.errors import TrackerError
+
+
+NOT_MIGRATED = "the database is not ready; run `tracker db upgrade` first"
 
 
 @click.group("org")
@@ -28,6 +33,8 @@ def org_create(name: str, timezone: str) -> None:
             created = create_org(session, name, timezone)
         except TrackerError as exc:
             raise click.ClickException(str(exc)) from exc
+        except (OperationalError, ProgrammingError) as exc:
+            raise click.ClickException(NOT_MIGRATED) from exc
         click.echo(f"Created organization {created.name!r} (slug {created.slug}).")
 
 
@@ -56,4 +63,6 @@ def user_create(email: str, org_name: str, role: str, name: str, password_stdin:
             created = create_user(session, email, organization, role, password, name=name)
         except TrackerError as exc:
             raise click.ClickException(str(exc)) from exc
+        except (OperationalError, ProgrammingError) as exc:
+            raise click.ClickException(NOT_MIGRATED) from exc
         click.echo(f"Created {created.role} {created.email} in {organization.name}.")
