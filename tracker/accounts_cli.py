@@ -5,13 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
-
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from tracker.accounts import ROLES, create_org, create_user, get_org
 from tracker.db import session_scope
 from tracker.errors import TrackerError
-
 
 NOT_MIGRATED = "the database is not ready; run `tracker db upgrade` first"
 
