@@ -105,6 +105,12 @@ def parse_person(
         if key in ("twitter", "youtube", "instagram", "facebook"):
             continue
         ids[str(key)] = str(value)
+    # bioguide, votesmart, ballotpedia ... are what merges this person with the same
+    # person from congress-legislators, Congress.gov or LegiScan.
+    for other in data.get("other_identifiers") or []:
+        scheme, value = other.get("scheme"), other.get("identifier")
+        if scheme and value and scheme not in ids:
+            ids[str(scheme)] = str(value)
     terms = [
         TermRecord(
             chamber=_ROLE_CHAMBER.get(str(r.get("type")), str(r.get("type"))),

@@ -663,3 +663,30 @@ def test_openstates_refreshes_watchlisted_bills_it_never_reported(settings, tmp_
     with session_scope(settings) as session:
         bill = session.get(Bill, "ca-20252026-ab308")
         assert {link.source for link in bill.source_links} == {"bills-jsonl", "openstates"}
+
+
+def test_openstates_person_and_congress_member_merge_by_bioguide(settings, tmp_path):
+    people = FIXTURES / "openstates/people_yaml/us/legislature"
+    import_paths(settings, "openstates-people", [people])
+    # A Congress.gov member detail for the same person, built here in the documented
+    # /member/{bioguideId} shape (no recorded response for S001150 is in the fixtures).
+    member = {
+        "member": {
+            "bioguideId": "S001150",
+            "directOrderName": "Adam B. Schiff",
+            "firstName": "Adam",
+            "lastName": "Schiff",
+            "state": "California",
+            "partyHistory": [{"partyName": "Democratic"}],
+            "terms": [{"chamber": "Senate", "startYear": 2024}],
+        }
+    }
+    path = tmp_path / "member_s001150.constructed.json"
+    path.write_text(json.dumps(member))
+    summary = import_paths(settings, "congress-gov", [path])
+    assert summary.legislators == 1
+    with session_scope(settings) as session:
+        rows = session.scalars(select(Legislator).where(Legislator.family_name == "Schiff")).all()
+        assert len(rows) == 1
+        schemes = {e.scheme for e in rows[0].external_ids}
+        assert {"openstates", "bioguide", "ballotpedia"} <= schemes
