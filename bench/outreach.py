@@ -189,9 +189,9 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     )
     if args.profile:
         worker_code = (
-            "import cProfile, os; cProfile.run("
+            "import cProfile, os, time; p = cProfile.Profile(time.process_time); p.run("
             + repr(worker_code)
-            + f", '{tmp}/worker-' + str(os.getpid()) + '.prof')"
+            + f"); p.dump_stats('{tmp}/worker-' + str(os.getpid()) + '.prof')"
         )
     t0 = time.perf_counter()
     cpu0 = time.process_time()
