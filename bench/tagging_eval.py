@@ -189,21 +189,30 @@ def write_results(title: str, body: str) -> None:
 
 
 def _replace_block(path: Path, section: str, title: str, block: str) -> None:
+    """Replace our marked block, or add it after our last block / our section heading.
+
+    Other areas keep their own marked blocks in the same file; never write inside them.
+    """
     begin, end = f"<!-- tagging:{title}:begin -->", f"<!-- tagging:{title}:end -->"
-    wrapped = f"{begin}\n{block}{end}\n"
+    wrapped = f"{begin}\n{block}{end}"
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if begin in text and end in text:
         head, rest = text.split(begin, 1)
-        text = head + wrapped + rest.split(end, 1)[1].lstrip("\n")
+        text = head + wrapped + rest.split(end, 1)[1]
+    elif "<!-- tagging:" in text:
+        last = text.rindex("<!-- tagging:")
+        cut = text.index("-->", text.index(":end -->", last) if ":end -->" in text[last:] else last)
+        cut += len("-->")
+        text = text[:cut] + "\n\n" + wrapped + text[cut:]
     elif section in text:
         head, rest = text.split(section, 1)
-        nxt = rest.find("\n## ")
+        nxt = min((i for i in (rest.find("\n## "), rest.find("\n<!-- ")) if i != -1), default=-1)
         if nxt == -1:
-            text = head + section + rest.rstrip("\n") + "\n\n" + wrapped
+            text = head + section + rest.rstrip("\n") + "\n\n" + wrapped + "\n"
         else:
             text = head + section + rest[:nxt].rstrip("\n") + "\n\n" + wrapped + rest[nxt:]
     else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + f"{section}\n\n{wrapped}"
+        text = text.rstrip("\n") + ("\n\n" if text else "") + f"{section}\n\n{wrapped}\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 
