@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, current_app
 from sqlalchemy import select
 
 from tracker.models import Watchlist
@@ -14,6 +14,8 @@ NAV = [
     ("bills.search", "Bills", "viewer"),
     ("watchlists.index", "Watchlists", "viewer"),
     ("legislators.index", "Legislators", "viewer"),
+    ("campaigns.index", "Campaigns", "viewer"),  # outreach's blueprints, when registered
+    ("meetings.index", "Meetings", "viewer"),
     ("alerts.index", "Alerts", "viewer"),
     ("jobs.index", "Jobs", "admin"),
     ("admin.users", "Team", "admin"),
@@ -33,7 +35,11 @@ def nav_links() -> list[tuple[str, str]]:
     """Links the current user may follow."""
     if current_user() is None:
         return []
-    return [(endpoint, label) for endpoint, label, role in NAV if has_role(role)]
+    return [
+        (endpoint, label)
+        for endpoint, label, role in NAV
+        if has_role(role) and endpoint in current_app.view_functions
+    ]
 
 
 def org_watchlists() -> list[Watchlist]:
