@@ -211,7 +211,9 @@ def tag_bill(
             continue
         miss = 1.0
         for (_rule, fname), (w, n) in counts.items():
-            miss *= (1.0 - w * fw[fname]) ** min(n, _REPEAT_CAP)
+            # A weak rule repeated ("the youth mental health crisis" twice) is still weak.
+            repeats = min(n, _REPEAT_CAP) if w >= 0.5 else 1
+            miss *= (1.0 - w * fw[fname]) ** repeats
         own[topic.id] = (1.0 - miss, hits, sorted({r for r, _ in counts}))
 
     return _assign(tax, own, dict(fields))

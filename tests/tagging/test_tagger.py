@@ -279,3 +279,13 @@ def test_a_very_long_sentence_is_quoted_around_the_hit_at_word_boundaries():
     assert text[ev.start : ev.end] == ev.quote and "mobile crisis teams" in ev.quote
     assert len(ev.quote) < len(text)
     assert text[ev.start - 1] == " " and text[ev.end] == " "
+
+
+def test_repeating_a_weak_signal_does_not_make_a_topic():
+    # Constructed: crisis as rhetoric ("the mental health crisis"), not crisis care.
+    abstract = (
+        "This bill addresses the youth mental health crisis. Schools face a mental health "
+        "crisis among students. The mental health crisis requires more support in schools."
+    )
+    topics = {t.topic for t in tag_bill("", abstract)}
+    assert "crisis" not in topics and "mental_health" in topics
