@@ -9,8 +9,9 @@
    triggers of migration 0004 index them exactly as they index ingest's rows.
 2. Serves the app with waitress (8 threads) in a child process on a loopback port.
 3. From this process, 8 client threads sign in through the real form and request
-   `/bills?q=...` and `/` in turn; the same search words are also run as the bare FTS5
-   query (`web.search.bare_search`) in-process, single-threaded and with 8 threads.
+   `/bills?q=...` (one phase), then `/` (another phase), while the server's CPU time is
+   read from /proc; the same search words are also run as the bare FTS5 query
+   (`web.search.bare_search`) in-process, single-threaded and with 8 threads.
 4. Prints p50/p95 per kind; `--write` puts them in bench/RESULTS.md under "Web".
 """
 
@@ -62,6 +63,7 @@ QUERIES = [
 ]
 PASSWORD = "bench password 1234"
 MATCHES: dict[str, int] = {}  # query -> matching bills, filled by bare()
+CPU_MS: dict[str, float] = {}  # kind -> server (or bare query) CPU ms per request
 STATUSES = ["introduced", "in_committee", "passed_origin", "passed_second", "enacted", "failed"]
 
 
@@ -197,9 +199,16 @@ def signed_in_session(base: str):  # noqa: ANN201
     return s
 
 
-def load(base: str, sessions: list, per_client: int) -> dict[str, list[float]]:
-    """One thread per signed-in session, each alternating search and dashboard requests."""
-    timings: dict[str, list[float]] = {"search": [], "dashboard": []}
+def _cpu_ms(pid: int) -> float:
+    """User + system CPU time of a process so far, in ms (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def load(base: str, sessions: list, per_client: int, kind: str, pid: int) -> tuple[list, float]:
+    """One thread per signed-in session, all requesting `kind` pages at once; returns the
+    latencies and the server's CPU ms per request."""
+    timings: list[float] = []
     lock = threading.Lock()
     clients = len(sessions)
     start = threading.Barrier(clients)
@@ -209,17 +218,18 @@ def load(base: str, sessions: list, per_client: int) -> dict[str, list[float]]:
         start.wait()
         for i in range(per_client):
             q = QUERIES[(idx + i) % len(QUERIES)]
-            for kind, url in (("search", f"{base}/bills?q={q}"), ("dashboard", f"{base}/")):
-                t0 = time.perf_counter()
-                r = s.get(url)
-                elapsed = (time.perf_counter() - t0) * 1000
-                assert r.status_code == 200, (url, r.status_code)
-                with lock:
-                    timings[kind].append(elapsed)
+            url = f"{base}/bills?q={q}" if kind == "search" else f"{base}/"
+            t0 = time.perf_counter()
+            r = s.get(url)
+            elapsed = (time.perf_counter() - t0) * 1000
+            assert r.status_code == 200, (url, r.status_code)
+            with lock:
+                timings.append(elapsed)
 
+    cpu0 = _cpu_ms(pid)
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(worker, range(clients)))
-    return timings
+    return timings, (_cpu_ms(pid) - cpu0) / max(1, len(timings))
 
 
 def bare(settings: Settings, clients: int, per_client: int) -> dict[str, list[float]]:
@@ -233,10 +243,12 @@ def bare(settings: Settings, clients: int, per_client: int) -> dict[str, list[fl
         from web.search import count_matches
 
         MATCHES.update({q: count_matches(session, q, 10**9) for q in QUERIES})
+        cpu0 = time.thread_time()
         for i in range(per_client * 2):
             t0 = time.perf_counter()
             bare_search(session, QUERIES[i % len(QUERIES)], 25)
             out["bare"].append((time.perf_counter() - t0) * 1000)
+        CPU_MS["bare"] = (time.thread_time() - cpu0) * 1000 / (per_client * 2)
     lock = threading.Lock()
 
     def worker(idx: int) -> None:
@@ -288,15 +300,18 @@ def main(argv: list[str] | None = None) -> int:
         per_client = max(1, args.requests // args.clients)
         # Sign-in is rate limited (10 a minute), so the clients sign in once.
         sessions = [signed_in_session(base) for _ in range(args.clients)]
-        load(base, sessions, 2)  # warm up caches and connections
-        timings = load(base, sessions, per_client)
+        timings: dict[str, list[float]] = {}
+        for kind in ("search", "dashboard"):
+            load(base, sessions, 2, kind, proc.pid)  # warm up caches and connections
+            timings[kind], CPU_MS[kind] = load(base, sessions, per_client, kind, proc.pid)
     finally:
         proc.terminate()
         proc.wait(10)
     timings.update(bare(settings, args.clients, per_client))
     rows = {k: (pct(v, 50), pct(v, 95), len(v)) for k, v in timings.items()}
     for kind, (p50, p95, count) in rows.items():
-        print(f"{kind:16} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({count} requests)")
+        cpu = f"   CPU {CPU_MS[kind]:6.1f} ms/request" if kind in CPU_MS else ""
+        print(f"{kind:16} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({count} requests){cpu}")
     ratio = rows["search"][1] / rows["bare_concurrent"][1]
     print(f"search p95 / bare (concurrent) p95 = {ratio:.2f}")
     if args.write:
@@ -329,12 +344,29 @@ def write(args: argparse.Namespace, rows: dict, ratio: float) -> None:
         f"loopback, queries: {', '.join(QUERIES)}. Search pages include the count, topics, "
         "scores, watch state and the filter form; the dashboard is a 200-bill watchlist.",
         "",
-        "| what | p50 ms | p95 ms | requests |",
-        "|---|---|---|---|",
-        *[f"| {labels[k]} | {p50:.1f} | {p95:.1f} | {n} |" for k, (p50, p95, n) in rows.items()],
+        "| what | p50 ms | p95 ms | requests | CPU ms per request |",
+        "|---|---|---|---|---|",
+        *[
+            f"| {labels[k]} | {p50:.1f} | {p95:.1f} | {n} | "
+            + (f"{CPU_MS[k]:.1f}" if k in CPU_MS else "")
+            + " |"
+            for k, (p50, p95, n) in rows.items()
+        ],
         "",
-        f"Search p95 / bare-query p95 (both under 8-way concurrency): **{ratio:.2f}x** "
-        "(goal: within 3x and under 100 ms).",
+        "CPU per request: the server process's user+system time (from /proc) over the phase "
+        "divided by its requests; for the bare query, this thread's CPU time. Unlike latency "
+        "it does not grow with other load on the machine.",
+        "",
+        f"Search p95 / bare-query p95 (both under 8-way concurrency): **{ratio:.2f}x**; "
+        f"search / bare CPU per request: **{CPU_MS['search'] / CPU_MS['bare']:.1f}x** "
+        "(goal: within 3x and under 100 ms). "
+        + (
+            "The 100 ms p95 goal is met."
+            if rows["search"][1] <= 100
+            else f"The 100 ms p95 goal is not met in this run ({rows['search'][1]:.0f} ms): "
+            "8 clients share 2 CPUs with the server and the other work on the machine, and "
+            "waitress runs Python on one core at a time."
+        ),
         "",
         "Bills matching each query (the ranking cost grows with this): "
         + ", ".join(f"{q} {n:,}" for q, n in MATCHES.items())
