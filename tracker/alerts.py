@@ -199,6 +199,47 @@ def bill_matches(bill: Bill, params: dict[str, list[str]]) -> bool:
     return True
 
 
+def _saved_search_filters(stmt: Any, params: dict[str, list[str]]) -> Any:
+    """The saved search's filters in SQL (words are matched in Python by bill_matches).
+
+    Topic and score filters read the tagging tables, so they match only once the new bill
+    has been tagged: enqueue the alert job after tagging.
+    """
+    from tracker.models import LegislativeSession
+
+    if params.get("jurisdiction"):
+        stmt = stmt.where(Bill.jurisdiction_id.in_(params["jurisdiction"]))
+    if params.get("status"):
+        stmt = stmt.where(Bill.status.in_(params["status"]))
+    if params.get("session"):
+        stmt = stmt.where(
+            Bill.session_id.in_(
+                select(LegislativeSession.id).where(
+                    LegislativeSession.identifier == params["session"][0]
+                )
+            )
+        )
+    if params.get("topic") or params.get("score_min") or params.get("score_max"):
+        from tracker import tag_models
+
+        if params.get("topic"):
+            stmt = stmt.where(
+                Bill.id.in_(
+                    select(tag_models.BillTopic.bill_id).where(
+                        tag_models.BillTopic.topic == params["topic"][0]
+                    )
+                )
+            )
+        scored = select(tag_models.BillScore.bill_id)
+        if params.get("score_min"):
+            scored = scored.where(tag_models.BillScore.relevance >= float(params["score_min"][0]))
+        if params.get("score_max"):
+            scored = scored.where(tag_models.BillScore.relevance <= float(params["score_max"][0]))
+        if params.get("score_min") or params.get("score_max"):
+            stmt = stmt.where(Bill.id.in_(scored))
+    return stmt
+
+
 def match_saved_searches(session: Session) -> list[AlertEvent]:
     """AlertEvents for bills created since each saved search was last checked."""
     found: list[tuple[int, Bill, str, str, str]] = []
@@ -206,9 +247,7 @@ def match_saved_searches(session: Session) -> list[AlertEvent]:
     now = utcnow()
     for saved in session.scalars(select(SavedSearch).order_by(SavedSearch.id)):
         params = {k: v for k, v in parse_qs(saved.query).items()}
-        stmt = select(Bill).where(Bill.created_at > saved.checked_at)
-        if params.get("jurisdiction"):
-            stmt = stmt.where(Bill.jurisdiction_id.in_(params["jurisdiction"]))
+        stmt = _saved_search_filters(select(Bill).where(Bill.created_at > saved.checked_at), params)
         for bill in session.scalars(stmt.order_by(Bill.id)):
             if bill_matches(bill, params):
                 key = f"search:{saved.id}:{bill.id}"

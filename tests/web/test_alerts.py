@@ -282,3 +282,34 @@ def test_webhooks_to_private_addresses_are_refused() -> None:
     ):
         with pytest.raises(InvalidInput):
             alerts.check_webhook_url(url)
+
+
+def test_saved_search_filters_apply_to_new_bills(db, world, settings) -> None:  # noqa: ANN001
+    from tracker.tag_models import tag_bills
+
+    org = world["alpha"]["org_id"]
+    db.add_all(
+        [
+            SavedSearch(
+                organization_id=org, name="ca crisis", query="topic=crisis&jurisdiction=ca"
+            ),
+            SavedSearch(organization_id=org, name="wy only", query="q=lifeline&jurisdiction=wy"),
+        ]
+    )
+    db.commit()
+    alerts.run(settings.with_(smtp_port=1), db)  # existing bills: checked, nothing new
+    rows = {(r["jurisdiction"], r["identifier"]): r for r in demo_rows()}
+    ca = record_from_row(rows[("ca", "AB 308")])
+    ca.identifier = "AB 3080"  # a new bill with a real crisis title
+    us = _watched_record()
+    us.identifier = "HR 4980"
+    ingest(db, [ca, us])
+    tag_bills(db, ["ca-20252026-ab3080", "us-118-hr4980"])
+    alerts.detect_changes(db)
+    events = alerts.match_saved_searches(db)
+    by_search = {(e.saved_search_id, e.bill_id) for e in events}
+    names = {s.id: s.name for s in db.scalars(select(SavedSearch))}
+    got = {(names[sid], bill) for sid, bill in by_search}
+    assert ("ca crisis", "ca-20252026-ab3080") in got
+    assert ("wy only", "us-118-hr4980") not in got  # wrong jurisdiction
+    assert not any(name == "ca crisis" and bill.startswith("us-") for name, bill in got)

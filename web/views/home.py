@@ -46,11 +46,15 @@ def _failed_jobs() -> int:
     if s.embedded:
         return db().scalar(select(func.count()).where(JobRun.status == "failed")) or 0
     from redis.exceptions import RedisError
+    from rq import Queue
+    from rq.registry import FailedJobRegistry
 
-    from tracker.jobs import queue_status
+    from tracker.jobs import QUEUES, redis_connection
 
     try:
-        return sum(q["failed"] for q in queue_status(s)["queues"].values())
+        conn = redis_connection(s)
+        # Counts only: the jobs page fetches the jobs themselves.
+        return sum(FailedJobRegistry(queue=Queue(name, connection=conn)).count for name in QUEUES)
     except (RedisError, OSError):
         return -1  # shown as "queue unreachable"
 
