@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     # foundation
     "db": "tracker.cli_core:db",
     "worker": "tracker.cli_core:worker",
+    "scheduler": "tracker.cli_core:scheduler",
     "jobs": "tracker.cli_core:jobs",
     "serve": "web.cli:serve",
     "demo": "web.cli:demo",

@@ -53,10 +53,13 @@ def _display(url: str) -> str:
 @click.option(
     "--with-scheduler",
     is_flag=True,
-    help="Also run the periodic jobs (sync, weekly brief, reminders) in this worker.",
+    help="Also run the periodic jobs (sync, re-tag, weekly brief, reminders); run one of these.",
 )
 def worker(queues: tuple[str, ...], burst: bool, with_scheduler: bool) -> None:
     """Run an RQ worker on the queues (default: sync, tag, outreach, briefs)."""
+    import subprocess
+    import sys
+
     import worker as worker_module
 
     unknown = set(queues) - set(QUEUES)
@@ -67,7 +70,30 @@ def worker(queues: tuple[str, ...], burst: bool, with_scheduler: bool) -> None:
         raise click.ClickException(
             "REDIS_URL is not set: without Redis, jobs run in-process and no worker is needed."
         )
-    worker_module.main(list(queues) or None, burst=burst, with_scheduler=with_scheduler)
+    # The cron scheduler installs its own signal handlers, so it gets its own process.
+    scheduler = (
+        subprocess.Popen([sys.executable, "-m", "tracker.schedule"]) if with_scheduler else None
+    )
+    try:
+        worker_module.main(list(queues) or None, burst=burst)
+    finally:
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.wait(timeout=30)
+
+
+@click.command()
+def scheduler() -> None:
+    """Enqueue the periodic jobs on time (RQ CronScheduler); run exactly one."""
+    from tracker import schedule
+
+    settings = load_settings()
+    if settings.embedded:
+        raise click.ClickException("REDIS_URL is not set: the scheduler needs Redis.")
+    for job in schedule.periodic_jobs():
+        when = job.cron or f"every {job.interval} s"
+        click.echo(f"  {job.queue:<9} {when:<14} {job.func}")
+    schedule.main()
 
 
 @click.command()

@@ -59,3 +59,28 @@ def test_enqueue_rejects_unknown_queue_and_function(settings):
         enqueue(settings, "tests.foundation.sample_jobs.fail", queue="nope")
     with pytest.raises(AttributeError):
         enqueue(settings, "tests.foundation.sample_jobs.missing", queue="sync")
+
+
+def test_tracker_worker_command_works_the_queue_in_burst_mode(rq_settings, redis_conn, db):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    handle = enqueue(
+        rq_settings, "tests.foundation.sample_jobs.add_org", "Worker Org", queue="sync"
+    )
+    root = Path(__file__).resolve().parents[2]
+    tracker = Path(sys.executable).parent / "tracker"
+    proc = subprocess.run(
+        [str(tracker), "worker", "sync", "--burst"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},  # the sample job lives in tests/
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    db.expire_all()
+    assert db.scalars(select(Organization.name)).all() == ["Worker Org"]
+    assert Queue("sync", connection=redis_conn).fetch_job(handle.id).get_status() == "finished"
