@@ -49,17 +49,17 @@ class RenderedMail:
 
 def compose(brief: Brief, settings: Settings) -> RenderedMail:
     """Render the brief for email: cid images, plain-text alternative, PDF attachment."""
-    images = [
-        (name, brief_render.svg_to_png(svg)) for name, _alt, svg in brief_render.svg_images(brief)
-    ]
+    images = [(name, png) for name, _alt, png in brief_render.png_images(brief)]
     kind = "Weekly policy brief" if brief.is_week else "Policy brief"
     subject = " ".join(f"{brief.org_name}: {kind}, {brief.period_label}".split())[:250]
-    text = brief_render.render_markdown(brief, image_names={n: f"cid:{n}" for n, _ in images})
+    text = brief_render.render_markdown(
+        brief, image_names={n: f"cid:{n}" for n, _ in images}, with_images=bool(images)
+    )
     text += f"\nManage the brief and its archive: {settings.base_url}/briefs\n"
     return RenderedMail(
         subject=subject,
         text=text,
-        html=brief_render.render_html(brief, images="cid"),
+        html=brief_render.render_html(brief, images="cid" if images else "none"),
         images=images,
         pdf=brief_render.render_pdf(brief),
         pdf_name=brief_render.filename(brief, "pdf"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from markupsafe import Markup, escape
 from outreach.brief_charts import STAGE_LABELS
 from outreach.briefs import HEARING_WINDOW_DAYS, PRIORITY_RANK, BillRow, Brief, shorten
 from tracker.errors import InvalidInput
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("html", "pdf", "md", "docx", "csv", "xlsx")
 CONTENT_TYPES = {
@@ -230,11 +233,28 @@ def svg_images(brief: Brief) -> list[tuple[str, str, str]]:
     ]
 
 
+def png_available() -> bool:
+    """True when cairosvg and the system cairo library (libcairo2) can rasterize SVG."""
+    try:
+        import cairosvg  # noqa: F401
+    except (ImportError, OSError):  # cairocffi raises OSError when libcairo2 is missing
+        return False
+    return True
+
+
 def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
     """Rasterize SVG with cairosvg (for DOCX and mail clients that do not show SVG)."""
     import cairosvg
 
     return cairosvg.svg2png(bytestring=svg.encode("utf-8"), scale=scale)
+
+
+def png_images(brief: Brief) -> list[tuple[str, str, bytes]]:
+    """(name, alt, PNG) for the pictures; empty, with a warning, when cairo is missing."""
+    if not png_available():
+        log.warning("libcairo2 is not installed: brief pictures are left out of DOCX and email")
+        return []
+    return [(name, alt, svg_to_png(svg)) for name, alt, svg in svg_images(brief)]
 
 
 def _data_uri(media_type: str, data: bytes) -> str:
@@ -348,6 +368,7 @@ def render_markdown(
     brief: Brief,
     image_names: dict[str, str] | None = None,
     limit: int | None = READING_ROWS_PER_TOPIC,
+    with_images: bool = True,
 ) -> str:
     """The brief as Markdown. Images: files named in `image_names`, else SVG data URIs."""
     h = brief.headline
@@ -419,10 +440,13 @@ def render_markdown(
         ] + [""]
     else:
         lines += ["No tracked bill is picking up speed.", ""]
-    lines += ["## At a glance", ""]
-    for name, alt, svg in svg_images(brief):
-        target = (image_names or {}).get(name) or _data_uri("image/svg+xml", svg.encode("utf-8"))
-        lines += [f"![{md_escape(alt)}](<{target}>)", ""]
+    if with_images:
+        lines += ["## At a glance", ""]
+        for name, alt, svg in svg_images(brief):
+            target = (image_names or {}).get(name) or _data_uri(
+                "image/svg+xml", svg.encode("utf-8")
+            )
+            lines += [f"![{md_escape(alt)}](<{target}>)", ""]
     lines += ["## Bills by topic", ""]
     for table in reading_tables(brief, limit):
         lines += [f"### {md_escape(table.label)} ({table.total})", ""]
@@ -740,8 +764,11 @@ def render_docx(brief: Brief, limit: int | None = READING_ROWS_PER_TOPIC) -> byt
     else:
         doc.add_paragraph("No tracked bill is picking up speed.")
     doc.add_heading("At a glance", level=1)
-    for _name, alt, svg in svg_images(brief):
-        doc.add_picture(io.BytesIO(svg_to_png(svg)), width=Inches(6.5))
+    pictures = png_images(brief)
+    if not pictures:
+        doc.add_paragraph("(Charts need the cairo library on the server; see the PDF or HTML.)")
+    for _name, alt, png in pictures:
+        doc.add_picture(io.BytesIO(png), width=Inches(6.5))
         doc.add_paragraph().add_run(alt).italic = True
     doc.add_heading("Bills by topic", level=1)
     for t in reading_tables(brief, limit):

@@ -154,3 +154,21 @@ def test_weekly_cron_job_mails_through_rq(
     assert sink.messages()[0]["Subject"].startswith("Demo Coalition: Weekly policy brief")
     mailed = db.scalars(select(BriefArchive).where(BriefArchive.emailed_at.is_not(None))).all()
     assert {r.organization_id for r in mailed} == {org.id}
+
+
+def test_weekly_job_is_on_the_schedule():
+    from tracker.jobs import resolve
+    from tracker.schedule import periodic_jobs
+
+    [job] = [j for j in periodic_jobs() if j.func == "outreach.brief_jobs.send_weekly_briefs"]
+    assert job.queue == "briefs" and job.cron == "0 12 * * 1"
+    assert resolve(job.func).__name__ == "send_weekly_briefs"
+
+
+def test_email_without_cairo_has_no_broken_image_links(db: Session, org, settings, monkeypatch):
+    from outreach import brief_render
+
+    monkeypatch.setattr(brief_render, "png_available", lambda: False)
+    mail = compose(build_brief(db, org, now=NOW), settings)
+    assert mail.images == [] and "cid:" not in mail.html
+    assert "data:image" not in mail.text and "WA HB 1939" in mail.text

@@ -248,3 +248,10 @@ def test_pdf_renderer_fetches_nothing_but_data_uris(tmp_path):
         thread.join(timeout=5)
     assert pdf.startswith(b"%PDF") and hits == []
     assert "text" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_without_cairo_docx_says_so_instead_of_failing(brief, monkeypatch):
+    monkeypatch.setattr(brief_render, "png_available", lambda: False)
+    doc = Document(io.BytesIO(brief_render.render(brief, "docx")))
+    assert len(doc.inline_shapes) == 0
+    assert any("Charts need the cairo library" in p.text for p in doc.paragraphs)
