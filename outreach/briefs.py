@@ -606,7 +606,13 @@ def build_brief(
         else:
             # No dated history (some sources give only a status): the stored status stands.
             new_stage, new_date = bill.status or "introduced", bill.status_date
-        old_stage = derive_status(_records(upto_before))[0] if upto_before else None
+        if upto_before:
+            old_stage: str | None = derive_status(_records(upto_before))[0]
+        elif first is not None and first < start:
+            # Introduced before the range (introduction date only, no actions yet).
+            old_stage = "introduced"
+        else:
+            old_stage = None
         last = upto_end[-1] if upto_end else None
         info = tags.get(bill.id, TagInfo())
         has_momentum, why, latest = momentum_as_of(upto_end, hearing_dates.get(bill.id, []), end)

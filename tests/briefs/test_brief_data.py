@@ -367,3 +367,11 @@ def test_momentum_is_judged_as_of_the_range_end(db: Session, org):
     assert row.momentum
     later = build_brief(db, org, d("2024-04-15"), d("2024-04-21"))
     assert "wa-202324-hb1946" not in {r.bill_id for r in later.momentum}
+
+
+def test_bill_known_only_by_introduction_date_still_shows_its_move(db: Session, org):
+    # Colorado SB22-181: introduced 2022-03-28, first recorded action "Governor Signed" 06-08.
+    brief = build_brief(db, org, d("2022-06-06"), d("2022-06-12"))
+    change = next(c for c in brief.changes if c.row.identifier == "SB22-181")
+    assert (change.old_stage, change.new_stage) == ("introduced", "enacted")
+    assert change.action == "Governor Signed" and change.action_date == d("2022-06-08")
