@@ -16,6 +16,7 @@ NAV = [
     ("legislators.index", "Legislators", "viewer"),
     ("campaigns.index", "Campaigns", "viewer"),  # outreach's blueprints, when registered
     ("meetings.index", "Meetings", "viewer"),
+    ("briefs.index", "Weekly brief", "viewer"),
     ("alerts.index", "Alerts", "viewer"),
     ("jobs.index", "Jobs", "admin"),
     ("admin.users", "Team", "admin"),
