@@ -83,3 +83,25 @@ def test_subscribe_list_unsubscribe(db: Session, org):
     )
     bad = CliRunner().invoke(cli, ["brief", "subscribe", "--org", org.slug, "not-an-address"])
     assert bad.exit_code == 1 and "not an email address" in bad.output
+
+
+def test_send_mails_subscribers_now(db: Session, org, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    from tests.briefs.test_brief_email import Sink
+    from tests.conftest import free_port
+
+    sink, port = Sink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    try:
+        run("brief", "subscribe", "--org", org.slug, "board@example.org")
+        args = ["brief", "send", "--org", org.slug, "--from", "2024-03-18", "--to", "2024-03-24"]
+        first = run(*args)
+        assert "sent: 2024-03-18 to 2024-03-24, 1 emails sent." in first.output
+        assert "skipped" in run(*args).output
+        assert "1 emails sent" in run(*args, "--force").output
+    finally:
+        controller.stop()
+    assert len(sink.envelopes) == 2
