@@ -89,3 +89,32 @@ def test_migration_0005_downgrades_and_upgrades(database_url):
     dbmod.upgrade(database_url)
     assert ours <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_outreach_print_writes_a_pdf_per_office_and_a_csv(
+    runner, settings, db, campaign, org, people, tmp_path
+):
+    from outreach import letters
+    from outreach.geocode import manual_divisions
+    from tests.outreach.conftest import FREMONT
+    from tracker.models import Legislator
+
+    db.get(Legislator, people["Aisha Wahab"]).email = None  # paper only
+    db.commit()
+    constituent = letters.submit(
+        db,
+        campaign,
+        letters.Submission(name="Ana Ruiz", email="ana@example.net", address="",
+                           consent_send=True),
+        manual_divisions(**FREMONT),
+    )  # fmt: skip
+    letters.confirm(db, constituent)
+    result = runner.invoke(
+        cli, ["outreach", "print", str(campaign.id), "--org", org.slug, "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    pdfs = sorted(tmp_path.glob("*.pdf"))
+    assert [p.name for p in pdfs] == [f"campaign-{campaign.id}-office-{people['Aisha Wahab']}.pdf"]
+    assert pdfs[0].read_bytes().startswith(b"%PDF")
+    csv_text = (tmp_path / f"campaign-{campaign.id}-letters.csv").read_text()
+    assert "Aisha Wahab" in csv_text and "Alex Lee" in csv_text
