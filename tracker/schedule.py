@@ -68,6 +68,12 @@ def periodic_jobs(sync_every_hours: int = 6) -> list[Periodic]:
             description="weekly brief, Mondays 12:00 (server time)",
         ),
         Periodic(
+            "tracker.alert_jobs.send_daily_digest",
+            "outreach",
+            cron="0 7 * * *",
+            description="daily alert digests, 07:00 (server time)",
+        ),
+        Periodic(
             "outreach.jobs.send_follow_up_reminders",
             "outreach",
             cron="0 13 * * *",

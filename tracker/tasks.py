@@ -17,8 +17,11 @@ from tracker.jobs import JobHandle, enqueue, job_settings
 BATCH = 500
 
 
-def tag_and_score_bills(bill_ids: list[str]) -> dict:
-    """(Re)tag and (re)score the given bills."""
+def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
+    """(Re)tag and (re)score the given bills, then look for alerts on what changed.
+
+    Alerts run after tagging because saved searches can filter on topics and scores.
+    """
     from tracker.tag_models import score_bills, tag_bills
     from tracker.taxonomy import load_taxonomy
 
@@ -35,6 +38,9 @@ def tag_and_score_bills(bill_ids: list[str]) -> dict:
             summary["missing"] += tagged["missing"]
             summary["scored"] += scored["scored"]
     summary["taxonomy_version"] = taxonomy.version
+    if then_alert and summary["tagged"]:
+        alerts = enqueue(job_settings(), "tracker.alert_jobs.run_alerts", queue="outreach")
+        summary["alerts_job"] = alerts.id
     return summary
 
 
