@@ -71,9 +71,10 @@ def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config
 
 
 def upgrade(url: str, revision: str = "heads") -> None:
-    """Migrate the database at `url` up to `revision`."""
+    """Migrate the database at `url` up to `revision` (a SQLite file's folder is created)."""
     from alembic import command
 
+    make_engine(url).dispose()  # creates the SQLite file's parent directory
     command.upgrade(alembic_config(url), revision)
 
 

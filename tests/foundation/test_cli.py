@@ -95,3 +95,12 @@ def test_demo_server_starts_serves_the_home_page_and_stops(tmp_path):
 def _drain(proc: subprocess.Popen) -> str:
     proc.terminate()
     return proc.stdout.read()[-3000:]
+
+
+def test_db_upgrade_creates_a_missing_var_directory(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'new' / 'dir' / 'tracker.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "new" / "dir" / "tracker.db").exists()
