@@ -91,7 +91,10 @@ def outreach_reconcile(stale_seconds: int | None) -> None:
 
     with using_settings(load_settings()):
         summary = reconcile(stale_seconds)
-    click.echo(f"re-enqueued {summary['requeued']}; outcome unknown {summary['unknown']}")
+    click.echo(
+        f"re-enqueued {summary['requeued']}; outcome unknown {summary['unknown']}; "
+        f"confirmation emails re-enqueued {summary['confirmations']}"
+    )
 
 
 @outreach.command("print")

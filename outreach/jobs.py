@@ -2,7 +2,8 @@
 
 - send_letter(letter_id): deliver one letter exactly once (see outreach.delivery).
 - send_confirmation(constituent_id): email the confirm / my-data links.
-- reconcile(): re-enqueue letters stranded by lost jobs or dead workers.
+- reconcile(): re-enqueue letters stranded by lost jobs or dead workers, and
+  confirmation emails never sent.
 - send_follow_up_reminders(): remind assignees of follow-ups due soon.
 
 Schedule `reconcile` and `send_follow_up_reminders` every few minutes / daily
@@ -83,6 +84,18 @@ def send_letters(letter_ids: list[int]) -> dict:
         return deliver_batch(session, settings, [int(i) for i in letter_ids])
 
 
+def enqueue_confirmation(settings, constituent_id: int):  # noqa: ANN001, ANN201
+    """Put the confirmation email on the outreach queue (retries with backoff)."""
+    return enqueue(
+        settings,
+        "outreach.jobs.send_confirmation",
+        int(constituent_id),
+        queue=QUEUE,
+        job_timeout=SEND_TIMEOUT,
+        network=True,
+    )
+
+
 def send_confirmation(constituent_id: int) -> dict:
     """Email a constituent their confirmation and data links."""
     from outreach.notices import send_confirmation_email
@@ -99,18 +112,19 @@ def reconcile(stale_seconds: int | None = None) -> dict:
     """Re-enqueue letters left in queued/sending past the timeout, in batches."""
     from outreach.delivery import STALE_SECONDS
     from outreach.delivery import reconcile as reconcile_letters
+    from outreach.notices import unsent_confirmations
 
     settings = job_settings()
+    stale = STALE_SECONDS if stale_seconds is None else int(stale_seconds)
     pending: list[int] = []
     with session_scope(settings) as session:
-        summary = reconcile_letters(
-            session,
-            pending.append,
-            STALE_SECONDS if stale_seconds is None else int(stale_seconds),
-        )
+        summary = reconcile_letters(session, pending.append, stale)
+        confirmations = unsent_confirmations(session, stale)
     for start in range(0, len(pending), RECONCILE_BATCH):
         enqueue_batch(settings, pending[start : start + RECONCILE_BATCH])
-    return summary
+    for constituent_id in confirmations:
+        enqueue_confirmation(settings, constituent_id)
+    return {**summary, "confirmations": len(confirmations)}
 
 
 def send_follow_up_reminders() -> dict:

@@ -43,6 +43,25 @@ def data_url(settings: Settings, constituent: Constituent) -> str:
     return f"{settings.base_url}/act/my-data/{token}"
 
 
+def unsent_confirmations(session: Session, stale_seconds: int, max_age_days: int = 2) -> list[int]:
+    """Constituents whose confirmation email was never sent (a lost job), not too old."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    now = utcnow()
+    return list(
+        session.scalars(
+            select(Constituent.id).where(
+                Constituent.confirmation_sent_at.is_(None),
+                Constituent.confirmed_at.is_(None),
+                Constituent.created_at < now - timedelta(seconds=stale_seconds),
+                Constituent.created_at > now - timedelta(days=max_age_days),
+            )
+        ).all()
+    )
+
+
 def send_confirmation_email(
     session: Session, settings: Settings, constituent_id: int
 ) -> dict[str, object]:

@@ -238,3 +238,26 @@ def test_worker_killed_mid_send_no_duplicate_no_loss(db, smtp, rq_settings, redi
         )
     ]
     assert outcomes == ["started", "sent"]  # the killed attempt stays visible as started
+
+
+@pytest.mark.redis
+def test_confirmation_email_lost_with_redis_is_sent_by_the_reconciler(
+    db, smtp, rq_settings, redis_conn, campaign
+):
+    from outreach.jobs import enqueue_confirmation, reconcile
+
+    constituent = letters.submit(
+        db,
+        campaign,
+        Submission(name="Ana Ruiz", email="ana@example.net", address="", consent_send=True),
+        manual_divisions(**FREMONT),
+    )
+    enqueue_confirmation(rq_settings, constituent.id)
+    redis_conn.flushdb()  # the job is gone before any worker saw it
+    time.sleep(0.05)
+    assert reconcile(stale_seconds=0)["confirmations"] == 1
+    _work(redis_conn)
+    assert len(smtp.to("ana@example.net")) == 1
+    assert reconcile(stale_seconds=0)["confirmations"] == 0  # sent once, not again
+    _work(redis_conn)
+    assert len(smtp.to("ana@example.net")) == 1

@@ -34,6 +34,7 @@ from outreach.geocode import (
     manual_divisions,
     zip_choices,
 )
+from outreach.jobs import enqueue_confirmation
 from outreach.language import rules_for_organization
 from outreach.targeting import legislator_fields, targets
 from tracker.errors import InvalidInput, SourceUnavailable
@@ -226,7 +227,7 @@ def campaign_page(slug: str):  # noqa: ANN201
             campaign, organization, form, step=2, match=match, problem=str(exc), status=400
         )
     session.pop("act", None)
-    enqueue(settings(), "outreach.jobs.send_confirmation", constituent.id, queue="outreach")
+    enqueue_confirmation(settings(), constituent.id)
     return redirect(url_for("act.check_email", slug=slug))
 
 
