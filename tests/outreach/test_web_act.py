@@ -295,3 +295,25 @@ def test_zip_code_spanning_districts_asks_which_one(act_app, db):
     )
     # resolved to Alabama's 7th; this California campaign has no one to write to there
     assert "no letters for your districts" in picked.get_data(as_text=True)
+
+
+def test_changing_the_address_on_step_two_looks_districts_up_again(act_app, db):
+    client = act_app.test_client()
+    client.post(
+        "/act/crisis-ca", data=_form(client, "/act/crisis-ca", **_manual(), action="lookup")
+    )
+    # same form, but now the Senate district changed: no submission with stale districts
+    moved = client.post(
+        "/act/crisis-ca",
+        data=_form(
+            client,
+            "/act/crisis-ca",
+            **_manual(upper_district="39", lower_district=""),
+            action="submit",
+            consent_send="y",
+        ),
+    )
+    html = moved.get_data(as_text=True)
+    assert moved.status_code == 200 and "Akilah Weber Pierson" in html
+    assert "Alex Lee" not in html
+    assert db.scalars(select(Constituent)).all() == []

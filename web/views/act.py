@@ -153,9 +153,25 @@ def _by_zip(form: ActForm) -> tuple[DistrictMatch | None, str | None, bool, list
     return match, None, True, []
 
 
-def _remember(slug: str, match: DistrictMatch) -> None:
+def _where_key(form: ActForm) -> list[str]:
+    """What the districts were looked up from; a change means look them up again."""
+    return [
+        " ".join((f.data or "").split()).lower()
+        for f in (
+            form.address,
+            form.state,
+            form.congressional_district,
+            form.upper_district,
+            form.lower_district,
+            form.zip_code,
+        )
+    ] + [request.form.get("zip_choice", "")]
+
+
+def _remember(slug: str, match: DistrictMatch, form: ActForm) -> None:
     session["act"] = {
         "slug": slug,
+        "key": _where_key(form),
         "state": match.state,
         "division_ids": match.division_ids,
         "city": match.city,
@@ -164,9 +180,9 @@ def _remember(slug: str, match: DistrictMatch) -> None:
     }
 
 
-def _recall(slug: str) -> DistrictMatch | None:
+def _recall(slug: str, form: ActForm) -> DistrictMatch | None:
     data = session.get("act")
-    if not data or data.get("slug") != slug:
+    if not data or data.get("slug") != slug or data.get("key") != _where_key(form):
         return None
     return DistrictMatch(
         state=data["state"],
@@ -194,7 +210,8 @@ def campaign_page(slug: str):  # noqa: ANN201
     if form.website.data:
         # Honeypot filled: a bot. Answer as if it worked; store and send nothing.
         return redirect(url_for("act.check_email", slug=slug))
-    if action == "lookup" or _recall(slug) is None:
+    match = _recall(slug, form)
+    if action == "lookup" or match is None:
         match, problem, pickers, choices = _where(form)
         if match is None:
             return _page(
@@ -207,9 +224,8 @@ def campaign_page(slug: str):  # noqa: ANN201
                 zip_options=choices,
                 status=400,
             )
-        _remember(slug, match)
+        _remember(slug, match, form)
         return _page(campaign, organization, form, step=2, match=match)
-    match = _recall(slug)
     submission = letters.Submission(
         name=form.name.data,
         email=form.email.data,
