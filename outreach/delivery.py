@@ -258,9 +258,25 @@ def deliver_batch(
     return {"letters": len(letter_ids), **outcomes}
 
 
+def _write(session: Session, obj: Letter | DeliveryAttempt, **values: object) -> None:
+    """UPDATE one row with plain SQL and keep the loaded object in step.
+
+    The send path runs for every letter; a direct UPDATE costs a fraction of an ORM
+    flush, and the object is ours alone while the claim holds.
+    """
+    model = type(obj)
+    session.execute(
+        update(model)
+        .where(model.id == obj.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
+
+
 def _set_phase(session: Session, letter: Letter, phase: str) -> None:
-    letter.smtp_phase = phase
-    letter.updated_at = utcnow()
+    _write(session, letter, smtp_phase=phase, updated_at=utcnow())
     session.commit()
 
 
@@ -274,22 +290,15 @@ def _finish(
     detail: str = "",
 ) -> None:
     now = utcnow()
-    letter.state = state
-    letter.updated_at = now
+    values: dict[str, object] = {"state": state, "updated_at": now}
     if state == "sent":
-        letter.sent_at = now
-        letter.smtp_phase = "done"
-        letter.last_error = None
+        values.update(sent_at=now, smtp_phase="done", last_error=None)
     elif state == "failed":
-        letter.failed_at = now
-        letter.last_error = detail
+        values.update(failed_at=now, last_error=detail)
     elif state == "queued":
-        letter.smtp_phase = None
-        letter.last_error = detail
-        letter.queued_at = now
-    attempt.outcome = outcome
-    attempt.detail = detail[:2000]
-    attempt.finished_at = now
+        values.update(smtp_phase=None, last_error=detail, queued_at=now)
+    _write(session, letter, **values)
+    _write(session, attempt, outcome=outcome, detail=detail[:2000], finished_at=now)
     session.commit()
 
 
