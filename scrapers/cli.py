@@ -22,6 +22,18 @@ def _since(value: str | None) -> date | datetime | None:
         raise click.BadParameter(f"not an ISO date or datetime: {value!r}") from exc
 
 
+def _tag_changed(settings, summaries: list, enabled: bool) -> None:  # noqa: ANN001
+    """Hand the bills whose content changed to the tagger (`tag` queue, or in-process)."""
+    ids = sorted({bid for s in summaries for bid in s.changed_bill_ids})
+    if not enabled or not ids:
+        return
+    from tracker.tasks import enqueue_after_sync
+
+    handle = enqueue_after_sync(settings, ids)
+    if handle is not None:
+        click.echo(f"tagging {len(ids)} changed bill(s): job {handle.id} {handle.status}", err=True)
+
+
 def _print_summaries(summaries: list, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in summaries], indent=2))
@@ -60,8 +72,9 @@ def _print_summaries(summaries: list, as_json: bool) -> None:
     "--all-bills", is_flag=True, help="No topic filter: collect every bill the source lists."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print summaries as JSON.")
+@click.option("--no-tag", is_flag=True, help="Do not queue tagging of the changed bills.")
 def sync(
-    sources, jurisdiction, since, session_name, replay_dir, topics, all_bills, as_json
+    sources, jurisdiction, since, session_name, replay_dir, topics, all_bills, as_json, no_tag
 ) -> None:
     """Incremental sync from the sources' APIs and sites (resumes an interrupted run)."""
     from scrapers import SYNCABLE, get_source
@@ -98,6 +111,7 @@ def sync(
         summaries.append(summary)
         failed = failed or summary.status == "failed"
     _print_summaries(summaries, as_json)
+    _tag_changed(settings, summaries, not no_tag)
     if failed:
         raise SystemExit(1)
 
@@ -111,8 +125,9 @@ def sync(
 @click.option("--session", "session_name", default=None, help="Session when the payload lacks it.")
 @click.option("--jurisdiction", "-j", default=None, help="Jurisdiction when the payload lacks it.")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--no-tag", is_flag=True, help="Do not queue tagging of the changed bills.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-def import_(source, session_name, jurisdiction, as_json, paths) -> None:
+def import_(source, session_name, jurisdiction, as_json, no_tag, paths) -> None:
     """Import recorded payload files or directories through the parsers and ingest."""
     from scrapers import get_source
     from scrapers.sync import import_paths
@@ -131,6 +146,7 @@ def import_(source, session_name, jurisdiction, as_json, paths) -> None:
     except TrackerError as exc:
         raise click.ClickException(str(exc)) from exc
     _print_summaries([summary], as_json)
+    _tag_changed(settings, [summary], not no_tag)
     if summary.quarantined:
         click.echo(
             f"{summary.quarantined} payload(s) quarantined: see `tracker quarantine list`", err=True
@@ -141,7 +157,8 @@ def import_(source, session_name, jurisdiction, as_json, paths) -> None:
 @click.command("reparse")
 @click.option("--source", default=None, help="Only this source's archive.")
 @click.option("--json", "as_json", is_flag=True)
-def reparse(source, as_json) -> None:
+@click.option("--no-tag", is_flag=True, help="Do not queue tagging of the changed bills.")
+def reparse(source, as_json, no_tag) -> None:
     """Rebuild bills from the raw-response archive with the current parsers (no network)."""
     from scrapers.sync import reparse as run_reparse
 
@@ -151,6 +168,7 @@ def reparse(source, as_json) -> None:
         click.echo("the raw-response archive is empty: nothing to reparse")
         return
     _print_summaries(summaries, as_json)
+    _tag_changed(settings, summaries, not no_tag)
 
 
 @click.group("quarantine")

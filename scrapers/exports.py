@@ -59,10 +59,19 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _topics(bill: Bill) -> list[str]:
+def _topics(bill: Bill, stored: dict[str, list[str]]) -> list[str]:
+    """The tagger's stored topics; computed on the fly for a bill not tagged yet."""
+    if stored.get(bill.id):
+        return stored[bill.id]
     from tracker.tagging import tag_bill, topics_of
 
     return topics_of(tag_bill(bill.title, bill.abstract, [s.subject for s in bill.subjects]))
+
+
+def _stored_topics(session: Session, bill_ids: list[str]) -> dict[str, list[str]]:
+    from tracker.tag_models import topics_for
+
+    return topics_for(session, bill_ids)
 
 
 def bill_rows(session: Session, jurisdiction: str | None = None) -> Iterator[dict[str, Any]]:
@@ -81,7 +90,9 @@ def bill_rows(session: Session, jurisdiction: str | None = None) -> Iterator[dic
     )
     if jurisdiction:
         query = query.where(Bill.jurisdiction_id == jurisdiction.lower())
-    for bill in session.scalars(query):
+    bills = list(session.scalars(query))
+    stored = _stored_topics(session, [b.id for b in bills])
+    for bill in bills:
         yield {
             "id": bill.id,
             "jurisdiction": bill.jurisdiction_id,
@@ -109,7 +120,7 @@ def bill_rows(session: Session, jurisdiction: str | None = None) -> Iterator[dic
             ],
             "subjects": [s.subject for s in bill.subjects],
             "sources": [{"source": link.source, "url": link.url} for link in bill.source_links],
-            "topics": _topics(bill),
+            "topics": _topics(bill, stored),
         }
 
 

@@ -22,8 +22,9 @@ def sync_source(
     replay_dir: str | None = None,
     topics: list[str] | None = None,
     session: str | None = None,
+    tag: bool = True,
 ) -> dict[str, Any]:
-    """Run one incremental sync; returns its summary (with changed bill ids)."""
+    """Run one incremental sync, then queue tagging of the changed bills; returns the summary."""
     from datetime import date, datetime
 
     from scrapers.sync import run_sync
@@ -42,6 +43,11 @@ def sync_source(
     )
     result = summary.as_dict()
     result["changed_bill_ids"] = sorted(summary.changed_bill_ids)
+    if tag:
+        from tracker.tasks import enqueue_after_sync
+
+        handle = enqueue_after_sync(job_settings(), summary.changed_bill_ids)
+        result["tag_job"] = handle.id if handle is not None else None
     return result
 
 

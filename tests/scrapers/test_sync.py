@@ -413,7 +413,7 @@ def test_import_cli_quarantines_bad_file_and_exits_nonzero(settings, tmp_path):
     assert result.exit_code == 1
     assert "inserted 1" in result.output and "quarantined 1" in result.output
     listing = CliRunner().invoke(cli, ["quarantine", "list", "--json"])
-    [item] = json.loads(listing.output)
+    [item] = json.loads(listing.stdout)
     assert item["source"] == "govinfo" and "malformed BILLSTATUS XML" in item["error"]
 
 
@@ -469,7 +469,7 @@ def test_replay_directory_runs_a_full_govinfo_sync_and_quarantines_truncated_xml
         ],
     )
     assert result.exit_code == 0, result.output
-    [summary] = json.loads(result.output)
+    [summary] = json.loads(result.stdout)
     assert (summary["mode"], summary["inserted"], summary["quarantined"]) == ("replay", 1, 1), (
         json.dumps(summary)
     )
@@ -690,3 +690,25 @@ def test_openstates_person_and_congress_member_merge_by_bioguide(settings, tmp_p
         assert len(rows) == 1
         schemes = {e.scheme for e in rows[0].external_ids}
         assert {"openstates", "bioguide", "ballotpedia"} <= schemes
+
+
+def test_import_cli_hands_changed_bills_to_the_tagger_and_reimport_does_not(settings):
+    from tracker.tag_models import BillTopic
+
+    path = str(FIXTURES / "bills_jsonl/bills.jsonl")
+    first = CliRunner().invoke(cli, ["import", "--source", "bills-jsonl", path])
+    assert first.exit_code == 0, first.output
+    assert "tagging 73 changed bill(s)" in first.output
+    with session_scope(settings) as session:
+        tagged = session.scalar(select(func.count(func.distinct(BillTopic.bill_id))))
+        assert tagged > 50
+    again = CliRunner().invoke(cli, ["import", "--source", "bills-jsonl", path])
+    assert "unchanged 73" in again.output and "tagging" not in again.output
+    exported = CliRunner().invoke(cli, ["bills", "export", "-j", "us"])
+    rows = [json.loads(line) for line in exported.stdout.splitlines()]
+    with session_scope(settings) as session:
+        stored = {
+            (t.bill_id, t.topic)
+            for t in session.scalars(select(BillTopic).where(BillTopic.bill_id.like("us-%")))
+        }
+    assert {(r["id"], topic) for r in rows for topic in r["topics"]} == stored
