@@ -2,10 +2,13 @@
 
 Source: https://www.govinfo.gov/bulkdata/BILLSTATUS/{congress}/{type}/BILLSTATUS-{congress}{type}{number}.xml
 (usgpo/bill-status README and BILLSTATUS-XML User Guide).
-Discovery: the per-collection sitemap
-https://www.govinfo.gov/sitemap/bulkdata/BILLSTATUS/{congress}{type}/sitemap.xml lists
-every file with its `lastmod`; a file is fetched only when `lastmod` differs from the
-token we stored. Current Congress refreshed every 4 hours.
+Discovery: the documented sitemap index
+https://www.govinfo.gov/sitemap/bulkdata/BILLSTATUS/sitemapindex.xml names one sitemap
+per collection; those of the wanted Congress list every file with its `lastmod`, and a
+file is fetched only when `lastmod` differs from the token we stored. If the index
+names none for that Congress, the per-type sitemap URL
+https://www.govinfo.gov/sitemap/bulkdata/BILLSTATUS/{congress}{type}/sitemap.xml is
+tried (that naming is inferred, not documented). Current Congress refreshed every 4 hours.
 Auth: none. Limits: undocumented; we send one request per second.
 Quirks: three layouts - v3.0.0 (`<version>` first, `<number>`/`<type>`, flat
 `summaries/summary`, `subjects/legislativeSubjects`), v1.0.0 (`<version>` last,
@@ -16,6 +19,7 @@ The same bill from Congress.gov gets the same stable id, so the two merge.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
@@ -46,6 +50,7 @@ from tracker.records import BillRecord, SourceRef
 
 SOURCE = "govinfo"
 BULK = "https://www.govinfo.gov/bulkdata/BILLSTATUS"
+SITEMAP_INDEX = "https://www.govinfo.gov/sitemap/bulkdata/BILLSTATUS/sitemapindex.xml"
 SITEMAP = "https://www.govinfo.gov/sitemap/bulkdata/BILLSTATUS/{congress}{type}/sitemap.xml"
 BILL_TYPES = ("hr", "s", "hjres", "sjres", "hconres", "sconres", "hres", "sres")
 _SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -173,6 +178,25 @@ def parse_sitemap(content: bytes, url: str | None = None) -> list[tuple[str, str
     return out
 
 
+def parse_sitemap_index(content: bytes, url: str | None = None) -> list[str]:
+    """A sitemap index -> the child sitemap URLs."""
+    try:
+        root = etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"malformed sitemap index XML: {exc}", url=url, source=SOURCE) from exc
+    return [
+        loc.strip()
+        for node in root.iter(f"{_SITEMAP_NS}sitemap", "sitemap")
+        if (loc := node.findtext(f"{_SITEMAP_NS}loc") or node.findtext("loc"))
+    ]
+
+
+def sitemaps_for_congress(locs: list[str], congress: int) -> list[str]:
+    """The child sitemaps of one Congress (`.../BILLSTATUS/118hr/...`, `.../118/...`)."""
+    pattern = re.compile(rf"/BILLSTATUS/{congress}(?:[a-z]+)?(?:/|$)")
+    return [loc for loc in locs if pattern.search(loc)]
+
+
 def source_id_from_url(url: str) -> str:
     """`.../BILLSTATUS-117hr2471.xml` -> `117-hr2471`."""
     stem = url.rsplit("/", 1)[-1].removeprefix("BILLSTATUS-").removesuffix(".xml")
@@ -204,12 +228,17 @@ class GovInfoScraper(Scraper):
         """Yield bills whose sitemap lastmod changed (titles filtered by topic)."""
         assert self.http is not None
         known = known or {}
-        start = (
-            BILL_TYPES.index(resume["type"]) if resume and resume.get("type") in BILL_TYPES else 0
+        index = self.http.get(SITEMAP_INDEX, kind="sitemap-index")
+        sitemaps = sitemaps_for_congress(
+            parse_sitemap_index(index.content, index.url), self.congress
         )
-        for bill_type in BILL_TYPES[start:]:
-            yield Checkpoint({"type": bill_type})
-            sitemap_url = SITEMAP.format(congress=self.congress, type=bill_type)
+        if not sitemaps:
+            sitemaps = [SITEMAP.format(congress=self.congress, type=t) for t in BILL_TYPES]
+        start = int((resume or {}).get("sitemap", 0))
+        for position, sitemap_url in enumerate(sitemaps):
+            if position < start:
+                continue
+            yield Checkpoint({"sitemap": position})
             try:
                 # Conditional GET: a sitemap untouched since the last run answers 304.
                 resp = self.http.get(

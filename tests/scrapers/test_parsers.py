@@ -326,3 +326,22 @@ def test_oregon_second_saved_copy_of_the_history_page_parses_the_same():
     assert [(a.date, a.description) for a in one.actions] == [
         (a.date, a.description) for a in two.actions
     ]
+
+
+def test_govinfo_sitemap_index_keeps_only_the_wanted_congress():
+    base = "https://www.govinfo.gov/sitemap/bulkdata/BILLSTATUS"
+    index = (
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(
+            f"<sitemap><loc>{base}/{name}/sitemap.xml</loc></sitemap>"
+            for name in ("117hr", "117s", "118hr", "1170")
+        )
+        + "</sitemapindex>"
+    ).encode()
+    locs = govinfo.parse_sitemap_index(index)
+    assert govinfo.sitemaps_for_congress(locs, 117) == [
+        f"{base}/117hr/sitemap.xml",
+        f"{base}/117s/sitemap.xml",
+    ]
+    with pytest.raises(ParseError, match="sitemap index"):
+        govinfo.parse_sitemap_index(index[:40])

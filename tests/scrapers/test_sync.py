@@ -436,7 +436,18 @@ def test_replay_directory_runs_a_full_govinfo_sync_and_quarantines_truncated_xml
         f"{entries}</urlset>"
     )
     (replay / "files/sitemap-s.xml").write_text(sitemap)
+    # The sitemap index is built here too: it names the 117th Congress Senate-bill map.
+    (replay / "files/index.xml").write_text(
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{govinfo.SITEMAP.format(congress=117, type='s')}</loc></sitemap>"
+        "</sitemapindex>"
+    )
     index = [
+        {
+            "url": govinfo.SITEMAP_INDEX,
+            "file": "files/index.xml",
+            "content_type": "application/xml",
+        },
         {
             "url": govinfo.SITEMAP.format(congress=117, type="s"),
             "file": "files/sitemap-s.xml",
@@ -477,7 +488,7 @@ def test_replay_directory_runs_a_full_govinfo_sync_and_quarantines_truncated_xml
         q = session.scalars(select(QuarantinedPayload)).one()
         assert q.source_id == "117-s36" and "malformed BILLSTATUS XML" in q.error
         run = session.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
-        assert run.requests == 8 + 2  # one sitemap per bill type (7 answer 404) + 2 files
+        assert run.requests == 1 + 1 + 2  # sitemap index, the Congress's sitemap, 2 files
 
 
 def test_people_import_merges_legislators_by_external_ids(settings):
@@ -607,7 +618,15 @@ def test_govinfo_second_run_sends_if_modified_since_and_304_costs_no_file_reques
     )
     conditional: list[str | None] = []
 
+    index = (
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>{govinfo.SITEMAP.format(congress=117, type='s')}</loc></sitemap>"
+        "</sitemapindex>"
+    )
+
     def sitemaps(request):  # noqa: ANN001, ANN202
+        if request.url == govinfo.SITEMAP_INDEX:
+            return 200, {}, index
         since = request.headers.get("If-Modified-Since")
         if request.url.endswith("/117s/sitemap.xml"):
             conditional.append(since)
@@ -623,9 +642,9 @@ def test_govinfo_second_run_sends_if_modified_since_and_304_costs_no_file_reques
         second = run_sync(
             settings, "govinfo", session_name="117", topics=[], transport=_transport()
         )
-    assert (first.inserted, first.requests) == (1, 8 + 1)
+    assert (first.inserted, first.requests) == (1, 1 + 1 + 1)
     assert conditional[0] is None and conditional[1].endswith("GMT")
-    assert (second.fetched, second.requests) == (0, 8)
+    assert (second.fetched, second.requests) == (0, 1 + 1)  # index, then a 304
 
 
 def test_openstates_refreshes_watchlisted_bills_it_never_reported(settings, tmp_path):
