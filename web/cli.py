@@ -12,10 +12,20 @@ from tracker.cli import load_settings
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 DEMO_ORG = "Demo Mental Health Coalition"
+# A starting watchlist so the dashboard has something to show: (bill id, position, priority, note).
+DEMO_WATCHLIST = [
+    ("ca-20252026-ab308", "support", "high", "Mobile crisis teams: testify at the next hearing."),
+    ("nh-2025-sb255", "support", "high", "Crisis stabilization services."),
+    ("ny-2025-s499", "support", "medium", "Parity enforcement; companion A 1792."),
+    ("us-119-hr2741", "support", "medium", "PEER Support Act (companion S 1329)."),
+    ("hi-2026-sb2242", "monitor", "low", "PSYPACT: watch for a hearing."),
+    ("wa-202122-hb1477", "support", "low", "Enacted 988 law: model for other states."),
+]
 DEMO_ADMIN = "admin@demo.example.org"
 
 # Each step is a `tracker` command line, run in-process through the same code paths a
-# user would run by hand: the demo data goes through the real import, ingest and tagging.
+# user would run by hand: each import ingests, then tags and scores what changed (in
+# process here, since the demo has no Redis).
 DEMO_STEPS: list[list[str]] = [
     ["import", "--source", "congress-legislators", str(DEMO_DIR / "congress_legislators")],
     ["import", "--source", "openstates-people", str(DEMO_DIR / "openstates_people")],
@@ -24,8 +34,6 @@ DEMO_STEPS: list[list[str]] = [
     ["import", "--source", "congress-gov", str(DEMO_DIR / "congress_gov")],
     ["import", "--source", "legiscan", str(DEMO_DIR / "legiscan")],
     ["import", "--source", "mo-senate", str(DEMO_DIR / "mo_senate")],
-    ["tag", "--stale"],
-    ["score"],
 ]
 
 
@@ -68,6 +76,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"$ tracker {' '.join(step)}")
         cli.main(step, standalone_mode=False, prog_name="tracker")
     password = _demo_admin(settings)
+    _demo_watchlist(settings)
     click.echo("")
     click.echo(f"Sign in at http://{host}:{port}/login")
     click.echo(f"  email:    {DEMO_ADMIN}")
@@ -107,3 +116,36 @@ def _demo_admin(settings) -> str:  # noqa: ANN001
     path.write_text(password)
     path.chmod(0o600)
     return password
+
+
+def _demo_watchlist(settings) -> None:  # noqa: ANN001
+    """Give the demo organization a 'Priority bills' watchlist once."""
+    from sqlalchemy import select
+
+    from tracker.accounts import get_org
+    from tracker.db import session_scope
+    from tracker.models import Bill, User, Watchlist, WatchlistEntry
+
+    with session_scope(settings) as session:
+        org = get_org(session, DEMO_ORG)
+        exists = session.scalars(
+            select(Watchlist).where(Watchlist.organization_id == org.id)
+        ).first()
+        if exists is not None:
+            return
+        owner = session.scalars(select(User).where(User.email == DEMO_ADMIN)).one()
+        watchlist = Watchlist(
+            organization_id=org.id,
+            name="Priority bills",
+            description="Crisis care, parity and workforce bills the coalition is working on.",
+        )
+        known = set(
+            session.scalars(select(Bill.id).where(Bill.id.in_([b for b, *_ in DEMO_WATCHLIST])))
+        )
+        watchlist.entries = [
+            WatchlistEntry(bill_id=bill, position=pos, priority=prio, notes=note, owner_id=owner.id)
+            for bill, pos, prio, note in DEMO_WATCHLIST
+            if bill in known
+        ]
+        session.add(watchlist)
+        session.commit()

@@ -85,6 +85,7 @@ def test_demo_server_starts_serves_the_home_page_and_stops(tmp_path):
         assert response is not None, f"demo did not start: {proc.poll()} {_drain(proc)}"
         assert response.status_code == 200
         assert "988" in response.text
+        _sign_in_as_demo_admin_and_see_the_watchlist(port, tmp_path / "var")
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -104,3 +105,20 @@ def test_db_upgrade_creates_a_missing_var_directory(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "new" / "dir" / "tracker.db").exists()
+
+
+def _sign_in_as_demo_admin_and_see_the_watchlist(port: int, var_dir: Path) -> None:
+    import re
+
+    base = f"http://127.0.0.1:{port}"
+    with requests.Session() as browser:
+        page = browser.get(f"{base}/login", timeout=10).text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        password = (var_dir / "demo_admin_password").read_text().strip()
+        response = browser.post(
+            f"{base}/login",
+            data={"email": "admin@demo.example.org", "password": password, "csrf_token": token},
+            timeout=10,
+        )
+        assert response.status_code == 200 and "Sign in" not in response.text[:2000]
+        assert "Mobile crisis teams" in response.text  # the demo watchlist on the dashboard
