@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from itertools import islice
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import status as status_rules
@@ -136,14 +136,9 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestResult:
     result = IngestResult()
-    keyed: dict[str, BillRecord] = {}
     for record in records:
         _validate(record)
         record.identifier = normalize_identifier(record.identifier)
-        keyed.setdefault(
-            make_bill_id(record.jurisdiction, record.session, record.identifier), record
-        )
-        # A batch carrying the same bill twice (two sources) merges both in order.
     ids = [make_bill_id(r.jurisdiction, r.session, r.identifier) for r in records]
     existing = {
         bill.id: bill
@@ -159,9 +154,12 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
             )
         )
     }
+    preexisting = set(existing)
     sessions = _session_cache(session, {(r.jurisdiction.lower(), r.session) for r in records})
     links = _legislator_links(session, [s for r in records for s in r.sponsors])
-    inserted_here: set[str] = set()
+    # Merged content of bills written in this batch (a batch may carry one bill twice,
+    # from two sources); their child rows are written once, in bulk, after the loop.
+    written: dict[str, dict] = {}
     for stable_id, record in zip(ids, records, strict=True):
         bill = existing.get(stable_id)
         if bill is None:
@@ -173,24 +171,28 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
             )
             session.add(bill)
             existing[stable_id] = bill
-            inserted_here.add(stable_id)
             merged = _finalize(_content_from_record(record))
         else:
-            merged = _finalize(_merge(_content_from_bill(bill), _top_precedence(bill), record))
+            current = written.get(stable_id) or _content_from_bill(bill)
+            merged = _finalize(_merge(current, _top_precedence(bill), record))
         merged_hash = _hash(merged)
         link_new = _apply_source_links(bill, record)
         if merged_hash == bill.content_hash and not link_new:
             result.unchanged += 1
             continue
         if merged_hash != bill.content_hash:
-            _write_content(bill, merged, links)
+            _write_scalars(bill, merged)
             bill.content_hash = merged_hash
             bill.updated_at = utcnow()
+            written[stable_id] = merged
             result.changed_bill_ids.add(stable_id)
-        if stable_id not in inserted_here:
+        if stable_id in preexisting:
             result.updated += 1
-    result.inserted = len(inserted_here)
+    result.inserted = len(existing.keys() - preexisting)
     session.flush()
+    _write_children(session, written, preexisting, links)
+    for stable_id in written.keys() & preexisting:
+        session.expire(existing[stable_id], ["actions", "sponsorships", "versions", "subjects"])
     return result
 
 
@@ -236,7 +238,9 @@ def _content_from_record(record: BillRecord) -> dict:
         "actions": sorted(
             (
                 {
-                    **asdict(a),
+                    "date": a.date,
+                    "description": a.description,
+                    "chamber": a.chamber,
                     "classification": list(a.classification)
                     or status_rules.classify_action(a.description, a.chamber),
                 }
@@ -244,9 +248,21 @@ def _content_from_record(record: BillRecord) -> dict:
             ),
             key=lambda a: a["date"],
         ),
-        "sponsors": [asdict(s) for s in record.sponsors],
-        "versions": [asdict(v) for v in record.versions],
-        "subjects": sorted({s.strip() for s in record.subjects if s and s.strip()}),
+        # Cut to the column sizes here, so a re-read bill hashes the same as its record.
+        "sponsors": [
+            {"name": s.name[:200], "role": s.role, "party": s.party, "external_id": s.external_id}
+            for s in record.sponsors
+        ],
+        "versions": [
+            {
+                "note": (v.note or "")[:300],
+                "url": v.url[:500],
+                "date": v.date,
+                "media_type": v.media_type,
+            }
+            for v in record.versions
+        ],
+        "subjects": sorted({s.strip()[:200] for s in record.subjects if s and s.strip()}),
         "_source_precedence": max((precedence(s.source) for s in record.sources), default=0),
     }
 
@@ -333,48 +349,70 @@ def _json_default(value: object) -> str:
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-def _write_content(bill: Bill, content: dict, links: dict[str, int]) -> None:
+def _write_scalars(bill: Bill, content: dict) -> None:
     for key in SCALARS:
         setattr(bill, key, content[key] if key != "title" else (content[key] or ""))
-    actions = [ActionRecord(**a) for a in content["actions"]]
-    bill.actions = [
-        BillAction(
-            position=i,
-            date=a.date,
-            chamber=a.chamber,
-            description=a.description,
-            classification=list(a.classification),
-        )
-        for i, a in enumerate(actions)
-    ]
-    bill.sponsorships = [
-        Sponsorship(
-            position=i,
-            name=s["name"],
-            role=s["role"],
-            party=s["party"],
-            external_id=s["external_id"],
-            legislator_id=links.get(s["external_id"] or ""),
-        )
-        for i, s in enumerate(content["sponsors"])
-    ]
-    bill.versions = [
-        BillVersion(
-            position=i,
-            note=v["note"],
-            url=v["url"],
-            date=v["date"],
-            media_type=v["media_type"],
-        )
-        for i, v in enumerate(content["versions"])
-    ]
-    bill.subjects = [BillSubject(subject=s[:200]) for s in dict.fromkeys(content["subjects"])]
     bill.status, bill.status_date = content["status"], content["status_date"]
-    if actions:
-        bill.last_action_date = actions[-1].date
-        bill.last_action = actions[-1].description
-    else:
-        bill.last_action_date = bill.last_action = None
+    actions = content["actions"]
+    bill.last_action_date = actions[-1]["date"] if actions else None
+    bill.last_action = actions[-1]["description"] if actions else None
+
+
+def _write_children(
+    session: Session, written: dict[str, dict], preexisting: set[str], links: dict[str, int]
+) -> None:
+    """Replace the child rows of every written bill with one bulk INSERT per table.
+
+    Child rows are many (a bill has tens of actions and sponsors), so they bypass the
+    ORM's per-object bookkeeping; the bills' collections are expired afterwards.
+    """
+    replaced = sorted(written.keys() & preexisting)
+    children = (BillAction, Sponsorship, BillVersion, BillSubject)
+    if replaced:
+        for model in children:
+            session.execute(delete(model).where(model.bill_id.in_(replaced)))
+    rows: dict[type, list[dict]] = {model: [] for model in children}
+    for bill_id, content in written.items():
+        rows[BillAction] += [
+            {
+                "bill_id": bill_id,
+                "position": i,
+                "date": a["date"],
+                "chamber": a["chamber"],
+                "description": a["description"],
+                "classification": list(a["classification"]),
+            }
+            for i, a in enumerate(content["actions"])
+        ]
+        rows[Sponsorship] += [
+            {
+                "bill_id": bill_id,
+                "position": i,
+                "name": s["name"],
+                "role": s["role"],
+                "party": s["party"],
+                "external_id": s["external_id"],
+                "legislator_id": links.get(s["external_id"] or ""),
+            }
+            for i, s in enumerate(content["sponsors"])
+        ]
+        rows[BillVersion] += [
+            {
+                "bill_id": bill_id,
+                "position": i,
+                "note": v["note"],
+                "url": v["url"],
+                "date": v["date"],
+                "media_type": v["media_type"],
+            }
+            for i, v in enumerate(content["versions"])
+        ]
+        rows[BillSubject] += [
+            {"bill_id": bill_id, "subject": subject} for subject in content["subjects"]
+        ]
+    for model, batch in rows.items():
+        if batch:
+            session.execute(insert(model), batch)
 
 
 def _apply_source_links(bill: Bill, record: BillRecord) -> bool:
