@@ -15,7 +15,8 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_briefs_migration_downgrades_and_upgrades_alone(database_url):
+def test_briefs_migration_downgrades_and_upgrades_alone(fresh_database_url):
+    database_url = fresh_database_url
     assert {"brief_archives", "brief_subscribers"} <= _tables(database_url)
     dbmod.downgrade(database_url, "0006@-1")
     after = _tables(database_url)

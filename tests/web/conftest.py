@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event
 
-from tests.conftest import BACKENDS, PG_URL, _pg_url_with_schema, sign_in
-from tracker import db as dbmod
+from tests.conftest import sign_in
 from tracker.ingest import ingest
 from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord
 
@@ -71,41 +68,6 @@ def password_hash() -> str:
     from tracker.accounts import hash_password
 
     return hash_password(PASSWORD)
-
-
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path):  # noqa: ANN201
-    """Like the root fixture, but SQLite databases are copies of one migrated template."""
-    if request.param == "sqlite":
-        target = tmp_path / "test.db"
-        shutil.copyfile(sqlite_template, target)
-        yield f"sqlite:///{target}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(dbmod.normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = _pg_url_with_schema(PG_URL, schema)
-    try:
-        dbmod.upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file migrated to heads once per session."""
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    dbmod.upgrade(f"sqlite:///{path}")
-    engine = create_engine(f"sqlite:///{path}")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
-    engine.dispose()
-    return path
 
 
 @pytest.fixture

@@ -51,7 +51,8 @@ def test_search_input_never_reaches_the_engine_as_syntax(db, demo_bills) -> None
     assert search.tokens("HB 1234, 988!") == ["hb", "1234", "988"]
 
 
-def test_migration_0004_downgrades_and_upgrades_cleanly(database_url: str) -> None:
+def test_migration_0004_downgrades_and_upgrades_cleanly(fresh_database_url: str) -> None:
+    database_url = fresh_database_url
     from sqlalchemy import create_engine
 
     from tracker.db import downgrade, normalize_url, upgrade
