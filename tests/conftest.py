@@ -24,6 +24,7 @@ from tracker import db as dbmod
 from tracker.config import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
+DEMO_BILLS = FIXTURES / "demo" / "bills.jsonl"  # copy of shared/fixtures/demo/bills.jsonl
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -341,3 +342,19 @@ def browser_page():  # noqa: ANN201
         page.set_default_timeout(15000)
         yield page
         browser.close()
+
+
+def demo_rows() -> list[dict]:
+    """The real demo corpus, one dict per bill, as read."""
+    import json
+
+    return [
+        json.loads(line) for line in DEMO_BILLS.read_text(encoding="utf-8").splitlines() if line
+    ]
+
+
+def demo_record(row: dict):  # noqa: ANN201 - tracker.records.BillRecord
+    """One demo row as the bills-jsonl importer builds it (the real parser)."""
+    from scrapers.bills_file import bill_from_mapping
+
+    return bill_from_mapping(row)

@@ -276,7 +276,7 @@ def test_congress_legislators_yaml_merges_offices_and_committees():
 
 
 def test_bills_jsonl_demo_file_parses_all_73_real_bills():
-    items = list(parse_jsonl((FIXTURES / "bills_jsonl/bills.jsonl").read_text()))
+    items = list(parse_jsonl((FIXTURES / "demo/bills.jsonl").read_text()))
     assert len(items) == 73 and all(isinstance(i, BillRecord) for i in items)
     de = next(i for i in items if i.jurisdiction == "de")
     assert de.identifier == "HS 2 for HB 160"

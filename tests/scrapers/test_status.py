@@ -55,7 +55,7 @@ def test_classify_action_uses_open_states_vocabulary(text, chamber, expected):
 
 def _demo() -> dict[tuple[str, str], list[ActionRecord]]:
     out = {}
-    for line in (FIXTURES / "bills_jsonl/bills.jsonl").read_text().splitlines():
+    for line in (FIXTURES / "demo/bills.jsonl").read_text().splitlines():
         bill = json.loads(line)
         out[(bill["jurisdiction"], bill["identifier"])] = [
             ActionRecord(date.fromisoformat(a["date"]), a["description"], a["chamber"])

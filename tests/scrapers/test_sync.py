@@ -386,7 +386,7 @@ def test_congress_gov_and_govinfo_merge_into_one_bill_with_both_source_links(set
 
 
 def test_reimport_is_a_noop_and_demo_statuses_are_derived(settings):
-    path = FIXTURES / "bills_jsonl/bills.jsonl"
+    path = FIXTURES / "demo/bills.jsonl"
     first = import_paths(settings, "bills-jsonl", [path])
     again = import_paths(settings, "bills-jsonl", [path])
     assert (first.inserted, first.quarantined) == (73, 0)
@@ -508,7 +508,7 @@ def test_people_import_merges_legislators_by_external_ids(settings):
 
 
 def test_bills_export_jsonl_and_csv_have_the_contract_fields(settings, tmp_path):
-    import_paths(settings, "bills-jsonl", [FIXTURES / "bills_jsonl/bills.jsonl"])
+    import_paths(settings, "bills-jsonl", [FIXTURES / "demo/bills.jsonl"])
     out = tmp_path / "bills.jsonl"
     result = CliRunner().invoke(
         cli, ["bills", "export", "--format", "jsonl", "-j", "wa", "-o", str(out)]
@@ -651,7 +651,7 @@ def test_openstates_refreshes_watchlisted_bills_it_never_reported(settings, tmp_
     from tracker.models import Organization, Watchlist, WatchlistEntry
 
     rows = [
-        json.loads(line) for line in (FIXTURES / "bills_jsonl/bills.jsonl").read_text().splitlines()
+        json.loads(line) for line in (FIXTURES / "demo/bills.jsonl").read_text().splitlines()
     ]
     ab308 = next(r for r in rows if r["jurisdiction"] == "ca" and r["identifier"] == "AB 308")
     source = tmp_path / "ab308.jsonl"
@@ -714,7 +714,7 @@ def test_openstates_person_and_congress_member_merge_by_bioguide(settings, tmp_p
 def test_import_cli_hands_changed_bills_to_the_tagger_and_reimport_does_not(settings):
     from tracker.tag_models import BillTopic
 
-    path = str(FIXTURES / "bills_jsonl/bills.jsonl")
+    path = str(FIXTURES / "demo/bills.jsonl")
     first = CliRunner().invoke(cli, ["import", "--source", "bills-jsonl", path])
     assert first.exit_code == 0, first.output
     assert "tagging 73 changed bill(s)" in first.output

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.conftest import demo_record, demo_rows  # noqa: F401 - re-exported for tagging tests
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tagging"
 
 
@@ -25,41 +27,6 @@ def dev_row(bill_id: str) -> dict:
         if row["id"] == bill_id:
             return row
     raise KeyError(bill_id)
-
-
-def demo_rows() -> list[dict]:
-    """The demo corpus (real bills with histories), copied from shared/fixtures/demo/."""
-    return load_jsonl("demo/bills.jsonl")
-
-
-def demo_record(row: dict):  # noqa: ANN201 - tracker.records.BillRecord
-    """A BillRecord for a demo row (status is derived from the actions by ingest)."""
-    from datetime import date
-
-    from tracker.ids import normalize_identifier
-    from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord
-
-    return BillRecord(
-        jurisdiction=row["jurisdiction"],
-        session=row["session"],
-        identifier=normalize_identifier(row["identifier"]),
-        title=row.get("title") or "",
-        abstract=row.get("abstract") or "",
-        introduced_date=date.fromisoformat(row["introduced_date"])
-        if row.get("introduced_date")
-        else None,
-        actions=[
-            ActionRecord(date.fromisoformat(a["date"]), a["description"], a.get("chamber"))
-            for a in row.get("actions") or []
-            if a.get("date")
-        ],
-        sponsors=[
-            SponsorRecord(s["name"], s.get("role") or "primary", s.get("party"))
-            for s in row.get("sponsors") or []
-        ],
-        subjects=list(row.get("subjects") or []),
-        sources=[SourceRef("bills-jsonl", url=(row.get("source_urls") or [None])[0])],
-    )
 
 
 def ingest_demo(session, pick=None) -> list[str]:  # noqa: ANN001

@@ -2,54 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
-from tests.conftest import sign_in
+from tests.conftest import demo_record, demo_rows, sign_in
 from tracker.ingest import ingest
-from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord
 
-DEMO = Path(__file__).parents[1] / "fixtures" / "demo" / "bills.jsonl"
 PASSWORD = "correct horse battery staple"
-
-
-def demo_rows() -> list[dict]:
-    """The real demo corpus (copied from shared/fixtures/demo/bills.jsonl)."""
-    return [json.loads(line) for line in DEMO.read_text(encoding="utf-8").splitlines() if line]
-
-
-def record_from_row(row: dict) -> BillRecord:
-    """A BillRecord from one demo row, as the bills-jsonl importer would build it."""
-    return BillRecord(
-        jurisdiction=row["jurisdiction"],
-        session=row["session"],
-        identifier=row["identifier"],
-        title=row.get("title") or "",
-        abstract=row.get("abstract") or "",
-        introduced_date=date.fromisoformat(row["introduced_date"])
-        if row.get("introduced_date")
-        else None,
-        actions=[
-            ActionRecord(
-                date=date.fromisoformat(a["date"]),
-                description=a["description"],
-                chamber=a.get("chamber"),
-            )
-            for a in row.get("actions") or []
-        ],
-        sponsors=[
-            SponsorRecord(name=s["name"], role=s.get("role") or "primary", party=s.get("party"))
-            for s in row.get("sponsors") or []
-        ],
-        subjects=list(row.get("subjects") or []),
-        sources=[
-            SourceRef(source="bills-jsonl", url=u) for u in (row.get("source_urls") or [])[:1]
-        ],
-    )
+record_from_row = demo_record
 
 
 @pytest.fixture
