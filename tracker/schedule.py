@@ -74,6 +74,12 @@ def periodic_jobs(sync_every_hours: int = 6) -> list[Periodic]:
             description="daily alert digests, 07:00 (server time)",
         ),
         Periodic(
+            "outreach.jobs.reconcile",
+            "outreach",
+            interval=300,
+            description="every 5 minutes: re-enqueue letters stuck in queued/sending",
+        ),
+        Periodic(
             "outreach.jobs.send_follow_up_reminders",
             "outreach",
             cron="0 13 * * *",

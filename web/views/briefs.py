@@ -23,7 +23,7 @@ from tracker.jobs import enqueue
 from tracker.models import Organization
 from web.auth import current_user, has_role, login_required, role_required
 from web.db import db, settings
-from web.views.common import nav_links, org_id
+from web.views.common import org_id
 
 bp = Blueprint("briefs", __name__, url_prefix="/briefs")
 
@@ -69,7 +69,6 @@ def index():  # noqa: ANN201
     previous = last_full_week(org.timezone, datetime.now(UTC))
     return render_template(
         "briefs/index.html",
-        nav_links=nav_links(),
         brief=brief,
         org=org,
         formats=brief_render.FORMATS,

@@ -29,24 +29,13 @@ from tracker.errors import InvalidInput
 from tracker.models import Committee
 from web.auth import current_user, login_required, role_required
 from web.db import db
-from web.views.common import nav_links as common_nav_links
 from web.views.common import org_id
-
-
-def nav_links() -> list[tuple[str, str]]:
-    """The site's links plus outreach's (until the shared NAV lists them)."""
-    links = common_nav_links()
-    for endpoint, label in (("campaigns.index", "Campaigns"), ("meetings.index", "Meetings")):
-        if links and endpoint not in {e for e, _ in links}:
-            links.append((endpoint, label))
-    return links
-
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 
 def _render(page: str, **context):  # noqa: ANN003, ANN202
-    return render_template(page, nav_links=nav_links(), merge_fields=tpl.MERGE_FIELDS, **context)
+    return render_template(page, merge_fields=tpl.MERGE_FIELDS, **context)
 
 
 class TemplateForm(FlaskForm):

@@ -25,18 +25,7 @@ from tracker.errors import InvalidInput
 from tracker.models import Legislator, User
 from web.auth import current_user, login_required, role_required
 from web.db import db
-from web.views.common import nav_links as common_nav_links
 from web.views.common import org_id
-
-
-def nav_links() -> list[tuple[str, str]]:
-    """The site's links plus outreach's (until the shared NAV lists them)."""
-    links = common_nav_links()
-    for endpoint, label in (("campaigns.index", "Campaigns"), ("meetings.index", "Meetings")):
-        if links and endpoint not in {e for e, _ in links}:
-            links.append((endpoint, label))
-    return links
-
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -76,7 +65,7 @@ class MeetingForm(FlaskForm):
 
 
 def _render(template: str, **context):  # noqa: ANN003, ANN202
-    return render_template(template, nav_links=nav_links(), **context)
+    return render_template(template, **context)
 
 
 def _form() -> MeetingForm:
