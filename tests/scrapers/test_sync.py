@@ -650,9 +650,7 @@ def test_govinfo_second_run_sends_if_modified_since_and_304_costs_no_file_reques
 def test_openstates_refreshes_watchlisted_bills_it_never_reported(settings, tmp_path):
     from tracker.models import Organization, Watchlist, WatchlistEntry
 
-    rows = [
-        json.loads(line) for line in (FIXTURES / "demo/bills.jsonl").read_text().splitlines()
-    ]
+    rows = [json.loads(line) for line in (FIXTURES / "demo/bills.jsonl").read_text().splitlines()]
     ab308 = next(r for r in rows if r["jurisdiction"] == "ca" and r["identifier"] == "AB 308")
     source = tmp_path / "ab308.jsonl"
     source.write_text(json.dumps(ab308) + "\n")
