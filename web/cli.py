@@ -77,10 +77,17 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         cli.main(step, standalone_mode=False, prog_name="tracker")
     password = _demo_admin(settings)
     _demo_watchlist(settings)
+    slug = _demo_campaign(settings)
     click.echo("")
     click.echo(f"Sign in at http://{host}:{port}/login")
     click.echo(f"  email:    {DEMO_ADMIN}")
     click.echo(f"  password: {password}   (kept in {settings.var_dir / 'demo_admin_password'})")
+    click.echo(f"Public campaign page: http://{host}:{port}/act/{slug}")
+    click.echo(
+        f"Mail (alerts, confirmations, letters) goes to {settings.smtp_host}:{settings.smtp_port}; "
+        "to read it locally run `.venv/bin/python -m aiosmtpd -n -l 127.0.0.1:8025` "
+        "and start the demo with SMTP_PORT=8025."
+    )
     if not no_serve:
         _serve(settings, host, port, threads=8)
 
@@ -149,3 +156,47 @@ def _demo_watchlist(settings) -> None:  # noqa: ANN001
         ]
         session.add(watchlist)
         session.commit()
+
+
+DEMO_CAMPAIGN = "Support mobile crisis teams in California (AB 308)"
+
+
+def _demo_campaign(settings) -> str:  # noqa: ANN001
+    """A public letter campaign on a real pending crisis-care bill, made once; returns its slug."""
+    from sqlalchemy import select
+
+    from outreach import letters
+    from outreach.models import Campaign
+    from outreach.templates import starter_templates
+    from tracker.accounts import get_org
+    from tracker.db import session_scope
+
+    with session_scope(settings) as session:
+        org = get_org(session, DEMO_ORG)
+        existing = session.scalars(
+            select(Campaign).where(
+                Campaign.organization_id == org.id, Campaign.title == DEMO_CAMPAIGN
+            )
+        ).first()
+        if existing is not None:
+            return existing.slug
+        template = letters.create_template(
+            session,
+            org.id,
+            "Support 988 and mobile crisis",
+            starter_templates()["support-988-funding"],
+        )
+        campaign = letters.create_campaign(
+            session,
+            org.id,
+            DEMO_CAMPAIGN,
+            template,
+            slug="ca-mobile-crisis",
+            intro=(
+                "AB 308 sets procedures for mobile crisis teams. "
+                "Ask your state legislators to back it."
+            ),
+            bill_id="ca-20252026-ab308",
+            target_level="state",
+        )
+        return campaign.slug

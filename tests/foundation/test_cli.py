@@ -86,6 +86,8 @@ def test_demo_server_starts_serves_the_home_page_and_stops(tmp_path):
         assert response.status_code == 200
         assert "988" in response.text
         _sign_in_as_demo_admin_and_see_the_watchlist(port, tmp_path / "var")
+        campaign = requests.get(f"http://127.0.0.1:{port}/act/ca-mobile-crisis", timeout=10)
+        assert campaign.status_code == 200 and "AB 308" in campaign.text
     finally:
         proc.terminate()
         proc.wait(timeout=20)
