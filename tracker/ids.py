@@ -45,11 +45,3 @@ def bill_id(jurisdiction: str, session: str, identifier: str) -> str:
             f"cannot build a bill id from {jurisdiction!r}, {session!r}, {identifier!r}"
         )
     return "-".join(parts)
-
-
-def split_bill_id(stable_id: str) -> tuple[str, str, str]:
-    """Split a stable id into (jurisdiction, session slug, identifier slug)."""
-    parts = stable_id.split("-", 2)
-    if len(parts) != 3 or not all(parts):
-        raise InvalidInput(f"not a bill id: {stable_id!r}")
-    return parts[0], parts[1], parts[2]

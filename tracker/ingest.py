@@ -120,11 +120,6 @@ def ingest(session: Session, records: Iterable[BillRecord], batch_size: int = 50
     return total
 
 
-def ingest_bill(session: Session, record: BillRecord) -> IngestResult:
-    """Upsert one bill in its own transaction (used where one bad record must not sink a batch)."""
-    return ingest(session, [record], batch_size=1)
-
-
 def _batches(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -658,7 +653,6 @@ def ingest_events(session: Session, events: Iterable[EventRecord]) -> int:
 __all__ = [
     "IngestResult",
     "ingest",
-    "ingest_bill",
     "ingest_committees",
     "ingest_events",
     "ingest_members",
