@@ -5,7 +5,7 @@ derived status), for a second no-op import of the same records, and for a bare b
 insert of the same rows (SQLAlchemy Core executemany, no lookups, no hashing) into a
 fresh database, plus the ratio ingest / bare.
 
-Records: the 73 real bills of tests/fixtures/bills_jsonl/bills.jsonl, the 14 GovInfo
+Records: the 73 real bills of tests/fixtures/demo/bills.jsonl, the 14 GovInfo
 BILLSTATUS files and the 4 LegiScan bills, parsed once, then cycled with the
 identifier number shifted per copy (`HB 1` -> `HB 100001`, ...) so every copy is a
 new bill with real titles, actions and sponsors.
@@ -56,7 +56,7 @@ def base_records() -> list[BillRecord]:
     """Every real bill payload we have, parsed once."""
     records = [
         r
-        for r in parse_jsonl((FIX / "bills_jsonl/bills.jsonl").read_text())
+        for r in parse_jsonl((FIX / "demo/bills.jsonl").read_text())
         if isinstance(r, BillRecord)
     ]
     records += [

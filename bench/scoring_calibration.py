@@ -25,7 +25,7 @@ from tracker.records import ActionRecord  # noqa: E402
 from tracker.scoring import ActionFact, BillFacts, auc, brier, passage_likelihood  # noqa: E402
 from tracker.status import classify_action, derive_status  # noqa: E402
 
-DEMO = Path("/work/shared/fixtures/demo")
+DEMO = ROOT / "tests" / "fixtures" / "demo"  # copy of shared/fixtures/demo (bills, README)
 OUTCOME = {"enacted": 1, "vetoed": 0, "died": 0, "not_advanced": 0, "passed_committee": 0}
 
 

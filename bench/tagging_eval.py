@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from tracker.tagging import tag_bill  # noqa: E402
 
-DEFAULT_DATA = Path("/work/shared/fixtures/tagging/dev.jsonl")
+DEFAULT_DATA = ROOT / "tests" / "fixtures" / "tagging" / "dev.jsonl"  # copy of shared/
 EVAL_TOPICS = ("parity", "crisis", "workforce", "mental_health")
 
 BASELINE_KEYWORDS: dict[str, tuple[str, ...]] = {
