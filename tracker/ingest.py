@@ -135,11 +135,22 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
         _validate(record)
         record.identifier = normalize_identifier(record.identifier)
     ids = [make_bill_id(r.jurisdiction, r.session, r.identifier) for r in records]
+    known = _known_links(session, ids)
+    todo = []
+    for stable_id, record in zip(ids, records, strict=True):
+        incoming = _content_from_record(record)
+        record_hash = _hash(incoming)
+        if _same_as_last_time(known, stable_id, record, record_hash):
+            result.unchanged += 1  # this source said exactly this before: nothing to merge
+        else:
+            todo.append((stable_id, record, incoming, record_hash))
+    if not todo:
+        return result
     existing = {
         bill.id: bill
         for bill in session.scalars(
             select(Bill)
-            .where(Bill.id.in_(set(ids)))
+            .where(Bill.id.in_({item[0] for item in todo}))
             .options(
                 selectinload(Bill.actions),
                 selectinload(Bill.sponsorships),
@@ -150,12 +161,12 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
         )
     }
     preexisting = set(existing)
-    sessions = _session_cache(session, {(r.jurisdiction.lower(), r.session) for r in records})
-    links = _legislator_links(session, [s for r in records for s in r.sponsors])
+    sessions = _session_cache(session, {(r.jurisdiction.lower(), r.session) for _, r, *_ in todo})
+    links = _legislator_links(session, [s for _, r, *_ in todo for s in r.sponsors])
     # Merged content of bills written in this batch (a batch may carry one bill twice,
     # from two sources); their child rows are written once, in bulk, after the loop.
     written: dict[str, dict] = {}
-    for stable_id, record in zip(ids, records, strict=True):
+    for stable_id, record, incoming, record_hash in todo:
         bill = existing.get(stable_id)
         if bill is None:
             bill = Bill(
@@ -166,12 +177,12 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
             )
             session.add(bill)
             existing[stable_id] = bill
-            merged = _finalize(_content_from_record(record))
+            merged = _finalize(dict(incoming))
         else:
             current = written.get(stable_id) or _content_from_bill(bill)
-            merged = _finalize(_merge(current, _top_precedence(bill), record))
+            merged = _finalize(_merge(current, _top_precedence(bill), incoming))
         merged_hash = _hash(merged)
-        link_new = _apply_source_links(bill, record)
+        link_new = _apply_source_links(bill, record, record_hash)
         if merged_hash == bill.content_hash and not link_new:
             result.unchanged += 1
             continue
@@ -301,8 +312,7 @@ def _top_precedence(bill: Bill) -> int:
     return max((precedence(link.source) for link in bill.source_links), default=0)
 
 
-def _merge(current: dict, current_precedence: int, record: BillRecord) -> dict:
-    incoming = _content_from_record(record)
+def _merge(current: dict, current_precedence: int, incoming: dict) -> dict:
     wins = incoming["_source_precedence"] >= current_precedence
     merged = dict(current)
     for key in SCALARS:
@@ -410,7 +420,47 @@ def _write_children(
             session.execute(insert(model), batch)
 
 
-def _apply_source_links(bill: Bill, record: BillRecord) -> bool:
+LinkKey = tuple[str, str, str | None]  # (bill id, source, url)
+
+
+def _known_links(session: Session, ids: list[str]) -> dict[LinkKey, tuple]:
+    """What each source last said about these bills: record hash and change tokens."""
+    rows = session.execute(
+        select(
+            SourceLink.bill_id,
+            SourceLink.source,
+            SourceLink.url,
+            SourceLink.record_sha256,
+            SourceLink.source_id,
+            SourceLink.source_updated,
+            SourceLink.payload_sha256,
+        ).where(SourceLink.bill_id.in_(set(ids)))
+    )
+    return {(r[0], r[1], r[2]): tuple(r[3:]) for r in rows}
+
+
+def _same_as_last_time(
+    known: dict[LinkKey, tuple], stable_id: str, record: BillRecord, record_hash: str
+) -> bool:
+    """True when every source link of the record already holds exactly this record."""
+    if not record.sources:
+        return False
+    for ref in record.sources:
+        stored = known.get((stable_id, ref.source, ref.url))
+        if stored is None:
+            return False
+        stored_hash, source_id, source_updated, payload_sha256 = stored
+        if (
+            stored_hash != record_hash
+            or (ref.source_id and ref.source_id != source_id)
+            or (record.source_updated and record.source_updated != source_updated)
+            or (ref.payload_sha256 and ref.payload_sha256 != payload_sha256)
+        ):
+            return False
+    return True
+
+
+def _apply_source_links(bill: Bill, record: BillRecord, record_hash: str) -> bool:
     """Add or refresh one link per contributing source; True when a link is new or moved."""
     changed = False
     by_key = {(link.source, link.url): link for link in bill.source_links}
@@ -427,6 +477,8 @@ def _apply_source_links(bill: Bill, record: BillRecord) -> bool:
             link.source_updated, changed = record.source_updated, True
         if ref.payload_sha256 and link.payload_sha256 != ref.payload_sha256:
             link.payload_sha256, changed = ref.payload_sha256, True
+        if link.record_sha256 != record_hash:
+            link.record_sha256, changed = record_hash, True
         if ref.fetched_at and changed:
             link.fetched_at = ref.fetched_at
     return changed

@@ -228,6 +228,8 @@ class SourceLink(Base):
     payload_sha256: Mapped[str | None] = mapped_column(String(64))
     # The source's change token (change_hash, updateDateIncludingText, updated_at).
     source_updated: Mapped[str | None] = mapped_column(String(100))
+    # sha256 of this source's own record: an identical record is skipped without a merge.
+    record_sha256: Mapped[str | None] = mapped_column(String(64))
 
     bill: Mapped[Bill | None] = relationship(back_populates="source_links")
 

@@ -120,3 +120,22 @@ def test_members_merge_by_external_id_and_link_sponsors(db):
     ingest(db, [_record(sponsors=[SponsorRecord("Orwall", "primary", "D", "legiscan:42")])])
     bill = db.get(Bill, "wa-202122-hb1477")
     assert bill.sponsorships[0].legislator_id == person.id
+
+
+def test_a_new_change_token_with_the_same_content_refreshes_the_link_only(db):
+    ingest(db, [_record("legiscan", source_updated="hash-1")])
+    again = ingest(db, [_record("legiscan", source_updated="hash-2")])
+    assert again.changed_bill_ids == set() and again.updated == 1
+    link = db.scalars(select(SourceLink).where(SourceLink.source == "legiscan")).one()
+    assert link.source_updated == "hash-2"
+    assert ingest(db, [_record("legiscan", source_updated="hash-2")]).unchanged == 1
+
+
+def test_a_changed_record_from_a_known_source_is_merged_again(db):
+    ingest(db, [_record()])
+    record = _record()
+    record.actions.append(ActionRecord(date(2021, 5, 14), "Chapter 302, 2021 Laws.", None))
+    result = ingest(db, [record])
+    assert result.changed_bill_ids == {"wa-202122-hb1477"}
+    db.expire_all()
+    assert db.get(Bill, "wa-202122-hb1477").last_action == "Chapter 302, 2021 Laws."

@@ -388,6 +388,7 @@ def upgrade() -> None:
         sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("payload_sha256", sa.String(length=64), nullable=True),
         sa.Column("source_updated", sa.String(length=100), nullable=True),
+        sa.Column("record_sha256", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["bill_id"],
             ["bills.id"],
