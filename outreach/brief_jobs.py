@@ -16,7 +16,6 @@ them and retries (network=True).
 
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -30,6 +29,7 @@ from outreach.brief_archive import already_emailed, archive_brief, subscribers
 from outreach.brief_models import BriefSubscriber
 from outreach.briefs import Brief, build_brief, find_org, parse_date
 from tracker.config import Settings
+from tracker.mail import send_messages
 from tracker.models import Organization, utcnow
 
 JOB_TIMEOUT = 900
@@ -82,20 +82,6 @@ def build_message(mail: RenderedMail, sender: str, recipient: str) -> EmailMessa
         )
     msg.add_attachment(mail.pdf, maintype="application", subtype="pdf", filename=mail.pdf_name)
     return msg
-
-
-def send_messages(settings: Settings, messages: list[EmailMessage]) -> int:
-    """Send over SMTP (one connection); returns how many were accepted."""
-    if not messages:
-        return 0
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password or "")
-        for msg in messages:
-            smtp.send_message(msg)
-    return len(messages)
 
 
 def deliver_brief(

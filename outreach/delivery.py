@@ -43,11 +43,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from outreach.models import Bounce, Campaign, DeliveryAttempt, Letter
 from tracker.config import Settings
 from tracker.errors import NotFound, SourceUnavailable
+from tracker.mail import close as _quit
+from tracker.mail import smtp_connection
 from tracker.models import Legislator, Organization, utcnow
 
 STALE_SECONDS = 15 * 60  # a queued/sending letter untouched this long is reconciled
 MAX_ATTEMPTS = 5
-SMTP_TIMEOUT = 30
 
 
 def message_id_for(settings: Settings, idempotency_key: str) -> str:
@@ -70,52 +71,6 @@ def build_message(settings: Settings, letter: Letter) -> EmailMessage:
     msg["Auto-Submitted"] = "no"  # written and confirmed by a person
     msg.set_content(letter.body)
     return msg
-
-
-def smtp_connection(settings: Settings) -> smtplib.SMTP:
-    """An open SMTP connection with STARTTLS and login when configured."""
-    try:
-        smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
-        smtp.ehlo()
-        if settings.smtp_starttls:
-            smtp.starttls()
-            smtp.ehlo()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password or "")
-    except (OSError, smtplib.SMTPException) as exc:
-        raise SourceUnavailable(
-            f"SMTP server {settings.smtp_host}:{settings.smtp_port} is unavailable: {exc}"
-        ) from exc
-    return smtp
-
-
-def send_plain_email(settings: Settings, to: str, subject: str, body: str) -> str:
-    """Send a service email (confirmation, reminder); returns its Message-ID."""
-    msg = EmailMessage()
-    msg["From"] = settings.mail_from
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime.now(UTC))
-    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
-    from email.utils import make_msgid
-
-    msg["Message-ID"] = make_msgid(domain=domain)
-    msg.set_content(body)
-    smtp = smtp_connection(settings)
-    try:
-        smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise SourceUnavailable(f"sending to {to} failed: {exc}") from exc
-    finally:
-        _quit(smtp)
-    return msg["Message-ID"]
-
-
-def _quit(smtp: smtplib.SMTP) -> None:
-    try:
-        smtp.quit()
-    except (OSError, smtplib.SMTPException):
-        smtp.close()
 
 
 def _worker_name() -> str:

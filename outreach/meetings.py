@@ -275,7 +275,7 @@ Mark it done on the meetings page: {url}
 
 def send_reminders(session: Session, settings: Settings, today: date | None = None) -> dict:
     """Email each assignee once about follow-ups due by tomorrow (overdue included)."""
-    from outreach.delivery import send_plain_email
+    from tracker.mail import send_plain_email
 
     today = today or date.today()
     due = session.scalars(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from outreach.delivery import send_plain_email
 from outreach.letters import link_token
 from outreach.models import Constituent
 from tracker.config import Settings
+from tracker.mail import send_plain_email
 from tracker.models import utcnow
 
 CONFIRMATION_TEXT = """Hello {name},

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import logging
 import re
-import smtplib
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -23,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.config import Settings
+from tracker.mail import send_plain_email
 from tracker.models import Bill, Event, EventBill, User, Watchlist, WatchlistEntry, utcnow
 from tracker.web_models import (
     AlertBillState,
@@ -292,17 +291,7 @@ def queue_deliveries(session: Session, events: list[AlertEvent]) -> int:
 
 def send_email(settings: Settings, to: str, subject: str, body: str) -> None:
     """Send a plain-text email through the configured SMTP server."""
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_username:
-            smtp.login(settings.smtp_username, settings.smtp_password or "")
-        smtp.send_message(message)
+    send_plain_email(settings, to, subject, body)
 
 
 # Webhook URLs come from users: by default they may not point into the server's own

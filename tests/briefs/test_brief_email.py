@@ -18,6 +18,7 @@ from outreach.brief_models import BriefArchive
 from outreach.briefs import build_brief
 from tests.conftest import free_port
 from tracker.accounts import create_org
+from tracker.errors import SourceUnavailable
 
 # Wednesday after the week WA HB 1939 was enacted: the default range is Mar 18-24, 2024.
 NOW = datetime(2024, 3, 27, 15, 0, tzinfo=UTC)
@@ -109,7 +110,7 @@ def test_without_subscribers_brief_is_archived_and_nothing_sent(db: Session, org
 
 def test_smtp_down_raises_and_leaves_week_unmailed(db: Session, org, settings):
     subscribe(db, org, "board@example.org")
-    with pytest.raises(OSError):
+    with pytest.raises(SourceUnavailable, match="SMTP server 127.0.0.1:"):
         deliver_brief(db, settings.with_(smtp_port=free_port()), org, now=NOW)
     db.rollback()
     rows = db.scalars(select(BriefArchive).where(BriefArchive.organization_id == org.id)).all()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import smtplib
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
@@ -11,6 +10,7 @@ from sqlalchemy import func, select
 
 from tracker.accounts import hash_password
 from tracker.alerts import send_email
+from tracker.errors import SourceUnavailable
 from tracker.models import User, utcnow
 from web.auth import current_user, login_required
 from web.db import db, settings
@@ -94,7 +94,7 @@ def forgot_password():  # noqa: ANN201
                     f"Choose a new one within {RESET_MINUTES} minutes: {link}\n\n"
                     "If it was not you, ignore this email; your password stays the same.\n",
                 )
-            except (OSError, smtplib.SMTPException):
+            except SourceUnavailable:
                 # Saying so would reveal that the account exists; the log has it.
                 import logging
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import smtplib
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from tracker.alerts import send_email
+from tracker.errors import SourceUnavailable
 from tracker.models import User, utcnow
 from web.auth import current_user, role_required
 from web.db import db, settings
@@ -59,7 +59,7 @@ def users():  # noqa: ANN201
                     f"Accept within {INVITE_DAYS} days: {link}\n",
                 )
                 flash(f"Invitation sent to {email}.")
-            except (OSError, smtplib.SMTPException) as exc:
+            except SourceUnavailable as exc:
                 flash(f"The email could not be sent ({exc}). Send this link yourself: {link}")
             return redirect(url_for("admin.users"))
     members = (
