@@ -70,10 +70,10 @@ def cli() -> None:
     """mh-policy-tracker: collect, tag and act on mental-health policy bills."""
 
 
-def load_settings(demo: bool = False) -> Settings:
+def load_settings(demo: bool = False, need_secret: bool = True) -> Settings:
     """Settings for a command; a configuration error exits with its message."""
     try:
-        return Settings.from_env(demo=demo)
+        return Settings.from_env(demo=demo, need_secret=need_secret)
     except TrackerError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -20,7 +20,7 @@ def db() -> None:
 @click.option("--revision", default="heads", show_default=True, help="Target revision.")
 def upgrade(revision: str) -> None:
     """Apply migrations up to the latest revision."""
-    settings = load_settings(demo=False) if _has_secret() else load_settings(demo=True)
+    settings = load_settings(need_secret=False)
     dbmod.upgrade(settings.database_url, revision)
     click.echo(f"Database at {_display(settings.database_url)} is at {revision}.")
 
@@ -30,15 +30,9 @@ def upgrade(revision: str) -> None:
 @click.confirmation_option(prompt="This drops tables and their data. Continue?")
 def downgrade(revision: str) -> None:
     """Revert migrations down to a revision (base drops everything)."""
-    settings = load_settings(demo=not _has_secret())
+    settings = load_settings(need_secret=False)
     dbmod.downgrade(settings.database_url, revision)
     click.echo(f"Database downgraded to {revision}.")
-
-
-def _has_secret() -> bool:
-    import os
-
-    return bool(os.environ.get("SECRET_KEY"))
 
 
 def _display(url: str) -> str:
@@ -100,7 +94,7 @@ def scheduler() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def jobs(as_json: bool) -> None:
     """Show queued, running and failed jobs (with their errors)."""
-    settings = load_settings(demo=not _has_secret())
+    settings = load_settings(need_secret=False)
     status = queue_status(settings)
     if as_json:
         click.echo(json.dumps(status, indent=2))

@@ -58,8 +58,13 @@ class Settings:
         return replace(self, **changes)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, *, demo: bool = False) -> Settings:
-        """Read and validate settings; raise ConfigError naming every bad variable."""
+    def from_env(
+        cls, env: dict[str, str] | None = None, *, demo: bool = False, need_secret: bool = True
+    ) -> Settings:
+        """Read and validate settings; raise ConfigError naming every bad variable.
+
+        Commands that sign nothing (migrations, job status) pass `need_secret=False`.
+        """
         env = dict(os.environ if env is None else env)
         errors: list[str] = []
         var_dir = Path(env.get("TRACKER_VAR_DIR") or DEFAULT_VAR_DIR)
@@ -80,7 +85,10 @@ class Settings:
             # The demo made one under var/: commands run after `make demo` reuse it.
             secret_key = _demo_secret(var_dir)
         if not secret_key:
-            errors.append("SECRET_KEY is required (any long random string; `make demo` makes one)")
+            if need_secret:
+                errors.append(
+                    "SECRET_KEY is required (any long random string; `make demo` makes one)"
+                )
         elif len(secret_key) < 16:
             errors.append("SECRET_KEY must be at least 16 characters")
 

@@ -103,7 +103,8 @@ def _drain(proc: subprocess.Popen) -> str:
 def test_db_upgrade_creates_a_missing_var_directory(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'new' / 'dir' / 'tracker.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("TRACKER_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("SECRET_KEY", raising=False)  # migrations sign nothing
     result = CliRunner().invoke(cli, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "new" / "dir" / "tracker.db").exists()

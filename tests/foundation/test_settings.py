@@ -58,3 +58,9 @@ def test_settings_read_api_keys_and_redis(tmp_path):
     assert settings.embedded is False
     assert (settings.congress_gov_api_key, settings.openstates_api_key) == ("cg", "os")
     assert settings.legiscan_api_key == "ls" and settings.legiscan_monthly_cap == 1000
+
+
+def test_commands_that_sign_nothing_run_without_a_secret_key(tmp_path):
+    settings = Settings.from_env({"TRACKER_VAR_DIR": str(tmp_path)}, need_secret=False)
+    assert settings.secret_key == ""
+    assert not (tmp_path / "secret_key").exists()  # no demo secret made as a side effect
