@@ -163,7 +163,7 @@ def send_weekly_briefs() -> dict:
     handles = [
         enqueue(
             settings,
-            "outreach.brief_jobs.send_weekly_brief",
+            send_weekly_brief,
             org_id,
             queue="briefs",
             network=True,
