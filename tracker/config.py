@@ -46,6 +46,8 @@ class Settings:
     census_geocoder_url: str = "https://geocoding.geo.census.gov/geocoder"
     offline: bool = False  # never reach the network (demo, tests)
     demo: bool = False
+    trusted_hosts: tuple[str, ...] = ()  # Host headers accepted besides BASE_URL's and loopback
+    proxy_fix_hops: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -93,7 +95,11 @@ class Settings:
             errors.append("SECRET_KEY must be at least 16 characters")
 
         ints: dict[str, int] = {}
-        for name, default in (("SMTP_PORT", 25), ("LEGISCAN_MONTHLY_CAP", 30000)):
+        for name, default in (
+            ("SMTP_PORT", 25),
+            ("LEGISCAN_MONTHLY_CAP", 30000),
+            ("PROXY_FIX_HOPS", 0),
+        ):
             raw = env.get(name)
             try:
                 ints[name] = int(raw) if raw else default
@@ -142,6 +148,10 @@ class Settings:
             or "https://geocoding.geo.census.gov/geocoder",
             offline=bools["TRACKER_OFFLINE"] or demo,
             demo=demo,
+            trusted_hosts=tuple(
+                h.strip().lower() for h in (env.get("TRUSTED_HOSTS") or "").split(",") if h.strip()
+            ),
+            proxy_fix_hops=ints["PROXY_FIX_HOPS"],
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from tracker.errors import InvalidInput, NotFound, SourceUnavailable
 
@@ -35,6 +35,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # noqa: ANN202
+        if isinstance(exc, SecurityError):  # untrusted Host: no URLs can be built, say little
+            return (
+                "This site is not served under that host name.",
+                400,
+                {"Content-Type": "text/plain"},
+            )
         titles = {404: "Not found", 403: "Not allowed", 400: "Bad request", 429: "Slow down"}
         return _render(exc.code or 500, titles.get(exc.code or 500, exc.name), exc.description)
 

@@ -230,11 +230,11 @@ def test_feeds_and_calendar_open_with_the_signed_key_only(app: Flask, db, world)
     client = app.test_client()
     sign_in(client, world["users"][("alpha", "viewer")].email, PASSWORD)
     html = client.get(f"/watchlists/{world['alpha']['watchlist']}").get_data(as_text=True)
-    atom = re.search(r'href="http://localhost(/watchlists/\d+/feed\.atom\?key=[^"]+)"', html).group(
-        1
-    )
+    atom = re.search(
+        r'href="http://127\.0\.0\.1:5000(/watchlists/\d+/feed\.atom\?key=[^"]+)"', html
+    ).group(1)
     ics = re.search(
-        r'href="http://localhost(/watchlists/\d+/hearings\.ics\?key=[^"]+)"', html
+        r'href="http://127\.0\.0\.1:5000(/watchlists/\d+/hearings\.ics\?key=[^"]+)"', html
     ).group(1)
     anonymous = app.test_client()
     feed = anonymous.get(atom.replace("&amp;", "&"))

@@ -26,6 +26,7 @@ from tracker.models import (
 )
 from web.auth import current_user, has_role, login_required, role_required
 from web.db import db, settings
+from web.security import safe_next
 from web.views.common import get_watchlist, org_id, org_watchlists
 from web.views.forms import ButtonForm, EntryForm, WatchForm, WatchlistForm
 
@@ -194,10 +195,7 @@ def add_entry():  # noqa: ANN201
         flash(f"{bill.jurisdiction_id.upper()} {bill.identifier} added to {wl.name}.")
     else:
         flash(f"{bill.jurisdiction_id.upper()} {bill.identifier} is already on {wl.name}.")
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("bills.show", bill_id=bill.id))
+    return redirect(safe_next(request.form.get("next"), url_for("bills.show", bill_id=bill.id)))
 
 
 def _entry(watchlist_id: int, entry_id: int) -> tuple[Watchlist, WatchlistEntry]:
