@@ -48,6 +48,7 @@ class Settings:
     demo: bool = False
     trusted_hosts: tuple[str, ...] = ()  # Host headers accepted besides BASE_URL's and loopback
     proxy_fix_hops: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
+    site_admin_emails: tuple[str, ...] = ()  # who sees /jobs (default: first org's admins)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -152,6 +153,11 @@ class Settings:
                 h.strip().lower() for h in (env.get("TRUSTED_HOSTS") or "").split(",") if h.strip()
             ),
             proxy_fix_hops=ints["PROXY_FIX_HOPS"],
+            site_admin_emails=tuple(
+                e.strip().lower()
+                for e in (env.get("SITE_ADMIN_EMAILS") or "").split(",")
+                if e.strip()
+            ),
         )
 
 

@@ -147,6 +147,31 @@ def role_required(minimum: str) -> Callable[[F], F]:
     return decorator
 
 
+def is_site_admin(user: User | None) -> bool:
+    """Runs the whole installation: an admin listed in SITE_ADMIN_EMAILS, or, when that is
+    unset, an admin of the first organization (the one `tracker users` made first)."""
+    if user is None or user.role != "admin":
+        return False
+    emails = current_app.extensions["tracker.settings"].site_admin_emails
+    if emails:
+        return user.email.lower() in emails
+    first = db().scalar(select(func.min(User.organization_id)))
+    return user.organization_id == first
+
+
+def site_admin_required(view: F) -> F:
+    """Site-wide pages (workers, every organization's failed jobs): site admins only."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not is_site_admin(current_user()):
+            abort(403, "Only the site's administrators see background jobs.")
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
 def has_role(minimum: str) -> bool:
     """True when the current user's role is at least `minimum`."""
     user = current_user()

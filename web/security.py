@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, g, has_request_context, request
+from werkzeug.routing import IntegerConverter
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -24,10 +25,24 @@ PUBLIC_PREFIXES = ("/static/", "/api/v1/openapi")
 # Pages that are personal even without a signed-in user (tokens in the path, forms).
 PRIVATE_PREFIXES = ("/act/my-data", "/act/confirm", "/password/", "/invite/", "/login")
 MAX_NEXT = 2000
+MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; SQLite takes more but nothing has such an id
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:...>` that 404s above the largest id a database column holds (not a 500)."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 class App(Flask):
-    """Flask whose absolute URLs always start with BASE_URL (never the request's Host)."""
+    """Flask whose absolute URLs always start with BASE_URL (never the request's Host), and
+    whose `<int:>` URL parts are bounded to what an id column holds."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_map.converters["int"] = BoundedInt
 
     def url_for(  # type: ignore[override]
         self,

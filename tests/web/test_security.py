@@ -365,3 +365,153 @@ def test_private_pages_are_not_stored_by_caches(app: Flask, login, world) -> Non
         assert client.get(path).headers.get("Cache-Control") == "no-store", path
     token = {"Authorization": f"Bearer {world['alpha']['token']}"}
     assert anonymous.get("/api/v1/bills", headers=token).headers.get("Cache-Control") == "no-store"
+
+
+def _make_feed_key(client, watchlist_id: int) -> str:  # noqa: ANN001
+    path = f"/watchlists/{watchlist_id}"
+    html = client.post(f"{path}/feed-key", data={"csrf_token": csrf_token(client, path)}).get_data(
+        as_text=True
+    )
+    return re.search(r"feed\.atom\?key=([\w-]+)", html).group(1)
+
+
+def test_feed_keys_are_random_and_die_with_their_list(app: Flask, db, login, world) -> None:  # noqa: ANN001
+    """The probe: a deleted list's key opened another org's new list with the same id."""
+    from tracker.models import Watchlist
+
+    alpha = login(world["users"][("alpha", "advocate")].email)
+    doomed = Watchlist(organization_id=world["alpha"]["org_id"], name="doomed")
+    db.add(doomed)
+    db.commit()
+    doomed_id = doomed.id
+    key = _make_feed_key(alpha, doomed_id)
+    assert str(doomed_id) not in key.removeprefix("wf_")[:4] or len(key) > 40
+    anonymous = app.test_client()
+    assert anonymous.get(f"/watchlists/{doomed_id}/feed.atom?key={key}").status_code == 200
+    alpha.post(
+        f"/watchlists/{doomed_id}/delete",
+        data={"csrf_token": csrf_token(alpha, f"/watchlists/{doomed_id}")},
+    )
+    # Beta makes a new list; force the same id SQLite would reuse.
+    db.expire_all()
+    db.add(Watchlist(id=doomed_id, organization_id=world["beta"]["org_id"], name="beta new"))
+    db.commit()
+    assert anonymous.get(f"/watchlists/{doomed_id}/feed.atom?key={key}").status_code == 404
+    assert anonymous.get(f"/watchlists/{doomed_id}/hearings.ics?key={key}").status_code == 404
+
+
+def test_feed_keys_rotate_revoke_and_expire_with_their_creator(
+    app: Flask, db, login, world
+) -> None:  # noqa: ANN001
+    from tracker.models import User
+
+    wl = world["alpha"]["watchlist"]
+    viewer = world["users"][("alpha", "viewer")]
+    client = login(viewer.email)
+    first = _make_feed_key(client, wl)
+    second = _make_feed_key(client, wl)
+    anonymous = app.test_client()
+    assert anonymous.get(f"/watchlists/{wl}/feed.rss?key={first}").status_code == 404  # rotated
+    assert anonymous.get(f"/watchlists/{wl}/feed.rss?key={second}").status_code == 200
+    # Another member's key is their own: revoking mine leaves theirs working.
+    other = login(world["users"][("alpha", "admin")].email)
+    theirs = _make_feed_key(other, wl)
+    client.post(
+        f"/watchlists/{wl}/feed-key/revoke",
+        data={"csrf_token": csrf_token(client, f"/watchlists/{wl}")},
+    )
+    assert anonymous.get(f"/watchlists/{wl}/feed.rss?key={second}").status_code == 404
+    assert anonymous.get(f"/watchlists/{wl}/feed.rss?key={theirs}").status_code == 200
+    # A deactivated creator's keys stop working.
+    again = _make_feed_key(client, wl)
+    user = db.get(User, viewer.id)
+    user.active = False
+    db.commit()
+    assert anonymous.get(f"/watchlists/{wl}/feed.rss?key={again}").status_code == 404
+
+
+def test_jobs_page_is_for_site_admins_only(app: Flask, login, world) -> None:  # noqa: ANN001
+    # Alpha is the first organization: its admins run the site; Beta's admin does not.
+    assert login(world["users"][("alpha", "admin")].email).get("/jobs").status_code == 200
+    beta = login(world["users"][("beta", "admin")].email)
+    assert beta.get("/jobs").status_code == 403
+    assert "/jobs" not in beta.get("/").get_data(as_text=True)
+    app.extensions["tracker.settings"] = app.extensions["tracker.settings"].with_(
+        site_admin_emails=(world["users"][("beta", "admin")].email,)
+    )
+    assert beta.get("/jobs").status_code == 200
+    assert login(world["users"][("alpha", "admin")].email).get("/jobs").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/watchlists/99999999999999999999",
+        "/watchlists/99999999999999999999/feed.atom",
+        "/watchlists/99999999999999999999/hearings.ics",
+        "/watchlists/2147483648",
+        "/legislators/99999999999999999999",
+        "/campaigns/99999999999999999999",
+        "/meetings/99999999999999999999",
+        "/api/v1/legislators/99999999999999999999",
+    ],
+)
+def test_huge_integer_ids_are_404_not_500(login, world, path: str) -> None:  # noqa: ANN001
+    client = login(world["users"][("alpha", "admin")].email)
+    headers = {"Authorization": f"Bearer {world['alpha']['token']}"}
+    assert client.get(path, headers=headers).status_code == 404
+
+
+def test_control_characters_are_stripped_at_ingest_and_feeds_stay_valid_xml(
+    app: Flask, db, login, world
+) -> None:  # noqa: ANN001
+    from xml.etree import ElementTree
+
+    from tests.conftest import demo_rows
+    from tests.web.conftest import record_from_row
+    from tracker.ingest import ingest
+    from tracker.models import Bill
+
+    row = next(r for r in demo_rows() if r.get("identifier", "").replace(" ", "") == "HR498")
+    record = record_from_row(row)
+    record.title = "Lifeline\x00 act\x0b with\x1b controls\x85 and \ud800 surrogate"
+    ingest(db, [record])
+    db.expire_all()
+    bill = db.get(Bill, world["bill"])
+    assert bill.title == "Lifeline act with controls and  surrogate"
+    client = login(world["users"][("alpha", "viewer")].email)
+    key = _make_feed_key(client, world["alpha"]["watchlist"])
+    for fmt in ("atom", "rss"):
+        feed = app.test_client().get(
+            f"/watchlists/{world['alpha']['watchlist']}/feed.{fmt}?key={key}"
+        )
+        ElementTree.fromstring(feed.data)  # parses: valid XML
+
+
+def test_every_export_cell_is_formula_safe_web_and_cli(app: Flask, db, login, world) -> None:  # noqa: ANN001
+    import csv
+    import io
+
+    from tracker.cells import neutralize
+    from tracker.models import Bill
+
+    assert neutralize("=1+1") == "'=1+1" and neutralize("  @SUM(A1)") == "'  @SUM(A1)"
+    assert neutralize("\uff1dcmd") == "'\uff1dcmd" and neutralize("HR 1") == "HR 1"
+    assert neutralize(5) == 5
+    bill = db.get(Bill, world["bill"])
+    bill.identifier = "=1+1"
+    bill.title = "+cmd|' /C calc'!A0"
+    db.commit()
+    client = login(world["users"][("alpha", "viewer")].email)
+    rows = list(csv.reader(io.StringIO(client.get("/bills.csv").get_data(as_text=True))))
+    cells = [c for r in rows[1:] for c in r]
+    assert "'=1+1" in cells and "'+cmd|' /C calc'!A0" in cells
+    assert not any(c[:1] in "=+-@" for c in cells if c)
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    out = CliRunner().invoke(cli, ["bills", "export", "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    exported = [c for r in csv.reader(io.StringIO(out.output)) for c in r]
+    assert "'=1+1" in exported and "=1+1" not in exported
