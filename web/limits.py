@@ -47,6 +47,23 @@ def init(app: Flask, redis_url: str | None) -> None:
     limiter.init_app(app)
 
 
+GMAIL_DOMAINS = ("gmail.com", "googlemail.com")
+
+
+def normalize_email(address: str) -> str:
+    """One key per mailbox for limits: case folded, `+tag` dropped, and Gmail's dots and
+    googlemail.com alias folded (Gmail ignores both; other providers may not, so only
+    Gmail's are folded)."""
+    address = address.strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
 class Backoff:
     """Exponential backoff on failures per key; Redis when it answers, memory otherwise."""
 

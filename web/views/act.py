@@ -41,7 +41,7 @@ from tracker.errors import InvalidInput, SourceUnavailable
 from tracker.jobs import enqueue
 from tracker.models import Organization
 from web.db import db, settings
-from web.limits import limiter
+from web.limits import limiter, normalize_email
 
 bp = Blueprint("act", __name__, url_prefix="/act")
 
@@ -86,7 +86,7 @@ class ActForm(FlaskForm):
 
 
 def _email_key() -> str:
-    return "email:" + (request.form.get("email") or "").strip().lower()[:254]
+    return "email:" + normalize_email(request.form.get("email") or "")[:254]
 
 
 def _not_submit() -> bool:
