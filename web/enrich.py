@@ -14,14 +14,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import tagging_queries
 from tracker.models import Bill
-
-
-def tag_models() -> ModuleType:
-    """The tagging area's tables and readers (tracker.tag_models)."""
-    from tracker import tag_models as module
-
-    return module
+from tracker.tagging_models import BillScore, BillTopic, SimilarBill
 
 
 @dataclass
@@ -77,15 +72,14 @@ def _reason_text(reason: Any) -> str:
 
 def topics_for(session: Session, bill_ids: list[str]) -> dict[str, list[TopicView]]:
     """Topics per bill id, best first, with evidence quotes (one query)."""
-    tm = tag_models()
     if not bill_ids:
         return {}
     labels = topic_labels()
     out: dict[str, list[TopicView]] = {}
     rows = session.scalars(
-        select(tm.BillTopic)
-        .where(tm.BillTopic.bill_id.in_(list(bill_ids)))
-        .order_by(tm.BillTopic.bill_id, tm.BillTopic.score.desc(), tm.BillTopic.topic)
+        select(BillTopic)
+        .where(BillTopic.bill_id.in_(list(bill_ids)))
+        .order_by(BillTopic.bill_id, BillTopic.score.desc(), BillTopic.topic)
     )
     for row in rows:
         out.setdefault(row.bill_id, []).append(
@@ -103,11 +97,10 @@ def topics_for(session: Session, bill_ids: list[str]) -> dict[str, list[TopicVie
 
 def scores_for(session: Session, bill_ids: list[str]) -> dict[str, list[ScoreView]]:
     """Relevance and passage scores per bill id, with reasons (one query)."""
-    tm = tag_models()
     if not bill_ids:
         return {}
     out: dict[str, list[ScoreView]] = {}
-    for bill_id, row in tm.scores_for(session, bill_ids).items():
+    for bill_id, row in tagging_queries.scores_for(session, bill_ids).items():
         views = [
             ScoreView(
                 "relevance",
@@ -142,12 +135,11 @@ class SimilarView:
 
 def similar_for(session: Session, bill_id: str, limit: int = 8) -> list[SimilarView]:
     """Similar bills in other jurisdictions, best first."""
-    tm = tag_models()
     rows = session.scalars(
-        select(tm.SimilarBill)
-        .where(tm.SimilarBill.bill_id == bill_id)
-        .options(selectinload(tm.SimilarBill.other))
-        .order_by(tm.SimilarBill.similarity.desc(), tm.SimilarBill.other_bill_id)
+        select(SimilarBill)
+        .where(SimilarBill.bill_id == bill_id)
+        .options(selectinload(SimilarBill.other))
+        .order_by(SimilarBill.similarity.desc(), SimilarBill.other_bill_id)
         .limit(limit)
     )
     return [SimilarView(bill=r.other, score=r.similarity) for r in rows]
@@ -159,26 +151,22 @@ def apply_filters(
     """Restrict a bill query by topic and relevance-score range."""
     if not topic and score_min is None and score_max is None:
         return stmt
-    tm = tag_models()
     if topic:
-        stmt = stmt.where(
-            Bill.id.in_(select(tm.BillTopic.bill_id).where(tm.BillTopic.topic == topic))
-        )
+        stmt = stmt.where(Bill.id.in_(select(BillTopic.bill_id).where(BillTopic.topic == topic)))
     if score_min is not None or score_max is not None:
-        scored = select(tm.BillScore.bill_id)
+        scored = select(BillScore.bill_id)
         if score_min is not None:
-            scored = scored.where(tm.BillScore.relevance >= score_min)
+            scored = scored.where(BillScore.relevance >= score_min)
         if score_max is not None:
-            scored = scored.where(tm.BillScore.relevance <= score_max)
+            scored = scored.where(BillScore.relevance <= score_max)
         stmt = stmt.where(Bill.id.in_(scored))
     return stmt
 
 
 def order_by_score(stmt: Select, topic: str) -> Select:
     """Order by relevance score (highest first)."""
-    tm = tag_models()
-    return stmt.outerjoin(tm.BillScore, tm.BillScore.bill_id == Bill.id).order_by(
-        tm.BillScore.relevance.desc().nulls_last(),
+    return stmt.outerjoin(BillScore, BillScore.bill_id == Bill.id).order_by(
+        BillScore.relevance.desc().nulls_last(),
         Bill.last_action_date.desc().nulls_last(),
         Bill.id,
     )
