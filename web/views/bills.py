@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker.cells import neutralize, safe_csv_writer
 from tracker.errors import InvalidInput
 from tracker.models import (
     Bill,
@@ -82,7 +82,7 @@ def export_csv():  # noqa: ANN201
     query = search.parse_query(request.args)
     bills = search.iter_all(db(), query, org_id())
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_csv_writer(buffer)
     writer.writerow(
         [
             "id",
@@ -119,9 +119,7 @@ def export_csv():  # noqa: ANN201
     )
 
 
-def _csv_safe(value: str) -> str:
-    """Neutralize spreadsheet formulas in scraped text (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+_csv_safe = neutralize  # every cell goes through safe_csv_writer as well
 
 
 def _load_bill(bill_id: str) -> Bill:
