@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tracker import textscan
+from tracker.sections import SectionIndex
 from tracker.taxonomy import FIELDS, Rule, Taxonomy, load_taxonomy
 
 SUBJECT_SEPARATOR = "; "
@@ -44,16 +45,32 @@ _ABBREV = re.compile(
 
 @dataclass(frozen=True)
 class Evidence:
-    """Where a topic was found: `field_text[start:end] == quote`."""
+    """Where a topic was found: `field_text[start:end] == quote`.
+
+    In the `text` field, `section` is the bill's own label for the passage ("SEC. 3(b)",
+    "Section 14", see tracker.sections) when the text has headings, and `at` is how far
+    into the text the passage starts (0 = the top, 1 = the end).
+    """
 
     field: str
     start: int
     end: int
     quote: str
+    section: str | None = None
+    at: float | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {"field": self.field, "start": self.start, "end": self.end, "quote": self.quote}
+        """JSON-ready form (`section` and `at` only for the text field)."""
+        out: dict[str, object] = {
+            "field": self.field,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+        }
+        if self.field == "text":
+            out["section"] = self.section
+            out["at"] = self.at
+        return out
 
 
 @dataclass(frozen=True)
@@ -305,6 +322,8 @@ def _assign(
                 rules[parent].append(r)
 
     out: list[TopicTag] = []
+    text = texts.get("text") or ""
+    sections: SectionIndex | None = None
     for topic in tax.topics:
         score = scores.get(topic.id, 0.0)
         if score < threshold:
@@ -317,7 +336,21 @@ def _assign(
                 continue
             seen.add(key)
             quote = texts[sent.field][sent.start : sent.end]
-            evidence.append(Evidence(sent.field, sent.start, sent.end, quote))
+            if sent.field == "text":
+                if sections is None:
+                    sections = SectionIndex(text)
+                evidence.append(
+                    Evidence(
+                        "text",
+                        sent.start,
+                        sent.end,
+                        quote,
+                        sections.label_at(sent.start),
+                        round(sent.start / len(text), 3),
+                    )
+                )
+            else:
+                evidence.append(Evidence(sent.field, sent.start, sent.end, quote))
             if len(evidence) >= MAX_EVIDENCE:
                 break
         out.append(TopicTag(topic.id, round(score, 3), tuple(evidence), tuple(rules[topic.id])))
