@@ -19,10 +19,18 @@ from tracker.models import (
     WatchlistEntry,
 )
 from tracker.records import STAGES
+from tracker.tagging_queries import latest_version_text, tags_for
 from web import enrich, search
 from web.auth import has_role, login_required
 from web.db import db, settings
-from web.text import highlight, stage_bar, version_text, version_texts, word_diff
+from web.text import (
+    evidence_text,
+    highlight,
+    stage_bar,
+    version_text,
+    version_texts,
+    word_diff,
+)
 from web.views.common import org_id, org_watchlists
 from web.views.forms import SaveSearchForm, WatchForm
 
@@ -165,6 +173,17 @@ def show(bill_id: str):  # noqa: ANN201
         .all()
     )
     by_sha = version_texts(settings(), db(), [v.text_sha256 for v in bill.versions])
+    text_version, text_sha, text = latest_version_text(db(), bill)
+    labels = enrich.topic_labels()
+    bill_text = (
+        evidence_text(
+            text,
+            [(r.topic, labels.get(r.topic, r.topic), r.evidence) for r in tags_for(db(), bill.id)],
+            text_sha,
+        )
+        if text
+        else None
+    )
     texts = {v.id: by_sha.get(v.text_sha256 or "") for v in bill.versions}
     watchlists = org_watchlists()
     return render_template(
@@ -179,6 +198,8 @@ def show(bill_id: str):  # noqa: ANN201
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
         with_text=[v for v in bill.versions if texts.get(v.id)],
+        bill_text=bill_text,
+        text_version=text_version,
         entries=_watched_map([bill.id]).get(bill.id, []),
         watchlists=watchlists,
         watch_form=WatchForm.for_watchlists(watchlists, bill_id=bill.id)
