@@ -234,7 +234,7 @@ def load(base: str, sessions: list, per_client: int, kind: str, pid: int) -> tup
 
 def bare(settings: Settings, clients: int, per_client: int) -> dict[str, list[float]]:
     """The bare FTS query for the same words: alone, and from `clients` threads at once."""
-    from web.search import bare_search
+    from tracker.bill_query import bare_search
 
     engine = make_engine(settings)
     factory = make_session_factory(engine)

@@ -81,6 +81,10 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
         marker.tagged_at = now
         session.add(marker)
     session.commit()
+    # What was tagged is searchable: copy each bill's newest text into the search index.
+    from tracker.bill_query import refresh_texts
+
+    refresh_texts(session, [b.id for b in bills])
     return {"tagged": len(bills), "topics": stored, "missing": len(set(ids) - found)}
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker import bill_query as search
 from tracker.errors import InvalidInput
 from tracker.models import (
     Bill,
@@ -20,7 +21,7 @@ from tracker.models import (
 )
 from tracker.records import STAGES
 from tracker.tagging_queries import latest_version_text, tags_for
-from web import enrich, search
+from web import enrich
 from web.auth import has_role, login_required
 from web.db import db, settings
 from web.text import (
@@ -76,6 +77,7 @@ def search_page():  # noqa: ANN201
         topics=enrich.topics_for(db(), ids),
         topic_choices=enrich.topic_choices(db()),
         scores=enrich.scores_for(db(), ids),
+        snippets=search.snippets(db(), query.q, ids),
         watched=_watched_map(ids),
         watchlists=watchlists,
         watch_form=WatchForm.for_watchlists(watchlists) if has_role("advocate") else None,
