@@ -6,10 +6,10 @@ or bill text always shows as text.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -27,7 +27,6 @@ MAIN_STAGES = (
     "enacted",
 )
 TERMINAL = ("vetoed", "failed", "withdrawn")
-MAX_DIFF_CHARS = 400_000
 
 
 def highlight(text: str, phrases: list[str]) -> Markup:
@@ -45,22 +44,6 @@ def highlight(text: str, phrases: list[str]) -> Markup:
         out.append(f"<mark>{escape(match.group(0))}</mark>")
         last = match.end()
     out.append(str(escape((text or "")[last:])))
-    return Markup("".join(out))
-
-
-def word_diff(old: str, new: str) -> Markup:
-    """A readable word-level diff: removed words in <del>, added in <ins>, all escaped."""
-    a = re.findall(r"\S+|\s+", old[:MAX_DIFF_CHARS])
-    b = re.findall(r"\S+|\s+", new[:MAX_DIFF_CHARS])
-    out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(str(escape("".join(a[i1:i2]))))
-            continue
-        if op in ("delete", "replace"):
-            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if op in ("insert", "replace"):
-            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
     return Markup("".join(out))
 
 
@@ -146,6 +129,23 @@ def evidence_text(
 
 def _slug(topic: str) -> str:
     return re.sub(r"[^a-z0-9_]+", "-", topic.lower())
+
+
+def render_sections(redline: Any) -> list[tuple[Any, Markup]]:
+    """(SectionDiff, its escaped redline) per section of a tracker.textdiff.VersionDiff."""
+    out = []
+    for section in redline.sections:
+        html = []
+        for op, text in section.pieces:
+            piece = escape(text)
+            if op == "insert":
+                html.append(f"<ins>{piece}</ins>")
+            elif op == "delete":
+                html.append(f"<del>{piece}</del>")
+            else:
+                html.append(str(piece))
+        out.append((section, Markup("".join(html))))
+    return out
 
 
 def version_text_path(settings: Settings, sha256: str) -> Path:

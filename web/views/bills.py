@@ -21,16 +21,17 @@ from tracker.models import (
 )
 from tracker.records import STAGES
 from tracker.tagging_queries import latest_version_text, tags_for
+from tracker.textdiff import diff_versions
 from web import enrich
 from web.auth import has_role, login_required
 from web.db import db, settings
 from web.text import (
     evidence_text,
     highlight,
+    render_sections,
     stage_bar,
     version_text,
     version_texts,
-    word_diff,
 )
 from web.views.common import org_id, org_watchlists
 from web.views.forms import SaveSearchForm, WatchForm
@@ -187,6 +188,11 @@ def show(bill_id: str):  # noqa: ANN201
         else None
     )
     texts = {v.id: by_sha.get(v.text_sha256 or "") for v in bill.versions}
+    with_text = [v for v in bill.versions if texts.get(v.id)]
+    latest_change = None
+    if len(with_text) >= 2:  # "what changed in the latest version", with a link to it
+        before, after = sorted(with_text, key=lambda v: (v.date is None, v.date, v.position))[-2:]
+        latest_change = (before, after, diff_versions(texts[before.id], texts[after.id]).summary())
     watchlists = org_watchlists()
     return render_template(
         "bills/show.html",
@@ -199,7 +205,8 @@ def show(bill_id: str):  # noqa: ANN201
         similar=enrich.similar_for(db(), bill.id),
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
-        with_text=[v for v in bill.versions if texts.get(v.id)],
+        with_text=with_text,
+        latest_change=latest_change,
         bill_text=bill_text,
         text_version=text_version,
         entries=_watched_map([bill.id]).get(bill.id, []),
@@ -224,4 +231,9 @@ def diff(bill_id: str):  # noqa: ANN201
     new = version_text(settings(), b.text_sha256, db())
     if old is None or new is None:
         abort(404, "The text of one of these versions has not been extracted yet.")
-    return render_template("bills/diff.html", bill=bill, a=a, b=b, diff=word_diff(old, new))
+    if a.date and b.date and a.date > b.date:  # always read as older -> newer
+        a, b, old, new = b, a, new, old
+    redline = diff_versions(old, new)
+    return render_template(
+        "bills/diff.html", bill=bill, a=a, b=b, redline=redline, sections=render_sections(redline)
+    )
