@@ -11,7 +11,7 @@
 3. From this process, 8 client threads sign in through the real form and request
    `/bills?q=...` (one phase), then `/` (another phase), while the server's CPU time is
    read from /proc; the same search words are also run as the bare FTS5 query
-   (`web.search.bare_search`) in-process, single-threaded and with 8 threads.
+   (`tracker.bill_query.bare_search`) in-process, single-threaded and with 8 threads.
 4. Prints p50/p95 per kind; `--write` puts them in bench/RESULTS.md under "Web".
 """
 
@@ -240,7 +240,7 @@ def bare(settings: Settings, clients: int, per_client: int) -> dict[str, list[fl
     factory = make_session_factory(engine)
     out: dict[str, list[float]] = {"bare": [], "bare_concurrent": []}
     with factory() as session:
-        from web.search import count_matches
+        from tracker.bill_query import count_matches
 
         MATCHES.update({q: count_matches(session, q, 10**9) for q in QUERIES})
         cpu0 = time.thread_time()
