@@ -110,6 +110,7 @@ def detect_changes(session: Session) -> list[AlertEvent]:
             select(Event).where(Event.id.in_({i for ids in hearings.values() for i in ids}))
         )
     }
+    text_changes = _text_changes(session, bill_ids)
     found: list[tuple[int, Bill, str, str, str]] = []  # org, bill, kind, key, summary
     for bill in session.scalars(
         select(Bill).where(Bill.id.in_(bill_ids)).options(selectinload(Bill.actions))
@@ -144,12 +145,56 @@ def detect_changes(session: Session) -> list[AlertEvent]:
                         f"{event.name}" + (f" ({event.location})" if event.location else ""),
                     )
                 )
+        if bill.id in text_changes:  # a new version is an action with its own words
+            key, what = text_changes[bill.id]
+            changes.append(("action", key, f"{_label(bill)} {what}"))
         for org_id in sorted(watchers[bill.id]):
             found += [(org_id, bill, kind, key, summary) for kind, key, summary in changes]
         state.status, state.action_count = bill.status, len(bill.actions)
         state.hearing_ids = hearings.get(bill.id, [])
         state.seen_at = utcnow()
     return _store_events(session, found)
+
+
+def _text_changes(session: Session, bill_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """bill id -> (key, summary) for bills whose newest version text is not yet alerted:
+    what changed against the version before it (tracker.textdiff), section by section."""
+    from tracker.models import BillVersion
+    from tracker.tagging_models import ExtractedText
+    from tracker.textdiff import diff_versions
+
+    rows = session.execute(
+        select(BillVersion, ExtractedText.text)
+        .join(ExtractedText, ExtractedText.sha256 == BillVersion.text_sha256)
+        .where(BillVersion.bill_id.in_(bill_ids), ExtractedText.chars > 0)
+        .order_by(
+            BillVersion.bill_id,
+            BillVersion.date.asc().nulls_first(),
+            BillVersion.position,
+            BillVersion.id,
+        )
+    ).all()
+    by_bill: dict[str, list[tuple[Any, str]]] = defaultdict(list)
+    for version, text in rows:
+        by_bill[version.bill_id].append((version, text))
+    wanted = {
+        bid: f"text:{bid}:{versions[-1][0].text_sha256}"
+        for bid, versions in by_bill.items()
+        if len(versions) >= 2 and versions[-1][0].text_sha256 != versions[-2][0].text_sha256
+    }
+    done = set(
+        session.scalars(select(AlertEvent.key).where(AlertEvent.key.in_(list(wanted.values()))))
+    )
+    out = {}
+    for bid, key in wanted.items():
+        if key in done:
+            continue
+        (before, old), (after, new) = by_bill[bid][-2], by_bill[bid][-1]
+        what = diff_versions(old, new).summary()
+        name = after.note or (after.date.isoformat() if after.date else "new version")
+        since = before.note or (before.date.isoformat() if before.date else "the last version")
+        out[bid] = (key, f"new text “{name}”; what changed since “{since}”: {what}")
+    return out
 
 
 def _store_events(

@@ -20,6 +20,7 @@ from tracker.sections import SectionIndex
 MAX_CHARS = 2_000_000  # longer texts are compared on their first 2 million characters
 _WORDS = re.compile(r"\S+\s*|\s+")
 _COUNT = re.compile(r"\w+")
+PREAMBLE = "Before the first section"  # title, enacting clause, headers
 
 
 @dataclass
@@ -85,8 +86,9 @@ class VersionDiff:
             for status in ("changed", "added", "removed")
             if (n := counts.get(status))
         ]
-        names = ", ".join(s.label for s in changed[:limit])
-        more = f" and {len(changed) - limit} more" if len(changed) > limit else ""
+        named = [s for s in changed if s.label != PREAMBLE] or changed
+        names = ", ".join(s.label for s in named[:limit])
+        more = f" and {len(named) - limit} more" if len(named) > limit else ""
         return (
             f"{'; '.join(parts)} (+{self.words_inserted:,} / -{self.words_deleted:,} words): "
             f"{names}{more}"
@@ -154,7 +156,7 @@ def diff_versions(old: str, new: str) -> VersionDiff:
     ops = diff_ops(old, new)
     new_heads = _top_sections(new[:MAX_CHARS])
     old_heads = _top_sections(old[:MAX_CHARS])
-    sections: list[SectionDiff] = [SectionDiff("Before the first section")]
+    sections: list[SectionDiff] = [SectionDiff(PREAMBLE)]
     ni = oi = 0  # next heading to cross in new / old
     pos_new = pos_old = 0
     for op, text in ops:

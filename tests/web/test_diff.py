@@ -73,3 +73,21 @@ def test_diff_page_and_latest_change_on_the_bill_page(app: Flask, db, world) -> 
     assert "<del>rate is 30 cents </del>" in html and "24 cents" in html
     assert 'class="diff-section diff-added" open' in html
     assert client.get(f"/bills/{HB1477}/diff?a={original.id}&b=999999").status_code == 404
+
+
+def test_alert_says_what_changed_in_the_latest_version(db, world) -> None:  # noqa: ANN001
+    from tracker import alerts
+
+    alerts.detect_changes(db)  # the watched bills as they are now
+    _versions(db)
+    from tracker.models import Watchlist, WatchlistEntry
+
+    watchlist = db.query(Watchlist).filter_by(organization_id=world["alpha"]["org_id"]).first()
+    db.add(WatchlistEntry(watchlist_id=watchlist.id, bill_id=HB1477))
+    db.commit()
+    events = [e for e in alerts.detect_changes(db) if e.key.startswith("text:")]
+    assert [e.bill_id for e in events] == [HB1477]
+    assert "new text “Session law”; what changed since “Original bill”:" in events[0].summary
+    assert "sections changed" in events[0].summary and ": Section 101, " in events[0].summary
+    db.commit()
+    assert not [e for e in alerts.detect_changes(db) if e.key.startswith("text:")]  # once
