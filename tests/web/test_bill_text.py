@@ -60,3 +60,18 @@ def test_bill_page_shows_text_with_evidence_and_tag_links(app: Flask, db, world)
     # A bill without any text says so.
     other = client.get("/bills/us-118-hr498").get_data(as_text=True)
     assert "No text of this bill has been published or extracted yet." in other
+
+
+def test_bill_page_says_how_much_of_the_bill_is_a_model_act(app: Flask, db, world) -> None:  # noqa: ANN001
+    hb1939 = "wa-202324-hb1939"
+    version = BillVersion(bill_id=hb1939, url="https://app.leg.wa.gov/1939", note="Session law")
+    db.add(version)
+    db.flush()
+    store_version_text(db, version, (TEXTS / "wa" / "HB1939-S.SL.md").read_bytes(), "text/plain")
+    db.commit()
+    client = app.test_client()
+    sign_in(client, world["users"][("alpha", "viewer")].email, PASSWORD)
+    page = client.get(f"/bills/{hb1939}").get_data(as_text=True)
+    found = re.search(r"WA HB 1939 is (\d+)% the Social Work Licensure Compact", page)
+    assert found and int(found.group(1)) >= 90
+    assert "as enacted in WA HB 1939 (2023-24)" in page

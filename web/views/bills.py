@@ -20,6 +20,7 @@ from tracker.models import (
     WatchlistEntry,
 )
 from tracker.records import STAGES
+from tracker.similarity import bill_document, model_act_matches, shared_passages
 from tracker.tagging_queries import latest_version_text, tags_for
 from tracker.textdiff import diff_versions
 from web import enrich
@@ -193,6 +194,11 @@ def show(bill_id: str):  # noqa: ANN201
     if len(with_text) >= 2:  # "what changed in the latest version", with a link to it
         before, after = sorted(with_text, key=lambda v: (v.date is None, v.date, v.position))[-2:]
         latest_change = (before, after, diff_versions(texts[before.id], texts[after.id]).summary())
+    similar = enrich.similar_for(db(), bill.id)
+    mine = bill_document(db(), bill)
+    shared = {
+        s.bill.id: shared_passages(mine, bill_document(db(), s.bill), limit=2) for s in similar[:5]
+    }
     watchlists = org_watchlists()
     return render_template(
         "bills/show.html",
@@ -202,7 +208,9 @@ def show(bill_id: str):  # noqa: ANN201
         abstract_html=highlight(bill.abstract, evidence),
         topics=topics,
         scores=enrich.scores_for(db(), [bill.id]).get(bill.id, []),
-        similar=enrich.similar_for(db(), bill.id),
+        similar=similar,
+        shared=shared,
+        model_acts=model_act_matches(text or ""),
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
         with_text=with_text,
