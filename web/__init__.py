@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, g
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import Settings
 from tracker.db import make_engine, make_session_factory
-from web import limits
+from web import limits, security
 
 csrf = CSRFProtect()
 
@@ -54,7 +55,11 @@ def blueprints() -> list[Blueprint]:
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for `settings` (from the environment when omitted)."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = security.App(__name__)
+    if settings.proxy_fix_hops:
+        # Trust X-Forwarded-For/-Proto from exactly this many proxies (never X-Forwarded-Host).
+        hops = settings.proxy_fix_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -73,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
 
-    from web import errors, security
+    from web import errors
 
     errors.register(app)
     security.register(app)
