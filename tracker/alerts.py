@@ -198,11 +198,12 @@ def bill_matches(bill: Bill, params: dict[str, list[str]]) -> bool:
     return True
 
 
-def _saved_search_filters(stmt: Any, params: dict[str, list[str]]) -> Any:
+def _saved_search_filters(stmt: Any, params: dict[str, list[str]], org_id: int | None) -> Any:
     """The saved search's filters in SQL (words are matched in Python by bill_matches).
 
     Topic and score filters read the tagging tables, so they match only once the new bill
-    has been tagged: enqueue the alert job after tagging.
+    has been tagged: enqueue the alert job after tagging. The topic is the one the
+    search's organization sees (its corrections override the tagger).
     """
     from tracker.models import LegislativeSession
 
@@ -219,12 +220,11 @@ def _saved_search_filters(stmt: Any, params: dict[str, list[str]]) -> Any:
             )
         )
     if params.get("topic") or params.get("score_min") or params.get("score_max"):
-        from tracker.tagging_models import BillScore, BillTopic
+        from tracker.tagging_models import BillScore
+        from tracker.tagging_queries import bill_ids_with_topic
 
         if params.get("topic"):
-            stmt = stmt.where(
-                Bill.id.in_(select(BillTopic.bill_id).where(BillTopic.topic == params["topic"][0]))
-            )
+            stmt = stmt.where(Bill.id.in_(bill_ids_with_topic(params["topic"][0], org_id)))
         scored = select(BillScore.bill_id)
         if params.get("score_min"):
             scored = scored.where(BillScore.relevance >= float(params["score_min"][0]))
@@ -242,7 +242,9 @@ def match_saved_searches(session: Session) -> list[AlertEvent]:
     now = utcnow()
     for saved in session.scalars(select(SavedSearch).order_by(SavedSearch.id)):
         params = {k: v for k, v in parse_qs(saved.query).items()}
-        stmt = _saved_search_filters(select(Bill).where(Bill.created_at > saved.checked_at), params)
+        stmt = _saved_search_filters(
+            select(Bill).where(Bill.created_at > saved.checked_at), params, saved.organization_id
+        )
         for bill in session.scalars(stmt.order_by(Bill.id)):
             if bill_matches(bill, params):
                 key = f"search:{saved.id}:{bill.id}"

@@ -19,6 +19,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("web.views.home", "bp"),
     ("web.auth", "bp"),
     ("web.views.bills", "bp"),
+    ("web.views.corrections", "bp"),
     ("web.views.legislators", "bp"),
     ("web.views.watchlists", "bp"),
     ("web.views.alerts", "bp"),

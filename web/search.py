@@ -271,7 +271,7 @@ def _filtered(session: Session, query: BillQuery, org_id: int | None) -> tuple[S
         if query.watchlist != "any":
             watched = watched.where(Watchlist.id == int(query.watchlist))
         stmt = stmt.where(Bill.id.in_(watched))
-    stmt = enrich.apply_filters(stmt, query.topic, query.score_min, query.score_max)
+    stmt = enrich.apply_filters(stmt, query.topic, query.score_min, query.score_max, org_id)
     return stmt, rank
 
 

@@ -23,6 +23,7 @@ from web import enrich, search
 from web.auth import has_role, login_required
 from web.db import db, settings
 from web.text import highlight, stage_bar, version_text, version_texts, word_diff
+from web.views import corrections
 from web.views.common import org_id, org_watchlists
 from web.views.forms import SaveSearchForm, WatchForm
 
@@ -65,7 +66,7 @@ def search_page():  # noqa: ANN201
         stages=STAGES,
         sorts=search.SORTS,
         jurisdictions=search.jurisdictions(db()),
-        topics=enrich.topics_for(db(), ids),
+        topics=enrich.topics_for(db(), ids, org_id()),
         topic_choices=enrich.topic_choices(db()),
         scores=enrich.scores_for(db(), ids),
         watched=_watched_map(ids),
@@ -152,7 +153,7 @@ def _load_bill(bill_id: str) -> Bill:
 def show(bill_id: str):  # noqa: ANN201
     """Everything about one bill, plus the organization's own notes and outreach."""
     bill = _load_bill(bill_id)
-    topics = enrich.topics_for(db(), [bill.id]).get(bill.id, [])
+    topics = enrich.topics_for(db(), [bill.id], org_id()).get(bill.id, [])
     evidence = [quote for t in topics for quote in t.evidence]
     hearings = (
         db()
@@ -176,6 +177,7 @@ def show(bill_id: str):  # noqa: ANN201
         topics=topics,
         scores=enrich.scores_for(db(), [bill.id]).get(bill.id, []),
         similar=enrich.similar_for(db(), bill.id),
+        corrections=corrections.panel(bill.id, topics),
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
         with_text=[v for v in bill.versions if texts.get(v.id)],
