@@ -143,7 +143,7 @@ def test_retraining_rewrites_only_the_opinions_that_change(db, make_org_user) ->
 def test_tag_train_command_trains_each_organization(db, make_org_user, settings) -> None:  # noqa: ANN001
     from click.testing import CliRunner
 
-    from tracker.cli import cli
+    from app.cli import cli
     from tracker.tagging_models import TaggerModel
 
     _setup(db, make_org_user)
