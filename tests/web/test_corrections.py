@@ -120,6 +120,33 @@ def test_a_correction_overrides_the_tagger_for_its_organization_only(
     assert "workforce" in rows[WATCHED] and "workforce" not in rows[rejected]
     assert "workforce" in {r["id"]: r["topics"] for r in bill_rows(db)}[rejected]
 
+    # The API, per token's organization
+    api = app.test_client()
+
+    def api_topics(org: str, bill_id: str) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {world[org]['token']}"}
+        body = api.get(f"/api/v1/bills/{bill_id}", headers=headers).get_json()
+        return {t["key"]: t["correction"] for t in body["topics"]}
+
+    assert api_topics("alpha", WATCHED)["workforce"] == "added by advocate@alpha.example.org"
+    assert "workforce" not in api_topics("alpha", rejected)
+    assert "workforce" not in api_topics("beta", WATCHED)
+    assert api_topics("beta", rejected)["workforce"] == ""
+
+    # `tracker bills export --org SLUG`
+    import json
+
+    from click.testing import CliRunner
+
+    from app.cli import cli
+
+    slug = db.get(Organization, alpha_org).slug
+    out = CliRunner().invoke(cli, ["bills", "export", "--org", slug], catch_exceptions=False)
+    exported = {r["id"]: r["topics"] for r in map(json.loads, out.output.splitlines())}
+    assert "workforce" in exported[WATCHED] and "workforce" not in exported[rejected]
+    bad = CliRunner().invoke(cli, ["bills", "export", "--org", "no-such-org"])
+    assert bad.exit_code != 0 and "no organization" in bad.output
+
 
 def test_adding_a_topic_implies_its_parent_and_undo_removes_both(db, world, demo_bills) -> None:  # noqa: ANN001
     from tracker.corrections import record_correction, undo_correction
