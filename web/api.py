@@ -234,7 +234,10 @@ def bill(bill_id: str):  # noqa: ANN201
         ],
         subjects=[s.subject for s in item.subjects],
         sources=[{"source": s.source, "url": s.url} for s in item.source_links],
-        topics=[t.__dict__ for t in enrich.topics_for(db(), [item.id]).get(item.id, [])],
+        topics=[
+            t.__dict__
+            for t in enrich.topics_for(db(), [item.id], _user().organization_id).get(item.id, [])
+        ],
         scores=[s.__dict__ for s in enrich.scores_for(db(), [item.id]).get(item.id, [])],
         watchlist_entries=[_entry(e) for e in entries],
     )

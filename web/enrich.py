@@ -26,6 +26,7 @@ class TopicView:
     label: str
     evidence: list[str] = field(default_factory=list)
     confidence: float | None = None
+    correction: str = ""  # "confirmed by Ana" when the organization judged this topic
 
 
 @dataclass
@@ -69,29 +70,47 @@ def _reason_text(reason: Any) -> str:
     return str(reason)
 
 
-def topics_for(session: Session, bill_ids: list[str]) -> dict[str, list[TopicView]]:
-    """Topics per bill id, best first, with evidence quotes (one query)."""
+def topics_for(
+    session: Session, bill_ids: list[str], org_id: int | None = None
+) -> dict[str, list[TopicView]]:
+    """Topics per bill id as organization `org_id` sees them (its corrections override
+    the tagger), best first, with the tagger's evidence quotes."""
     if not bill_ids:
         return {}
     labels = topic_labels()
+    seen = tagging_queries.effective_topics_for(session, bill_ids, org_id)
+    rows = {
+        (r.bill_id, r.topic): r
+        for r in session.scalars(select(BillTopic).where(BillTopic.bill_id.in_(list(bill_ids))))
+    }
+    fixes = tagging_queries.corrections_for(session, org_id, bill_ids) if org_id else {}
     out: dict[str, list[TopicView]] = {}
-    rows = session.scalars(
-        select(BillTopic)
-        .where(BillTopic.bill_id.in_(list(bill_ids)))
-        .order_by(BillTopic.bill_id, BillTopic.score.desc(), BillTopic.topic)
-    )
-    for row in rows:
-        out.setdefault(row.bill_id, []).append(
-            TopicView(
-                key=row.topic,
-                label=labels.get(row.topic, row.topic),
-                evidence=[
-                    e["quote"] for e in row.evidence or [] if isinstance(e, dict) and e.get("quote")
-                ],
-                confidence=row.score,
+    for bill_id, topics in seen.items():
+        for topic in topics:
+            row = rows.get((bill_id, topic))
+            fix = fixes.get(bill_id, {}).get(topic)
+            out.setdefault(bill_id, []).append(
+                TopicView(
+                    key=topic,
+                    label=labels.get(topic, topic),
+                    evidence=[
+                        e["quote"]
+                        for e in (row.evidence if row else None) or []
+                        if isinstance(e, dict) and e.get("quote")
+                    ],
+                    confidence=row.score if row else None,
+                    correction=_correction_text(fix),
+                )
             )
-        )
     return out
+
+
+def _correction_text(fix: Any) -> str:
+    if fix is None:
+        return ""
+    who = (fix.user.name or fix.user.email) if fix.user is not None else "a former member"
+    verb = {"confirm": "confirmed", "add": "added", "reject": "rejected"}[fix.verdict]
+    return f"{verb} by {who}" + (f" (with {fix.implied_by})" if fix.implied_by else "")
 
 
 def scores_for(session: Session, bill_ids: list[str]) -> dict[str, list[ScoreView]]:

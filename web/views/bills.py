@@ -34,6 +34,7 @@ from web.text import (
     version_text,
     version_texts,
 )
+from web.views import corrections
 from web.views.common import org_id, org_watchlists
 from web.views.forms import SaveSearchForm, WatchForm
 
@@ -76,7 +77,7 @@ def search_page():  # noqa: ANN201
         stages=STAGES,
         sorts=search.SORTS,
         jurisdictions=search.jurisdictions(db()),
-        topics=enrich.topics_for(db(), ids),
+        topics=enrich.topics_for(db(), ids, org_id()),
         topic_choices=enrich.topic_choices(db()),
         scores=enrich.scores_for(db(), ids),
         snippets=search.snippets(db(), query.q, ids),
@@ -162,7 +163,7 @@ def _load_bill(bill_id: str) -> Bill:
 def show(bill_id: str):  # noqa: ANN201
     """Everything about one bill, plus the organization's own notes and outreach."""
     bill = _load_bill(bill_id)
-    topics = enrich.topics_for(db(), [bill.id]).get(bill.id, [])
+    topics = enrich.topics_for(db(), [bill.id], org_id()).get(bill.id, [])
     evidence = [quote for t in topics for quote in t.evidence]
     hearings = (
         db()
@@ -209,6 +210,7 @@ def show(bill_id: str):  # noqa: ANN201
         similar=similar,
         shared=shared,
         model_acts=model_act_matches(text or ""),
+        corrections=corrections.panel(bill.id, topics),
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
         with_text=with_text,

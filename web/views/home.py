@@ -108,7 +108,7 @@ def index():  # noqa: ANN201
         .all()
     )
     tracked = [row.id for row in tracked_bills]
-    topics = enrich.topics_for(db(), tracked)
+    topics = enrich.topics_for(db(), tracked, org_id())
     core = enrich.core_topics()
     grid: dict[str, Counter] = {}
     for bill in tracked_bills:
