@@ -28,13 +28,22 @@ from scrapers.federal import (
     build_sponsor,
     build_versions,
     classification_for,
+    direct_order_name,
     identifier_for,
     latest_summary,
     public_url,
 )
 from scrapers.topics import matches_topics
 from tracker.errors import NotFound, ParseError
-from tracker.records import BillRecord, MemberRecord, SourceRef, TermRecord
+from tracker.jurisdictions import congressional_ocd_id
+from tracker.records import (
+    ActionRecord,
+    BillRecord,
+    MemberRecord,
+    OfficeRecord,
+    SourceRef,
+    TermRecord,
+)
 
 BASE = "https://api.congress.gov/v3"
 SOURCE = "congress-gov"
@@ -127,11 +136,16 @@ def parse_bill(
         source_updated=change_token(bill) or None,
         sources=[SourceRef(source=SOURCE, url=url, source_id=source_id)],
     )
+    latest = bill.get("latestAction") or {}
+    if actions is None and parse_date(latest.get("actionDate")) and latest.get("text"):
+        record.latest_action = ActionRecord(
+            date=parse_date(latest["actionDate"]), description=str(latest["text"]).strip()
+        )
     if bill.get("laws"):
         # A law number settles the stage even when the actions page was truncated.
         law_date = next(
             (a.date for a in reversed(action_records) if "became-law" in a.classification),
-            None,
+            record.latest_action.date if record.latest_action else None,
         )
         record.status, record.status_date = "enacted", law_date
     return record
@@ -179,16 +193,26 @@ def parse_member(payload: Mapping[str, Any], url: str | None = None) -> MemberRe
                 district=str(term["district"]) if term.get("district") else None,
             )
         )
-    name = member.get("directOrderName") or member.get("name") or ""
-    if "," in name and not member.get("directOrderName"):
-        # List items write "Connolly, Gerald E."; people are shown first name first.
-        last, _, first = name.partition(",")
-        name = f"{first.strip()} {last.strip()}".strip()
+    name = member.get("directOrderName") or ""
+    if not name:
+        name = direct_order_name(str(member.get("name") or ""))
     party = member.get("partyName")
     if not party and member.get("partyHistory"):
         party = member["partyHistory"][-1].get("partyName")
     district = member.get("district")
     state = member.get("state")
+    offices, phones = [], []
+    address = member.get("addressInformation")
+    if isinstance(address, Mapping) and any(map(address.get, ("officeAddress", "phoneNumber"))):
+        # The DC office: {"officeAddress": "437 Russell Senate Office Building",
+        # "city": "Washington", "district": "DC", "zipCode": 20510, "phoneNumber": ...}.
+        street = str(address.get("officeAddress") or "").strip()
+        place = " ".join(str(address[k]).strip() for k in ("district", "zipCode") if address.get(k))
+        city = str(address.get("city") or "").strip()
+        full = ", ".join(p for p in (street, city, place) if p) or None
+        phone = str(address.get("phoneNumber") or "").strip() or None
+        offices.append(OfficeRecord(classification="capitol", address=full, phone=phone))
+        phones = [phone] if phone else []
     return MemberRecord(
         name=str(name),
         jurisdiction="us",
@@ -199,6 +223,8 @@ def parse_member(payload: Mapping[str, Any], url: str | None = None) -> MemberRe
         chamber=terms[-1].chamber if terms else None,
         district=str(district) if district is not None else None,
         url=(member.get("officialWebsiteUrl") or None),
+        offices=offices,
+        phones=phones,
         image=((member.get("depiction") or {}).get("imageUrl")),
         terms=terms,
         sources=[SourceRef(source=SOURCE, url=url, source_id=bioguide)],
@@ -212,9 +238,8 @@ def _us_district_ocd(state: Any, district: Any, terms: list[TermRecord]) -> str 
     abbr = state_abbr(str(state)) if state else None
     if not abbr:
         return None
-    if district not in (None, "") and (not terms or terms[-1].chamber == "lower"):
-        return f"ocd-division/country:us/state:{abbr}/cd:{district}"
-    return f"ocd-division/country:us/state:{abbr}"
+    chamber = terms[-1].chamber if terms else "lower"
+    return congressional_ocd_id(abbr, chamber, district)
 
 
 class CongressGovScraper(Scraper):

@@ -18,6 +18,7 @@ import yaml
 
 from scrapers.base import Scraper, parse_date
 from tracker.errors import ParseError
+from tracker.jurisdictions import congressional_ocd_id
 from tracker.records import CommitteeRecord, MemberRecord, OfficeRecord, SourceRef, TermRecord
 
 SOURCE = "congress-legislators"
@@ -55,10 +56,8 @@ def _district_ocd(term: Mapping[str, Any]) -> str | None:
     state = str(term.get("state") or "").lower()
     if not state:
         return None
-    district = term.get("district")
-    if term.get("type") == "rep" and district not in (None, 0, "0"):
-        return f"ocd-division/country:us/state:{state}/cd:{int(district)}"
-    return f"ocd-division/country:us/state:{state}"
+    chamber = "lower" if term.get("type") == "rep" else "upper"
+    return congressional_ocd_id(state, chamber, term.get("district"))
 
 
 def parse_legislator(data: Mapping[str, Any]) -> MemberRecord:

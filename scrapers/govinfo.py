@@ -118,9 +118,15 @@ def parse_billstatus(content: bytes, url: str | None = None) -> BillRecord:
     if isinstance(subjects_block, Mapping) and "billSubjects" in subjects_block:
         subjects_block = subjects_block["billSubjects"] or {}
     names: list[str] = []
-    policy = bill.get("policyArea")
-    if isinstance(policy, Mapping) and policy.get("name"):
-        names.append(str(policy["name"]))
+    # The legacy layout names the policy area `primarySubject` (on the bill and inside
+    # billSubjects); later layouts call it `policyArea`.
+    for policy in (
+        bill.get("policyArea"),
+        bill.get("primarySubject"),
+        subjects_block.get("primarySubject") if isinstance(subjects_block, Mapping) else None,
+    ):
+        if isinstance(policy, Mapping) and policy.get("name"):
+            names.append(str(policy["name"]))
     for key in ("legislativeSubjects", "otherSubjects"):
         names.extend(str(s.get("name")) for s in _items(subjects_block, key) if s.get("name"))
     summaries = bill.get("summaries")

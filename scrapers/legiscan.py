@@ -106,6 +106,36 @@ def stage_from_progress(progress: list[Mapping[str, Any]], status: Any) -> tuple
     return best, best_date
 
 
+def _history(bill: Mapping[str, Any]) -> list[ActionRecord]:
+    """History entries -> actions, each in the chamber it happened in.
+
+    Dataset files (and older API answers) leave `chamber` empty. The bill then sits in
+    its origin `body` until it passes there; from the next day on, entries belong to
+    the other chamber ("TRANSMITTED TO (S)", then "READ THE FIRST TIME" in the Senate).
+    """
+    origin = _CHAMBERS.get(str(bill.get("body") or ""))
+    other = {"lower": "upper", "upper": "lower"}.get(origin or "")
+    current, flip_after = origin, None
+    out = []
+    for item in bill.get("history") or []:
+        when = parse_date(item.get("date"))
+        text = str(item.get("action") or "").strip()
+        if when is None or not text:
+            continue
+        if flip_after is not None and when > flip_after:
+            current, flip_after = (other if current == origin else origin), None
+        chamber = (
+            _CHAMBERS.get(str(item.get("chamber") or "")) or chamber_from_text(text) or current
+        )
+        labels = classify_action(text, chamber)
+        if "passage" in labels and chamber == current and other and flip_after is None:
+            flip_after = when
+        if "executive-receipt" in labels or "enrolled" in labels:
+            current, flip_after = None, None
+        out.append(ActionRecord(when, text, chamber, labels))
+    return out
+
+
 def parse_bill(payload: Mapping[str, Any], url: str | None = None) -> BillRecord:
     """A getBill response or dataset `{"bill": ...}` file -> BillRecord."""
     bill = unwrap(payload, "bill", url)
@@ -114,21 +144,7 @@ def parse_bill(payload: Mapping[str, Any], url: str | None = None) -> BillRecord
         session = bill["session"]
     except KeyError as exc:
         raise ParseError(f"LegiScan bill lacks {exc.args[0]!r}", url=url, source=SOURCE) from exc
-    actions = []
-    for item in bill.get("history") or []:
-        when = parse_date(item.get("date"))
-        text = str(item.get("action") or "").strip()
-        if when is None or not text:
-            continue
-        chamber = _CHAMBERS.get(str(item.get("chamber") or "")) or chamber_from_text(text)
-        actions.append(
-            ActionRecord(
-                date=when,
-                description=text,
-                chamber=chamber,
-                classification=classify_action(text, chamber),
-            )
-        )
+    actions = _history(bill)
     sponsors = []
     for s in sorted(bill.get("sponsors") or [], key=lambda s: s.get("sponsor_order") or 0):
         sponsors.append(

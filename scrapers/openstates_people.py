@@ -24,6 +24,7 @@ from scrapers.base import Scraper, parse_date
 from scrapers.divisions import state_district
 from scrapers.openstates import jurisdiction_code
 from tracker.errors import ParseError
+from tracker.jurisdictions import congressional_ocd_id
 from tracker.records import CommitteeRecord, MemberRecord, OfficeRecord, SourceRef, TermRecord
 
 SOURCE = "openstates-people"
@@ -59,10 +60,7 @@ def _us_district_ocd(district: str | None) -> str | None:
     match = re.match(r"^([A-Z]{2})-(\d+|AL)$", district or "")
     if not match:
         return None
-    state, number = match.group(1).lower(), match.group(2)
-    if number in ("AL", "0"):
-        return f"ocd-division/country:us/state:{state}"
-    return f"ocd-division/country:us/state:{state}/cd:{int(number)}"
+    return congressional_ocd_id(match.group(1), "lower", match.group(2))
 
 
 def parse_person(

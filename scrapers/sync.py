@@ -48,6 +48,7 @@ from tracker.errors import (
     ScrapeError,
     TrackerError,
 )
+from tracker.ids import bill_id as make_bill_id
 from tracker.ingest import IngestResult, ingest, ingest_committees, ingest_members
 from tracker.models import Bill, LegislativeSession, SourceLink, WatchlistEntry
 from tracker.records import BillRecord, CommitteeRecord, MemberRecord
@@ -327,6 +328,9 @@ def import_paths(
         with make_session_factory(engine)() as session:
             run = _start_run(session, summary)
             batch: list[Any] = []
+            # (bill id, source) -> (token, batch number, position) of its first description
+            seen: dict[tuple[str, str], tuple[str | None, int, int]] = {}
+            batches = 0
             for path in _progress(files, progress, f"import {source}"):
                 try:
                     items = list(
@@ -341,16 +345,68 @@ def import_paths(
                         session.commit()
                         continue
                     summary.fetched += 1
-                    batch.append(item)
+                    if not _first_description(item, seen, batch, batches):
+                        summary.unchanged += 1  # described earlier in this import
+                        continue
                     if len(batch) >= batch_size:
                         _write_batch(session, settings, batch, summary, run.id)
-                        batch = []
+                        batch, batches = [], batches + 1
             if batch:
                 _write_batch(session, settings, batch, summary, run.id)
             _finish_run(session, run, summary)
     finally:
         engine.dispose()
     return summary
+
+
+def _first_description(
+    item: Any,
+    seen: dict[tuple[str, str], tuple[str | None, int, int]],
+    batch: list[Any],
+    number: int,
+) -> bool:
+    """Add `item` to the batch; False when it only replaced or repeated an earlier one.
+
+    One import can hold a bill twice (GovInfo's old and new layouts of S. 35, Oregon's
+    two saved pages of HB 3623). The first description stands unless a later one carries
+    a newer timestamp token, so every re-import makes the same choice and is a no-op.
+    """
+    if not isinstance(item, BillRecord):
+        batch.append(item)
+        return True
+    try:
+        key = (
+            make_bill_id(item.jurisdiction, item.session, item.identifier),
+            item.sources[0].source if item.sources else "",
+        )
+    except InvalidInput:
+        batch.append(item)
+        return True
+    if key in seen:
+        token, owner, position = seen[key]
+        if not _newer_token(item.source_updated, token):
+            return False
+        if owner == number:
+            batch[position] = item  # not written yet: the older one is dropped
+            seen[key] = (item.source_updated, number, position)
+            return False
+    batch.append(item)
+    seen[key] = (item.source_updated, number, len(batch) - 1)
+    return True
+
+
+def _newer_token(mine: str | None, theirs: str | None) -> bool:
+    def as_time(token: str | None) -> datetime | None:
+        if not token or not token[:4].isdigit():
+            return None
+        try:
+            value = datetime.fromisoformat(token.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    a, b = as_time(mine), as_time(theirs)
+    return a is not None and b is not None and a > b
 
 
 def _read_small(path: Path, limit: int = 5_000_000) -> bytes | None:

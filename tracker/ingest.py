@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from itertools import islice
 
 from sqlalchemy import delete, insert, select
@@ -62,6 +63,9 @@ PRECEDENCE = {
     "bills-csv": 50,
 }
 STATE_SITE_PRECEDENCE = 80  # any other source key is a legislature website scraper
+# Boilerplate some sites print in the sponsor slot ("Printed pursuant to Senate Interim
+# Rule 2.1", "By request"): not a person, so not a sponsor.
+_NOT_A_SPONSOR = re.compile(r"\bpursuant to\b|\binterim rule\b|^\s*(by request|printed)\b", re.I)
 SCALARS = ("title", "abstract", "classification", "introduced_date", "url")
 LISTS = ("actions", "sponsors", "versions", "subjects")
 
@@ -142,8 +146,16 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
         record_hash = _hash(incoming)
         if _same_as_last_time(known, stable_id, record, record_hash):
             result.unchanged += 1  # this source said exactly this before: nothing to merge
+        elif _older_than_known(known, stable_id, record):
+            # One import can hold two versions of a bill (GovInfo's old and new layouts);
+            # the older never overwrites the newer, so a re-import does not flap.
+            result.unchanged += 1
         else:
             todo.append((stable_id, record, incoming, record_hash))
+            for ref in record.sources:
+                key = (stable_id, ref.source, ref.url)
+                stored = known.get(key) or (None, None, None, None)
+                known[key] = (record_hash, ref.source_id, record.source_updated, stored[3])
     if not todo:
         return result
     existing = {
@@ -168,6 +180,7 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
     written: dict[str, dict] = {}
     for stable_id, record, incoming, record_hash in todo:
         bill = existing.get(stable_id)
+        incoming["_session_end"] = sessions[(record.jurisdiction.lower(), record.session)].end_date
         if bill is None:
             bill = Bill(
                 id=stable_id,
@@ -258,6 +271,7 @@ def _content_from_record(record: BillRecord) -> dict:
         "sponsors": [
             {"name": s.name[:200], "role": s.role, "party": s.party, "external_id": s.external_id}
             for s in record.sponsors
+            if not _NOT_A_SPONSOR.search(s.name or "")
         ],
         "versions": [
             {
@@ -269,7 +283,14 @@ def _content_from_record(record: BillRecord) -> dict:
             for v in record.versions
         ],
         "subjects": sorted({s.strip()[:200] for s in record.subjects if s and s.strip()}),
+        "latest_action": (
+            {"date": record.latest_action.date, "description": record.latest_action.description}
+            if record.latest_action and not record.actions
+            else None
+        ),
         "_source_precedence": max((precedence(s.source) for s in record.sources), default=0),
+        "_origin": status_rules.origin_chamber(record.identifier),
+        "_session_end": None,
     }
 
 
@@ -305,6 +326,11 @@ def _content_from_bill(bill: Bill) -> dict:
             for v in bill.versions
         ],
         "subjects": sorted(s.subject for s in bill.subjects),
+        "latest_action": (
+            {"date": bill.last_action_date, "description": bill.last_action or ""}
+            if not bill.actions and bill.last_action_date
+            else None
+        ),
     }
 
 
@@ -321,21 +347,33 @@ def _merge(current: dict, current_precedence: int, incoming: dict) -> dict:
     for key in LISTS:
         if incoming[key] and (wins or not current[key]):
             merged[key] = incoming[key]
+    if merged["actions"]:
+        merged["latest_action"] = None
+    elif incoming["latest_action"] and (wins or not current["latest_action"]):
+        merged["latest_action"] = incoming["latest_action"]
+    merged["_origin"], merged["_session_end"] = incoming["_origin"], incoming["_session_end"]
     if incoming["status"] and (wins or not current["status"]):
         merged["status"], merged["status_date"] = incoming["status"], incoming["status_date"]
     elif merged["actions"] != current["actions"]:
-        merged["status"], merged["status_date"] = _derived_status(merged["actions"])
+        merged["status"], merged["status_date"] = _derived_status(merged)
     return merged
 
 
-def _derived_status(actions: list[dict]) -> tuple[str, date | None]:
-    return status_rules.derive_status([ActionRecord(**a) for a in actions])
+def _derived_status(content: dict) -> tuple[str, date | None]:
+    actions = [ActionRecord(**a) for a in content["actions"]]
+    if not actions and content.get("latest_action"):
+        actions = [ActionRecord(**content["latest_action"])]
+    return status_rules.derive_status(
+        actions,
+        origin=content.get("_origin"),
+        session_end=content.get("_session_end"),
+    )
 
 
 def _finalize(content: dict) -> dict:
     """Fill status and introduced date from the actions when the source gave none."""
     if not content["status"]:
-        content["status"], content["status_date"] = _derived_status(content["actions"])
+        content["status"], content["status_date"] = _derived_status(content)
     if not content["introduced_date"] and content["actions"]:
         content["introduced_date"] = content["actions"][0]["date"]
     return content
@@ -358,7 +396,7 @@ def _write_scalars(bill: Bill, content: dict) -> None:
     for key in SCALARS:
         setattr(bill, key, content[key] if key != "title" else (content[key] or ""))
     bill.status, bill.status_date = content["status"], content["status_date"]
-    actions = content["actions"]
+    actions = content["actions"] or ([content["latest_action"]] if content["latest_action"] else [])
     bill.last_action_date = actions[-1]["date"] if actions else None
     bill.last_action = actions[-1]["description"] if actions else None
 
@@ -456,6 +494,30 @@ def _same_as_last_time(
             or (record.source_updated and record.source_updated != source_updated)
             or (ref.payload_sha256 and ref.payload_sha256 != payload_sha256)
         ):
+            return False
+    return True
+
+
+def _token_time(token: str | None) -> datetime | None:
+    """A change token that is a timestamp (Congress.gov, GovInfo, Open States), else None."""
+    if not token or not token[:4].isdigit():
+        return None
+    try:
+        value = datetime.fromisoformat(token.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _older_than_known(known: dict[LinkKey, tuple], stable_id: str, record: BillRecord) -> bool:
+    """True when a source link already holds a newer change token than this record's."""
+    mine = _token_time(record.source_updated)
+    if mine is None or not record.sources:
+        return False
+    for ref in record.sources:
+        stored = known.get((stable_id, ref.source, ref.url))
+        theirs = _token_time(stored[2]) if stored else None
+        if theirs is None or mine >= theirs:
             return False
     return True
 

@@ -117,6 +117,10 @@ class BillRecord:
     # The source's change token (change_hash, updateDateIncludingText, updated_at).
     source_updated: str | None = None
     text: str | None = None  # extracted full text when the source carries it
+    # The source's latest action when it sent no action list (a Congress.gov detail
+    # without /actions): gives the last-action date and a fallback stage, and never
+    # replaces another source's full history.
+    latest_action: ActionRecord | None = None
 
 
 @dataclass
