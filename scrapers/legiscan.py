@@ -28,14 +28,17 @@ from typing import Any
 from scrapers.base import Checkpoint, Failure, Scraper, Unchanged, parse_date
 from scrapers.divisions import state_district
 from tracker.errors import InvalidInput, NotFound, ParseError, SourceUnavailable
+from tracker.ids import bill_id as bill_id_for
 from tracker.ids import normalize_identifier
 from tracker.records import (
     ActionRecord,
     BillRecord,
     MemberRecord,
+    PersonVoteRecord,
     SourceRef,
     SponsorRecord,
     VersionRecord,
+    VoteRecord,
 )
 from tracker.status import chamber_from_text, classify_action, derive_status
 
@@ -134,6 +137,64 @@ def _history(bill: Mapping[str, Any]) -> list[ActionRecord]:
             current, flip_after = None, None
         out.append(ActionRecord(when, text, chamber, labels))
     return out
+
+
+def _vote_chamber(item: Mapping[str, Any]) -> str | None:
+    return _CHAMBERS.get(str(item.get("chamber") or ""))
+
+
+def bill_votes(bill: Mapping[str, Any], record: BillRecord) -> list[VoteRecord]:
+    """The roll-call summaries a getBill payload lists (tallies; getRollCall adds names)."""
+    stable = bill_id_for(record.jurisdiction, record.session, record.identifier)
+    out = []
+    for item in bill.get("votes") or []:
+        if not item.get("roll_call_id"):
+            continue
+        out.append(
+            VoteRecord(
+                jurisdiction=record.jurisdiction,
+                external_id=f"legiscan:{item['roll_call_id']}",
+                motion=str(item.get("desc") or ""),
+                date=parse_date(item.get("date")),
+                chamber=_vote_chamber(item),
+                bill_id=stable,
+                result="pass" if str(item.get("passed")) == "1" else "fail",
+                yes=int(item.get("yea") or 0),
+                no=int(item.get("nay") or 0),
+                other=int(item.get("nv") or 0) + int(item.get("absent") or 0),
+                sources=[SourceRef(source=SOURCE, url=item.get("url") or None)],
+            )
+        )
+    return out
+
+
+def parse_roll_call(payload: Mapping[str, Any], url: str | None = None) -> VoteRecord:
+    """A getRollCall response or dataset vote file -> VoteRecord (bill found by bill_id)."""
+    roll = unwrap(payload, "roll_call", url)
+    if not roll.get("roll_call_id"):
+        raise ParseError("LegiScan roll call lacks roll_call_id", url=url, source=SOURCE)
+    votes = [
+        PersonVoteRecord(
+            name=str(v.get("name") or f"LegiScan person {v.get('people_id')}"),
+            option=str(v.get("vote_text") or ""),
+            external_id=f"legiscan:{v['people_id']}" if v.get("people_id") else None,
+        )
+        for v in roll.get("votes") or []
+    ]
+    return VoteRecord(
+        jurisdiction="",  # from the bill, found through its LegiScan bill_id at ingest
+        external_id=f"legiscan:{roll['roll_call_id']}",
+        motion=str(roll.get("desc") or ""),
+        date=parse_date(roll.get("date")),
+        chamber=_vote_chamber(roll),
+        bill_source=f"legiscan:{roll['bill_id']}" if roll.get("bill_id") else None,
+        result="pass" if str(roll.get("passed")) == "1" else "fail",
+        yes=int(roll.get("yea") or 0),
+        no=int(roll.get("nay") or 0),
+        other=int(roll.get("nv") or 0) + int(roll.get("absent") or 0),
+        votes=votes,
+        sources=[SourceRef(source=SOURCE, url=url, source_id=str(roll["roll_call_id"]))],
+    )
 
 
 def parse_bill(payload: Mapping[str, Any], url: str | None = None) -> BillRecord:
@@ -348,13 +409,17 @@ class LegiScanScraper(Scraper):
         except ValueError as exc:
             raise ParseError(f"malformed JSON: {exc}", url=str(path), source=SOURCE) from exc
         if isinstance(payload, Mapping) and "bill" in payload:
-            yield parse_bill(payload, url=None)
+            record = parse_bill(payload, url=None)
+            yield record
+            yield from bill_votes(payload["bill"], record)
         elif isinstance(payload, Mapping) and "person" in payload:
             try:
                 yield parse_person(payload, url=None)
             except InvalidInput:
                 return  # committee "people" records sponsor bills but are not legislators
-        elif isinstance(payload, Mapping) and ("roll_call" in payload or "text" in payload):
-            return  # votes and texts are not imported as records
+        elif isinstance(payload, Mapping) and "roll_call" in payload:
+            yield parse_roll_call(payload)
+        elif isinstance(payload, Mapping) and "text" in payload:
+            return  # texts are not imported as records
         else:
             raise ParseError("not a LegiScan bill or person payload", url=str(path), source=SOURCE)

@@ -38,6 +38,7 @@ from scrapers.base import (
     http_session,
     redact_text,
 )
+from scrapers.hearings import hearings_from_actions
 from tracker.config import Settings
 from tracker.db import make_engine, make_session_factory
 from tracker.errors import (
@@ -49,9 +50,16 @@ from tracker.errors import (
     TrackerError,
 )
 from tracker.ids import bill_id as make_bill_id
-from tracker.ingest import IngestResult, ingest, ingest_committees, ingest_members
+from tracker.ingest import (
+    IngestResult,
+    ingest,
+    ingest_committees,
+    ingest_events,
+    ingest_members,
+    ingest_votes,
+)
 from tracker.models import Bill, LegislativeSession, SourceLink, WatchlistEntry
-from tracker.records import BillRecord, CommitteeRecord, MemberRecord
+from tracker.records import BillRecord, CommitteeRecord, EventRecord, MemberRecord, VoteRecord
 from tracker.sync_models import QuarantinedPayload, RawResponse, SyncCursor, SyncRun
 
 log = logging.getLogger(__name__)
@@ -78,6 +86,8 @@ class Summary:
     requests: int = 0
     legislators: int = 0
     committees: int = 0
+    events: int = 0
+    votes: int = 0
     changed_bill_ids: set[str] = field(default_factory=set)
     message: str = ""
     run_id: int | None = None
@@ -105,6 +115,8 @@ class Summary:
             "requests": self.requests,
             "legislators": self.legislators,
             "committees": self.committees,
+            "events": self.events,
+            "votes": self.votes,
             "changed": len(self.changed_bill_ids),
             "message": self.message,
             "run_id": self.run_id,
@@ -120,6 +132,8 @@ class Summary:
         )
         if self.legislators or self.committees:
             text += f", legislators {self.legislators}, committees {self.committees}"
+        if self.events or self.votes:
+            text += f", events {self.events}, votes {self.votes}"
         return text + (f" - {self.message}" if self.message else "")
 
 
@@ -233,13 +247,25 @@ def list_quarantine(
 # --- writing records ------------------------------------------------------------------
 
 
+def _write_hearings(session: Session, bills: list[BillRecord], summary: Summary) -> None:
+    """Hearings the bills' histories announce (WA, FL, MA wording) become events."""
+    events = [event for bill in bills for event in hearings_from_actions(bill)]
+    if events:
+        summary.events += ingest_events(session, events)
+
+
 def _write_record(session: Session, record: Any, summary: Summary) -> None:
     if isinstance(record, BillRecord):
         summary.add_ingest(ingest(session, [record]))
+        _write_hearings(session, [record], summary)
     elif isinstance(record, MemberRecord):
         summary.add_ingest(ingest_members(session, [record]))
     elif isinstance(record, CommitteeRecord):
         summary.committees += ingest_committees(session, [record])
+    elif isinstance(record, EventRecord):
+        summary.events += ingest_events(session, [record])
+    elif isinstance(record, VoteRecord):
+        summary.votes += ingest_votes(session, [record])
     else:
         raise InvalidInput(f"unexpected record type {type(record).__name__}")
 
@@ -253,6 +279,7 @@ def _write_batch(
     try:
         if bills:
             summary.add_ingest(ingest(session, bills, batch_size=len(bills)))
+            _write_hearings(session, bills, summary)
     except TrackerError:
         session.rollback()
         for record in bills:

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from itertools import islice
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import status as status_rules
@@ -52,6 +52,7 @@ from tracker.records import (
     EventRecord,
     MemberRecord,
     SponsorRecord,
+    VoteRecord,
 )
 
 PRECEDENCE = {
@@ -734,28 +735,155 @@ def ingest_committees(session: Session, committees: Iterable[CommitteeRecord]) -
     return count
 
 
+_EVENT_STATUS = {
+    "canceled": "cancelled",
+    "cancelled": "cancelled",
+    "postponed": "postponed",
+    "rescheduled": "rescheduled",
+}
+
+
+def event_status(value: str | None) -> str:
+    """Normalize a source's meeting status ("Canceled", "tentative") to ours."""
+    return _EVENT_STATUS.get((value or "").strip().lower(), "scheduled")
+
+
 def ingest_events(session: Session, events: Iterable[EventRecord]) -> int:
-    """Upsert hearings by external id (or name + start); returns count."""
+    """Upsert hearings by external id (or name + start); returns count.
+
+    A cancelled or rescheduled hearing updates its row in place (same external id):
+    new start, new status, new agenda. Each links to its committee when one with that
+    external id or name is known, and to the agenda's bills that are in the store.
+    """
     count = 0
     try:
         for record in events:
             key = (
                 record.external_id
                 or f"{record.jurisdiction}:{record.name}:{record.start.isoformat()}"
-            )
+            )[:200]
             event = session.scalars(select(Event).where(Event.external_id == key)).first()
             if event is None:
                 event = Event(
                     external_id=key,
                     jurisdiction_id=record.jurisdiction.lower(),
-                    name=record.name,
+                    name=record.name[:300],
                     start=record.start,
                 )
                 session.add(event)
-            event.name, event.start = record.name, record.start
-            event.location, event.description = record.location, record.description
+            event.name, event.start = record.name[:300], record.start
+            event.location = (record.location or None) and record.location[:300]
+            event.description = record.description
+            event.status = event_status(record.status)
+            event.committee_name = (record.committee or None) and record.committee[:300]
+            event.source = record.sources[0].source if record.sources else None
+            event.committee_id = _event_committee(session, record)
             known = set(session.scalars(select(Bill.id).where(Bill.id.in_(record.bill_ids))))
-            event.bills = [EventBill(bill_id=b) for b in record.bill_ids if b in known]
+            wanted = [b for b in dict.fromkeys(record.bill_ids) if b in known]
+            if not record.agenda_complete:
+                wanted = list(dict.fromkeys([b.bill_id for b in event.bills] + wanted))
+            if sorted(b.bill_id for b in event.bills) != sorted(wanted):
+                event.bills = [EventBill(bill_id=b) for b in wanted]
+            count += 1
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return count
+
+
+def _event_committee(session: Session, record: EventRecord) -> int | None:
+    juris = record.jurisdiction.lower()
+    if record.committee_external_id:
+        found = session.scalars(
+            select(Committee.id).where(
+                Committee.jurisdiction_id == juris,
+                func.upper(Committee.external_id) == record.committee_external_id.upper(),
+            )
+        ).first()
+        if found is not None:
+            return found
+    if record.committee:
+        return session.scalars(
+            select(Committee.id).where(
+                Committee.jurisdiction_id == juris,
+                func.lower(Committee.name) == record.committee.strip().lower(),
+            )
+        ).first()
+    return None
+
+
+_VOTE_OPTIONS = {
+    "yea": "yes",
+    "aye": "yes",
+    "yes": "yes",
+    "y": "yes",
+    "nay": "no",
+    "no": "no",
+    "n": "no",
+    "not voting": "not voting",
+    "nv": "not voting",
+    "absent": "absent",
+    "excused": "absent",
+    "present": "other",
+}
+
+
+def vote_option(value: str | None) -> str:
+    """`Yea`, `Aye`, `Y` -> yes; `Nay` -> no; `NV`/`Not Voting` -> not voting; else other."""
+    return _VOTE_OPTIONS.get((value or "").strip().lower(), "other")
+
+
+def ingest_votes(session: Session, votes: Iterable[VoteRecord]) -> int:
+    """Upsert roll calls by external id, replacing their per-legislator rows; returns count.
+
+    Each legislator's row links to a known legislator by external id ("bioguide:...",
+    "legiscan:..."); the vote links to its bill when the bill is in the store.
+    """
+    from tracker.vote_models import PersonVote, Vote
+
+    count = 0
+    try:
+        for record in votes:
+            bill_id, juris = record.bill_id, record.jurisdiction.lower()
+            if record.bill_source and not bill_id:
+                source, _, source_id = record.bill_source.partition(":")
+                bill_id = session.scalars(
+                    select(SourceLink.bill_id).where(
+                        SourceLink.source == source, SourceLink.source_id == source_id
+                    )
+                ).first()
+            if bill_id and not juris:
+                juris = bill_id.split("-", 1)[0]
+            if not juris:
+                continue  # a roll call of a bill never imported: nothing to hang it on
+            vote = session.scalars(select(Vote).where(Vote.external_id == record.external_id))
+            vote = vote.first()
+            if vote is None:
+                vote = Vote(external_id=record.external_id[:200], source="")
+                session.add(vote)
+            vote.jurisdiction_id = juris
+            vote.bill_ref = bill_id
+            vote.bill_id = bill_id if bill_id and session.get(Bill, bill_id) else None
+            vote.chamber, vote.date = record.chamber, record.date
+            vote.motion, vote.result = record.motion or "", record.result
+            vote.yes, vote.no, vote.other = record.yes, record.no, record.other
+            vote.source = record.sources[0].source if record.sources else ""
+            vote.url = record.sources[0].url if record.sources else None
+            links = _legislator_links(
+                session,
+                [SponsorRecord(name=v.name, external_id=v.external_id) for v in record.votes],
+            )
+            rows = [
+                (v.name[:200], vote_option(v.option), v.external_id, links.get(v.external_id or ""))
+                for v in record.votes
+            ]
+            current = [(r.name, r.option, r.external_id, r.legislator_id) for r in vote.records]
+            if rows and current != rows:  # a tally-only summary keeps the names it had
+                vote.records = [
+                    PersonVote(position=i, name=n, option=o, external_id=e, legislator_id=lid)
+                    for i, (n, o, e, lid) in enumerate(rows)
+                ]
             count += 1
         session.commit()
     except Exception:
@@ -770,5 +898,6 @@ __all__ = [
     "ingest_committees",
     "ingest_events",
     "ingest_members",
+    "ingest_votes",
     "precedence",
 ]

@@ -197,3 +197,37 @@ class EventRecord:
     external_id: str | None = None
     bill_ids: list[str] = field(default_factory=list)  # stable bill ids
     sources: list[SourceRef] = field(default_factory=list)
+    status: str = "scheduled"  # scheduled | cancelled | postponed | rescheduled
+    committee: str | None = None  # the committee's name as the source writes it
+    committee_external_id: str | None = None  # e.g. Congress.gov systemCode "hsif14"
+    # False when the record knows only some of the agenda (a hearing read from one
+    # bill's history): its bills are added to the event, none removed.
+    agenda_complete: bool = True
+
+
+@dataclass
+class PersonVoteRecord:
+    """One legislator's vote in a roll call."""
+
+    name: str
+    option: str  # yes | no | not voting | absent | other
+    external_id: str | None = None  # "bioguide:B000490", "legiscan:1234"
+
+
+@dataclass
+class VoteRecord:
+    """A roll-call vote: motion, chamber, date, tallies, result and who voted how."""
+
+    jurisdiction: str
+    external_id: str  # "legiscan:154366", "congress-gov:119-1-17"
+    motion: str
+    date: date | None = None
+    chamber: str | None = None
+    bill_id: str | None = None  # stable bill id
+    bill_source: str | None = None  # "legiscan:395975": find the bill by its source id
+    result: str | None = None
+    yes: int = 0
+    no: int = 0
+    other: int = 0
+    votes: list[PersonVoteRecord] = field(default_factory=list)
+    sources: list[SourceRef] = field(default_factory=list)
