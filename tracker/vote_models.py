@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Integer, Select, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from tracker.models import Base, Bill, Legislator
 
@@ -56,3 +56,30 @@ class PersonVote(Base):
 
     vote: Mapped[Vote] = relationship(back_populates="records")
     legislator: Mapped[Legislator | None] = relationship()
+
+
+def votes_for_bill(session: Session, bill_id: str) -> list[Vote]:
+    """A bill's roll calls, newest first, with each legislator's vote loaded."""
+    return list(
+        session.scalars(
+            select(Vote)
+            .where(Vote.bill_id == bill_id)
+            .options(selectinload(Vote.records))
+            .order_by(Vote.date.desc().nulls_last(), Vote.id.desc())
+        )
+    )
+
+
+def member_votes(
+    session: Session, legislator_id: int, bill_ids: Select | list[str]
+) -> list[tuple[PersonVote, Vote]]:
+    """How one legislator voted on the given bills (e.g. an organization's tracked ones)."""
+    return list(
+        session.execute(
+            select(PersonVote, Vote)
+            .join(Vote, Vote.id == PersonVote.vote_id)
+            .where(PersonVote.legislator_id == legislator_id, Vote.bill_id.in_(bill_ids))
+            .options(selectinload(Vote.bill))
+            .order_by(Vote.date.desc().nulls_last(), Vote.id.desc())
+        ).all()
+    )

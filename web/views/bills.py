@@ -19,6 +19,7 @@ from tracker.models import (
     WatchlistEntry,
 )
 from tracker.records import STAGES
+from tracker.vote_models import votes_for_bill
 from web import enrich, search
 from web.auth import has_role, login_required
 from web.db import db, settings
@@ -178,6 +179,7 @@ def show(bill_id: str):  # noqa: ANN201
         similar=enrich.similar_for(db(), bill.id),
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
+        votes=votes_for_bill(db(), bill.id),
         with_text=[v for v in bill.versions if texts.get(v.id)],
         entries=_watched_map([bill.id]).get(bill.id, []),
         watchlists=watchlists,
