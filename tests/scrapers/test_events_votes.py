@@ -107,3 +107,18 @@ def test_hearings_announced_in_a_bill_history_link_to_the_bill(settings):
         ingest_events(s, events)  # a second bill on the agenda never drops the first
         assert s.scalar(select(func.count()).select_from(Event)) == count
     assert again.inserted == 0
+
+
+def test_hearing_alert_reads_like_the_calendar():
+    from tracker.alerts import hearing_summary
+
+    # WA HB 1800's real hearing action, as hearings_from_actions stores it (UTC).
+    event = Event(
+        jurisdiction_id="wa",
+        name="Public hearing: House Children, Youth & Families",
+        start=datetime(2022, 1, 17, 21, 30, tzinfo=UTC),
+        committee_name="House Children, Youth & Families",
+    )
+    assert hearing_summary("HB 1800", event) == (
+        "HB 1800 is scheduled in House Children, Youth & Families on Jan 17 at 1:30 pm"
+    )
