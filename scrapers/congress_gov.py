@@ -334,7 +334,7 @@ def parse_house_vote(
     key = f"{info['congress']}-{info.get('sessionNumber')}-{info['rollCallNumber']}"
     return VoteRecord(
         jurisdiction="us",
-        external_id=f"congress-gov:house-vote:{key}",
+        external_id=f"us-house-vote:{key}",
         motion=str(info.get("voteQuestion") or main.get("voteQuestion") or ""),
         date=(_api_time(info.get("startDate")) or datetime.min).date()
         if info.get("startDate")

@@ -780,6 +780,7 @@ def ingest_events(session: Session, events: Iterable[EventRecord]) -> int:
             event.committee_id = _event_committee(session, record)
             known = set(session.scalars(select(Bill.id).where(Bill.id.in_(record.bill_ids))))
             wanted = [b for b in dict.fromkeys(record.bill_ids) if b in known]
+            wanted = list(dict.fromkeys(wanted + _agenda_bills(session, record)))
             if not record.agenda_complete:
                 wanted = list(dict.fromkeys([b.bill_id for b in event.bills] + wanted))
             if sorted(b.bill_id for b in event.bills) != sorted(wanted):
@@ -790,6 +791,24 @@ def ingest_events(session: Session, events: Iterable[EventRecord]) -> int:
         session.rollback()
         raise
     return count
+
+
+def _agenda_bills(session: Session, record: EventRecord) -> list[str]:
+    """Bill ids for agenda items named only by identifier: the latest session's bill
+    introduced on or before the event (so HB 1 of 2021 is not HB 1 of 2023)."""
+    out = []
+    day = record.start.date()
+    for identifier in record.bill_identifiers:
+        rows = session.execute(
+            select(Bill.id, Bill.introduced_date).where(
+                Bill.jurisdiction_id == record.jurisdiction.lower(),
+                Bill.identifier == normalize_identifier(identifier),
+            )
+        ).all()
+        candidates = [(d or date.min, i) for i, d in rows if d is None or d <= day]
+        if candidates:
+            out.append(max(candidates)[1])
+    return out
 
 
 def _event_committee(session: Session, record: EventRecord) -> int | None:

@@ -197,6 +197,9 @@ class EventRecord:
     external_id: str | None = None
     bill_ids: list[str] = field(default_factory=list)  # stable bill ids
     sources: list[SourceRef] = field(default_factory=list)
+    # Agenda bills named without a session ("HB 1"): ingest picks the jurisdiction's bill
+    # of that identifier from the session running on the event's date.
+    bill_identifiers: list[str] = field(default_factory=list)
     status: str = "scheduled"  # scheduled | cancelled | postponed | rescheduled
     committee: str | None = None  # the committee's name as the source writes it
     committee_external_id: str | None = None  # e.g. Congress.gov systemCode "hsif14"

@@ -122,3 +122,78 @@ def test_hearing_alert_reads_like_the_calendar():
     assert hearing_summary("HB 1800", event) == (
         "HB 1800 is scheduled in House Children, Youth & Families on Jan 17 at 1:30 pm"
     )
+
+
+def test_openstates_event_agenda_links_the_bill_of_the_running_session(settings, tmp_path):
+    import_paths(settings, "bills-jsonl", [FIXTURES / "demo/bills.jsonl"])
+    path = FIXTURES / "openstates/events-wa.built_from_docs.json"
+    first = import_paths(settings, "openstates", [path])
+    assert first.events == 1 and first.quarantined == 0
+    payload = json.loads(path.read_text())
+    payload["results"][0]["status"] = "cancelled"
+    (tmp_path / "events.json").write_text(json.dumps(payload))
+    import_paths(settings, "openstates", [tmp_path / "events.json"])
+    with _session(settings) as s:
+        event = s.scalars(select(Event).where(Event.external_id.like("ocd-event/%"))).one()
+        assert event.status == "cancelled"
+        assert event.committee_name == "Children, Youth & Families"
+        assert [b.bill_id for b in event.bills] == ["wa-202122-hb1800"]
+        assert event.start.replace(tzinfo=UTC) == datetime(2022, 1, 17, 21, 30, tzinfo=UTC)
+
+
+def test_openstates_bill_votes_include():
+    from scrapers.openstates import parse_bill, parse_votes
+
+    page = json.loads((FIXTURES / "openstates/bills-ca-page1.constructed.json").read_text())
+    data = dict(page["results"][0])
+    # VoteEvent shape per openstates/api-v3 api/schemas.py (built from docs, not recorded).
+    data["votes"] = [
+        {
+            "id": "ocd-vote/built-from-docs-1",
+            "motion_text": "Assembly Third Reading",
+            "motion_classification": ["passage"],
+            "start_date": "2025-05-08",
+            "result": "pass",
+            "identifier": "",
+            "extras": {},
+            "organization": {
+                "id": "ocd-organization/x",
+                "name": "Assembly",
+                "classification": "lower",
+            },
+            "votes": [{"option": "yes", "voter_name": "Wilson", "voter": None}],
+            "counts": [
+                {"option": "yes", "value": 69},
+                {"option": "no", "value": 0},
+                {"option": "not voting", "value": 11},
+            ],
+            "sources": [],
+        }
+    ]
+    record = parse_bill(data)
+    (vote,) = parse_votes(data, record)
+    assert (vote.chamber, vote.yes, vote.no, vote.other, vote.result) == (
+        "lower",
+        69,
+        0,
+        11,
+        "pass",
+    )
+    assert vote.votes[0].name == "Wilson" and vote.bill_id.startswith("ca-")
+
+
+def test_billstatus_recorded_votes_share_the_house_vote_key(settings, tmp_path):
+    shutil.copy(FIXTURES / "govinfo/v1/BILLSTATUS-117hr1.xml", tmp_path / "hr1.xml")
+    summary = import_paths(settings, "govinfo", [tmp_path])
+    assert summary.votes == 2
+    with _session(settings) as s:
+        votes = {v.external_id: v for v in s.scalars(select(Vote))}
+    passage = votes["us-house-vote:117-1-62"]
+    assert (passage.motion, passage.yes, passage.no, passage.result) == (
+        "On passage Passed by the Yeas and Nays: 220 - 210 (Roll no. 62).",
+        220,
+        210,
+        "pass",
+    )
+    assert passage.bill_id == "us-117-hr1" and str(passage.date) == "2021-03-03"
+    assert votes["us-house-vote:117-1-61"].result == "fail"  # the motion to recommit
