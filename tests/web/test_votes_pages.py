@@ -49,3 +49,27 @@ def test_bill_and_legislator_pages_show_roll_calls(app: Flask, db, world) -> Non
     person = client.get(f"/legislators/{world['legislator']}").get_data(as_text=True)
     section = person[person.index('id="member-votes-h"') :]
     assert "<strong>yes</strong> on On Motion to Suspend the Rules and Pass" in section
+
+
+def test_cancelled_hearing_leaves_the_dashboard_and_is_cancelled_in_the_calendar(
+    app: Flask,
+    db,
+    world,  # noqa: ANN001
+) -> None:
+    import re
+
+    from tracker.models import Event
+
+    client = app.test_client()
+    sign_in(client, world["users"][("alpha", "viewer")].email, PASSWORD)
+    home = client.get("/").get_data(as_text=True)
+    assert "Health Subcommittee hearing" in home[home.index('id="hearings-h"') :]
+    event = db.scalars(select(Event).where(Event.external_id == "test-hearing-1")).one()
+    event.status = "cancelled"
+    db.commit()
+    home = client.get("/").get_data(as_text=True)
+    assert "Health Subcommittee hearing" not in home[home.index('id="hearings-h"') :]
+    html = client.get(f"/watchlists/{world['alpha']['watchlist']}").get_data(as_text=True)
+    ics = re.search(r'href="http://localhost(/watchlists/\d+/hearings\.ics\?key=[^"]+)"', html)
+    cal = app.test_client().get(ics.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "STATUS:CANCELLED" in cal
