@@ -333,12 +333,35 @@ _STATE_IDS = dict(
 )
 
 
+def parse_session_people(payload: Mapping[str, Any], url: str | None = None) -> list[Any]:
+    """A getSessionPeople response -> MemberRecords (committee "people" are skipped)."""
+    block = unwrap(payload, "sessionpeople", url)
+    out: list[Any] = []
+    for person in (block or {}).get("people") or []:
+        try:
+            out.append(parse_person({"person": person}, url))
+        except InvalidInput:
+            continue
+    return out
+
+
+def current_session_id(payload: Mapping[str, Any], url: str | None = None) -> int | None:
+    """The latest regular session in a getSessionList response (else the latest one)."""
+    sessions = [s for s in unwrap(payload, "sessions", url) or [] if s.get("session_id")]
+    if not sessions:
+        return None
+    regular = [s for s in sessions if str(s.get("special") or "0") == "0"] or sessions
+    best = max(regular, key=lambda s: (int(s.get("year_end") or 0), int(s["session_id"])))
+    return int(best["session_id"])
+
+
 class LegiScanScraper(Scraper):
     """State bills from LegiScan: master list, then getBill only for changed hashes."""
 
     source = SOURCE
     rate_per_second = 2.0
     key_setting = "legiscan_api_key"
+    cap_sources = ("legiscan", "legiscan-people")
 
     @classmethod
     def client_options(cls, settings: Any) -> dict[str, Any]:
@@ -417,9 +440,43 @@ class LegiScanScraper(Scraper):
                 yield parse_person(payload, url=None)
             except InvalidInput:
                 return  # committee "people" records sponsor bills but are not legislators
+        elif isinstance(payload, Mapping) and "sessionpeople" in payload:
+            yield from parse_session_people(payload)
         elif isinstance(payload, Mapping) and "roll_call" in payload:
             yield parse_roll_call(payload)
         elif isinstance(payload, Mapping) and "text" in payload:
             return  # texts are not imported as records
         else:
             raise ParseError("not a LegiScan bill or person payload", url=str(path), source=SOURCE)
+
+
+class LegiScanPeopleScraper(LegiScanScraper):
+    """Legislators of a state's current session: getSessionList + getSessionPeople
+    (2 requests a run, counted against the same monthly cap as `legiscan`)."""
+
+    source = "legiscan-people"
+    kind = "people"
+
+    def scrape(
+        self,
+        since: date | datetime | None = None,
+        *,
+        jurisdiction: str | None = None,
+        known: Mapping[str, str] | None = None,
+        resume: Mapping[str, Any] | None = None,
+        topics: list[str] | None = None,
+    ) -> Iterator[Any]:
+        """Every person of the current session (ingest skips the unchanged)."""
+        assert self.http is not None
+        if not jurisdiction or jurisdiction == "us":
+            raise InvalidInput("LegiScan people sync needs --jurisdiction (a state code)")
+        sessions = self.http.get_json(
+            BASE, {"op": "getSessionList", "state": jurisdiction.upper()}, kind="sessions"
+        )
+        session_id = current_session_id(sessions)
+        if session_id is None:
+            return
+        payload = self.http.get_json(
+            BASE, {"op": "getSessionPeople", "id": session_id}, kind="people"
+        )
+        yield from parse_session_people(payload)

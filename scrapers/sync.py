@@ -474,13 +474,16 @@ def watched_without_source(
     return [(s, i) for s, i in rows]
 
 
-def requests_this_month(session: Session, source: str, now: datetime | None = None) -> int:
-    """Requests already spent on a source this calendar month (for monthly caps)."""
+def requests_this_month(
+    session: Session, source: str | tuple[str, ...], now: datetime | None = None
+) -> int:
+    """Requests already spent on a source (or sources sharing one key) this month."""
     now = now or datetime.now(UTC)
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    sources = (source,) if isinstance(source, str) else source
     total = session.scalar(
         select(func.coalesce(func.sum(SyncRun.requests), 0)).where(
-            SyncRun.source == source, SyncRun.started_at >= start, SyncRun.mode == "sync"
+            SyncRun.source.in_(sources), SyncRun.started_at >= start, SyncRun.mode == "sync"
         )
     )
     return int(total or 0)
@@ -547,7 +550,8 @@ def run_sync(
                     raise InvalidInput(f"{source} needs {key_name.upper()} (or use --replay DIR)")
                 options = scraper_cls.client_options(settings)
                 if options.get("cap") is not None:
-                    options["used"] = requests_this_month(session, source)
+                    shared = getattr(scraper_cls, "cap_sources", ()) or (source,)
+                    options["used"] = requests_this_month(session, tuple(shared))
                 http = http_session(
                     settings,
                     source,
