@@ -45,9 +45,10 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     (
         "executive-signature",
         re.compile(
-            r"(signed|sgnd|approved) by (the )?(gov|governor|president(?! of the senate))\b"
+            r"(signed|sgnd|approved) by (the )?"
+            r"(gov|governor|president(?! of the senate| pro tem))\b"
             r"|governor\b[^.;]*\bsign|\bgov\.?\s*\w*\s*signed|signed into law"
-            r"|president \w+ signed|signed by president|signed/enacted",
+            r"|president \w+ signed|signed by president(?! pro tem)|signed/enacted",
             _I,
         ),
         None,
@@ -187,7 +188,7 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ),
     (
         "concurrence",
-        re.compile(r"\bconcur(red|rence)?\b|agreed? to the (senate|house) amendment", _I),
+        re.compile(r"\bconcur(s|red|rence)?\b|agreed? to the (senate|house) amendment", _I),
         re.compile(r"pending|fail|refuse", _I),
     ),
     ("substitution", re.compile(r"\bsubstituted\b", _I), None),

@@ -304,3 +304,25 @@ def test_import_describing_a_bill_twice_is_a_noop_on_reimport(settings):
         again = import_paths(settings, source, [path], **extra)
         assert (again.inserted, again.updated) == (0, 0), source
         assert again.unchanged + again.votes + again.events == again.fetched, source
+
+
+def test_missouri_house_pages_are_parsed_not_quarantined(settings):
+    summary = import_paths(settings, "mo-senate", [FIXTURES / "mo_house"])
+    assert (summary.inserted, summary.quarantined) == (1, 0)
+    from tracker.db import session_scope
+
+    with session_scope(settings) as s:
+        bill = s.get(Bill, "mo-2011-hb45")
+        assert bill.title.startswith("Changes the laws regarding the Big Government")
+        assert [(x.name, x.role) for x in bill.sponsorships] == [
+            ("Denny Hoskins", "primary"),
+            ("Sue Allen", "cosponsor"),
+        ]
+        assert (bill.status, bill.status_date) == ("enacted", date(2011, 7, 8))
+        assert len(bill.actions) == 41 and bill.actions[0].description == "Prefiled"
+        assert bill.actions[0].chamber == "lower"
+        # "Signed by President Pro Tem (S)" is the Senate's officer, not the executive.
+        pro_tem = next(a for a in bill.actions if a.description == "Signed by President Pro Tem")
+        assert pro_tem.chamber == "upper" and "executive-signature" not in pro_tem.classification
+    again = import_paths(settings, "mo-senate", [FIXTURES / "mo_house"])
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)
