@@ -52,6 +52,13 @@ def _ids(block: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def _party(value: object) -> str | None:
+    """congress-legislators writes "Democrat"; every other source "Democratic"."""
+    if not value:
+        return None
+    return "Democratic" if str(value) == "Democrat" else str(value)
+
+
 def _district_ocd(term: Mapping[str, Any]) -> str | None:
     state = str(term.get("state") or "").lower()
     if not state:
@@ -73,7 +80,7 @@ def parse_legislator(data: Mapping[str, Any]) -> MemberRecord:
             district=str(t["district"]) if t.get("district") is not None else None,
             start_date=parse_date(t.get("start")),
             end_date=parse_date(t.get("end")),
-            party=t.get("party"),
+            party=_party(t.get("party")),
             jurisdiction="us",
         )
         for t in terms_raw
@@ -98,7 +105,7 @@ def parse_legislator(data: Mapping[str, Any]) -> MemberRecord:
         external_ids=ids,
         given_name=name.get("first"),
         family_name=name.get("last"),
-        party=current.get("party"),
+        party=_party(current.get("party")),
         chamber=terms[-1].chamber,
         district=terms[-1].district,
         district_ocd_id=_district_ocd(current),

@@ -123,12 +123,17 @@ _TITLE = re.compile(r"^(Rep|Sen|Del|Resident Commissioner|Commish)\.?\s+")
 _PARTY_TAG = re.compile(r"\s*\[[^\]]*\]\s*$")
 
 
+def loc_sponsor_name(name: str) -> str:
+    """`Rep. Johnson, Henry C. "Hank," Jr. [D-GA-4]` -> `Henry C. "Hank" Johnson Jr.`."""
+    return direct_order_name(_TITLE.sub("", _PARTY_TAG.sub("", name)))
+
+
 def build_sponsor(item: Mapping[str, Any], role: str) -> SponsorRecord:
     """A sponsor/cosponsor dict -> SponsorRecord with `bioguide:` external id."""
     bioguide = item.get("bioguideId")
     name = item.get("fullName") or item.get("name") or ""
     if name:
-        name = direct_order_name(_TITLE.sub("", _PARTY_TAG.sub("", str(name))))
+        name = loc_sponsor_name(str(name))
     else:
         name = " ".join(str(p) for p in (item.get("firstName"), item.get("lastName")) if p).strip()
     return SponsorRecord(

@@ -207,11 +207,18 @@ def parse_bill(payload: Mapping[str, Any], url: str | None = None) -> BillRecord
         raise ParseError(f"LegiScan bill lacks {exc.args[0]!r}", url=url, source=SOURCE) from exc
     actions = _history(bill)
     sponsors = []
-    for s in sorted(bill.get("sponsors") or [], key=lambda s: s.get("sponsor_order") or 0):
+    listed = sorted(bill.get("sponsors") or [], key=lambda s: s.get("sponsor_order") or 0)
+    # Dataset files mark every sponsor type 0 ("Sponsor") in states that keep no roles
+    # (AK): the first named is the prime sponsor, the rest joined ("COSPONSOR(S): ...").
+    untyped = len(listed) > 1 and all(int(s.get("sponsor_type_id") or 0) == 0 for s in listed)
+    for position, s in enumerate(listed):
+        role = _SPONSOR_ROLES.get(int(s.get("sponsor_type_id") or 0), "cosponsor")
+        if untyped and position:
+            role = "cosponsor"
         sponsors.append(
             SponsorRecord(
                 name=str(s.get("name") or ""),
-                role=_SPONSOR_ROLES.get(int(s.get("sponsor_type_id") or 0), "cosponsor"),
+                role=role,
                 party=s.get("party") or None,
                 external_id=f"legiscan:{s['people_id']}" if s.get("people_id") else None,
             )

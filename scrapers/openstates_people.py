@@ -81,6 +81,14 @@ def parse_person(
     chamber = _ROLE_CHAMBER.get(str(role.get("type"))) if role else None
     district = str(role.get("district")) if role and role.get("district") is not None else None
     ocd = _us_district_ocd(district) if juris == "us" else state_district(juris, chamber, district)
+    if juris == "us":
+        # Members of Congress: "FL-4" -> "4" (as Congress.gov and congress-legislators write
+        # it), at large "AK-AL" -> "At-Large"; a senator's "district" is the state: none.
+        match = re.match(r"^[A-Z]{2}-(\d+|AL)$", district or "")
+        if chamber == "upper":
+            district = None
+        elif match:
+            district = "At-Large" if match.group(1) in ("AL", "0") else str(int(match.group(1)))
     parties = list(data.get("party") or [])
     current_party = next((p["name"] for p in reversed(parties) if not p.get("end_date")), None)
     offices = [

@@ -627,7 +627,10 @@ def _member_content(member: MemberRecord) -> dict:
         "family_name": member.family_name,
         "party": member.party or (term.party if term else None),
         "chamber": member.chamber or (term.chamber if term else None),
-        "district": member.district or (term.district if term else None),
+        # A term's district only stands in for a term in the member's current chamber (a
+        # senator's last House term is not their district).
+        "district": member.district
+        or (term.district if term and term.chamber == (member.chamber or term.chamber) else None),
         "district_ocd_id": member.district_ocd_id,
         "email": member.email,
         "phones": list(dict.fromkeys(member.phones)),
