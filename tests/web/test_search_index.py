@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import delete, inspect, select
 
 from tests.web.conftest import demo_rows, record_from_row
+from tracker import bill_query as search
 from tracker.ingest import ingest
 from tracker.models import Bill
-from web import search
 from web.models import BillText
 
 
@@ -98,7 +98,7 @@ def test_extracted_text_from_tagging_feeds_search_and_diffs(db, demo_bills, sett
 
     from click.testing import CliRunner
 
-    from tracker.cli import cli
+    from app.cli import cli
     from tracker.models import BillVersion
     from tracker.tagging_models import ExtractedText
     from web.text import version_text
