@@ -804,7 +804,12 @@ def _upcoming_events(session: Session, ids: set[str], end: date, tz: str) -> lis
             select(Event, EventBill.bill_id, Jurisdiction.abbr)
             .join(EventBill, EventBill.event_id == Event.id)
             .join(Jurisdiction, Jurisdiction.id == Event.jurisdiction_id)
-            .where(Event.start >= lo, Event.start < hi, EventBill.bill_id.in_(ids))
+            .where(
+                Event.start >= lo,
+                Event.start < hi,
+                EventBill.bill_id.in_(ids),
+                Event.status != "cancelled",
+            )
             .order_by(Event.start, Event.id)
         ).all()
     )

@@ -23,6 +23,7 @@ from tracker.records import STAGES
 from tracker.similarity import bill_document, model_act_matches, shared_passages
 from tracker.tagging_queries import latest_version_text, tags_for
 from tracker.textdiff import diff_versions
+from tracker.vote_models import votes_for_bill
 from web import enrich
 from web.auth import has_role, login_required
 from web.db import db, settings
@@ -213,6 +214,7 @@ def show(bill_id: str):  # noqa: ANN201
         corrections=corrections.panel(bill.id, topics),
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
+        votes=votes_for_bill(db(), bill.id),
         with_text=with_text,
         latest_change=latest_change,
         bill_text=bill_text,

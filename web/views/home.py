@@ -161,6 +161,7 @@ def index():  # noqa: ANN201
                 EventBill.bill_id.in_(_tracked_ids_query(org_id())),
                 Event.start >= now - timedelta(hours=12),
                 Event.start <= now + timedelta(days=14),
+                Event.status != "cancelled",
             )
             .order_by(Event.start, Bill.id)
             .limit(50)
