@@ -1,4 +1,4 @@
-"""Collection commands: sync, import, reparse, quarantine, bills export, legislators export."""
+"""Collection commands: sync, import, reparse, quarantine, texts, bills/legislators export."""
 
 from __future__ import annotations
 
@@ -71,10 +71,27 @@ def _print_summaries(summaries: list, as_json: bool) -> None:
 @click.option(
     "--all-bills", is_flag=True, help="No topic filter: collect every bill the source lists."
 )
+@click.option(
+    "--texts",
+    "texts_scope",
+    type=click.Choice(["all", "scope", "none"]),
+    default="scope",
+    show_default=True,
+    help="Fetch version texts afterwards: bills tagged or watched (scope), all, or none.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print summaries as JSON.")
 @click.option("--no-tag", is_flag=True, help="Do not queue tagging of the changed bills.")
 def sync(
-    sources, jurisdiction, since, session_name, replay_dir, topics, all_bills, as_json, no_tag
+    sources,
+    jurisdiction,
+    since,
+    session_name,
+    replay_dir,
+    topics,
+    all_bills,
+    texts_scope,
+    as_json,
+    no_tag,
 ) -> None:
     """Incremental sync from the sources' APIs and sites (resumes an interrupted run)."""
     from scrapers import SYNCABLE, get_source
@@ -110,9 +127,66 @@ def sync(
             continue
         summaries.append(summary)
         failed = failed or summary.status == "failed"
+    if texts_scope != "none":
+        from scrapers.texts import fetch_texts
+
+        # Tagging waits for the texts, so it sees them.
+        texts = fetch_texts(
+            settings, scope=texts_scope, replay_dir=replay_dir, progress=sys.stderr.isatty()
+        )
+        summaries.append(texts)
     _print_summaries(summaries, as_json)
     _tag_changed(settings, summaries, not no_tag)
     if failed:
+        raise SystemExit(1)
+
+
+@click.group("texts")
+def texts() -> None:
+    """Bill version documents: download, archive and extract their text."""
+
+
+@texts.command("fetch")
+@click.argument("bill_ids", nargs=-1)
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "scope"]),
+    default="scope",
+    show_default=True,
+    help="Without IDS: bills tagged or on a watchlist (scope), or every bill (all).",
+)
+@click.option("--all", "all_bills", is_flag=True, help="Same as --scope all.")
+@click.option(
+    "--recheck", is_flag=True, help="Ask again for fetched documents (conditional GET, 304)."
+)
+@click.option(
+    "--replay",
+    "replay_dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Serve recorded documents from DIR (index.jsonl) instead of the network.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--no-tag", is_flag=True, help="Do not queue tagging of bills with new text.")
+def texts_fetch(bill_ids, scope, all_bills, recheck, replay_dir, as_json, no_tag) -> None:
+    """Backfill texts: fetch and extract the versions of IDS (or of the bills in scope)."""
+    from scrapers.texts import fetch_texts
+
+    settings = load_settings()
+    summary = fetch_texts(
+        settings,
+        list(bill_ids) or None,
+        scope="all" if all_bills else scope,
+        replay_dir=replay_dir,
+        recheck=recheck,
+        progress=sys.stderr.isatty(),
+    )
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2))
+    else:
+        click.echo(summary.line())
+    _tag_changed(settings, [summary], not no_tag)
+    if summary.status == "failed":
         raise SystemExit(1)
 
 

@@ -64,3 +64,42 @@ def enqueue_sync(settings: Any, source: str, **kwargs: Any) -> Any:
         network=kwargs.get("replay_dir") is None,
         **kwargs,
     )
+
+
+TEXTS_JOB_TIMEOUT = 2 * 3600
+
+
+def fetch_texts(
+    bill_ids: list[str] | None = None,
+    scope: str = "scope",
+    replay_dir: str | None = None,
+    recheck: bool = False,
+    tag: bool = True,
+) -> dict[str, Any]:
+    """Download and extract bill version texts (these bills, or the bills in `scope`),
+    then queue tagging of the bills whose text changed; returns the summary."""
+    from scrapers.texts import fetch_texts as run
+
+    summary = run(job_settings(), bill_ids, scope=scope, replay_dir=replay_dir, recheck=recheck)
+    result = summary.as_dict()
+    if tag:
+        from tracker.tasks import enqueue_after_sync
+
+        handle = enqueue_after_sync(job_settings(), summary.changed_bill_ids)
+        result["tag_job"] = handle.id if handle is not None else None
+    return result
+
+
+def enqueue_fetch_texts(settings: Any, bill_ids: list[str] | None = None, **kwargs: Any) -> Any:
+    """Put `fetch_texts` on the `sync` queue (or run it in-process without Redis)."""
+    from tracker.jobs import enqueue
+
+    return enqueue(
+        settings,
+        "scrapers.jobs.fetch_texts",
+        bill_ids,
+        queue="sync",
+        job_timeout=TEXTS_JOB_TIMEOUT,
+        network=kwargs.get("replay_dir") is None,
+        **kwargs,
+    )

@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "import": "scrapers.cli:import_",
     "reparse": "scrapers.cli:reparse",
     "quarantine": "scrapers.cli:quarantine",
+    "texts": "scrapers.cli:texts",
     "bills": "scrapers.cli:bills",
     "legislators": "scrapers.cli:legislators",
     "template": "outreach.cli:template",

@@ -36,6 +36,7 @@ class Settings:
     openstates_api_key: str | None = None
     legiscan_api_key: str | None = None
     legiscan_monthly_cap: int = 30000
+    text_max_bytes: int = 50_000_000  # bill documents larger than this are not downloaded
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -93,7 +94,11 @@ class Settings:
             errors.append("SECRET_KEY must be at least 16 characters")
 
         ints: dict[str, int] = {}
-        for name, default in (("SMTP_PORT", 25), ("LEGISCAN_MONTHLY_CAP", 30000)):
+        for name, default in (
+            ("SMTP_PORT", 25),
+            ("LEGISCAN_MONTHLY_CAP", 30000),
+            ("TEXT_MAX_BYTES", 50_000_000),
+        ):
             raw = env.get(name)
             try:
                 ints[name] = int(raw) if raw else default
@@ -131,6 +136,7 @@ class Settings:
             openstates_api_key=env.get("OPENSTATES_API_KEY") or None,
             legiscan_api_key=env.get("LEGISCAN_API_KEY") or None,
             legiscan_monthly_cap=ints["LEGISCAN_MONTHLY_CAP"],
+            text_max_bytes=ints["TEXT_MAX_BYTES"],
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
             smtp_port=ints["SMTP_PORT"],
             smtp_username=env.get("SMTP_USERNAME") or None,

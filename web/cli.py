@@ -34,6 +34,15 @@ DEMO_STEPS: list[list[str]] = [
     ["import", "--source", "congress-gov", str(DEMO_DIR / "congress_gov")],
     ["import", "--source", "legiscan", str(DEMO_DIR / "legiscan")],
     ["import", "--source", "mo-senate", str(DEMO_DIR / "mo_senate")],
+    [
+        "import",
+        "--source",
+        "bills-jsonl",
+        str(DEMO_DIR / "texts" / "mo_bills_built_from_texts.jsonl"),
+    ],
+    # Version documents through the real fetch path (LegiScan getBillText and direct
+    # URLs), served from the recorded files in demo/texts/; then the texted bills are tagged.
+    ["texts", "fetch", "--all", "--replay", str(DEMO_DIR / "texts")],
 ]
 
 
