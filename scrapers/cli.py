@@ -127,15 +127,17 @@ def sync(
             continue
         summaries.append(summary)
         failed = failed or summary.status == "failed"
+    _print_summaries(summaries, as_json)
     if texts_scope != "none":
         from scrapers.texts import fetch_texts
 
-        # Tagging waits for the texts, so it sees them.
+        # Tagging waits for the texts, so it sees them; the texts line goes to stderr so
+        # `--json` stays the list of source summaries.
         texts = fetch_texts(
             settings, scope=texts_scope, replay_dir=replay_dir, progress=sys.stderr.isatty()
         )
+        click.echo(texts.line(), err=True)
         summaries.append(texts)
-    _print_summaries(summaries, as_json)
     _tag_changed(settings, summaries, not no_tag)
     if failed:
         raise SystemExit(1)
