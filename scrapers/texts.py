@@ -274,8 +274,9 @@ class _Fetcher:
     # -- one version ----------------------------------------------------------------
 
     def one(self, version: BillVersion) -> None:
+        key = (version.source_doc or version.url)[:500]
         doc = self.session.scalars(
-            select(VersionDocument).where(VersionDocument.url == version.url)
+            select(VersionDocument).where(VersionDocument.key == key)
         ).first()
         legiscan_id = _legiscan_doc_id(version.source_doc)
         legiscan = self.legiscan() if legiscan_id else None
@@ -288,14 +289,15 @@ class _Fetcher:
                 self._ensure_text(version, doc)
                 return
         if doc is None:
-            doc = VersionDocument(url=version.url, source=SOURCE, status="new")
+            doc = VersionDocument(key=key, url=version.url, source=SOURCE, status="new")
             self.session.add(doc)
         doc.checked_at = datetime.now(UTC)
         doc.source_doc = version.source_doc
         try:
             if legiscan is not None:
                 data, media_type, source_hash = self._from_legiscan(legiscan, legiscan_id, version)
-                doc.source, doc.source_hash = "legiscan", source_hash
+                # The token compared next time is the one the bill listing gave.
+                doc.source, doc.source_hash = "legiscan", version.source_hash or source_hash
             else:
                 fetched = self._from_url(version, doc)
                 if fetched is None:  # 304 Not Modified

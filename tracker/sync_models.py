@@ -103,8 +103,11 @@ class VersionDocument(Base):
     __tablename__ = "version_documents"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    url: Mapped[str] = mapped_column(String(500), unique=True)
-    source: Mapped[str] = mapped_column(String(40))  # "legiscan", "documents"
+    # The source's document id ("legiscan:2861602") when it has one, else the URL: two
+    # LegiScan texts can share one state_link.
+    key: Mapped[str] = mapped_column(String(500), unique=True)
+    url: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(40))  # "legiscan" or "texts" (by URL)
     source_doc: Mapped[str | None] = mapped_column(String(120))
     source_hash: Mapped[str | None] = mapped_column(String(64))
     etag: Mapped[str | None] = mapped_column(String(200))

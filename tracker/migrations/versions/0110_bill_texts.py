@@ -3,7 +3,8 @@
 bill_versions gains `source_doc` (a source's own document id, e.g. "legiscan:2861602")
 and `source_hash` (the source's change token for the document, e.g. LegiScan's
 text_hash). `version_documents` keeps the fetch state per document URL (ETag,
-Last-Modified, archived raw bytes, outcome), so a second sync downloads nothing new and
+Last-Modified, archived raw bytes, outcome; keyed by the source's document id, else the
+URL), so a second sync downloads nothing new and
 the state survives ingest rewriting a bill's versions. extracted_texts gains the
 extractor's version, the struck/inserted marks and the section index.
 
@@ -39,6 +40,7 @@ def upgrade() -> None:
     op.create_table(
         "version_documents",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=500), nullable=False),
         sa.Column("url", sa.String(length=500), nullable=False),
         sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("source_doc", sa.String(length=120), nullable=True),
@@ -54,7 +56,7 @@ def upgrade() -> None:
         sa.Column("fetched_at", TS, nullable=True),
         sa.Column("checked_at", TS, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_version_documents")),
-        sa.UniqueConstraint("url", name=op.f("uq_version_documents_url")),
+        sa.UniqueConstraint("key", name=op.f("uq_version_documents_key")),
     )
 
 
