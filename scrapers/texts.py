@@ -134,7 +134,7 @@ def fetch_texts(
     try:
         with make_session_factory(engine)() as session:
             ids = list(bill_ids) if bill_ids is not None else bills_in_scope(session, scope)
-            run = SyncRun(source=SOURCE, mode="replay" if replay_dir else "texts")
+            run = SyncRun(source=SOURCE, mode="replay" if replay_dir else "sync")
             session.add(run)
             session.commit()
             summary.run_id = run.id
@@ -244,15 +244,17 @@ class _Fetcher:
         docs_used = self._docs.requests_used if self._docs else 0
         self.summary.legiscan_requests = self._legiscan.requests_used if self._legiscan else 0
         self.summary.requests = docs_used + self.summary.legiscan_requests
-        if self.summary.legiscan_requests:
+        if self.summary.legiscan_requests and self.replay_dir is None:
             # getBillText queries count against LEGISCAN_MONTHLY_CAP like a sync's.
+            now = datetime.now(UTC)
             self.session.add(
                 SyncRun(
                     source="legiscan",
                     mode="sync",
                     status="ok",
                     requests=self.summary.legiscan_requests,
-                    finished_at=datetime.now(UTC),
+                    started_at=now,
+                    finished_at=now,
                     message=f"getBillText for bill texts (texts run {self.run_id})",
                 )
             )
@@ -472,3 +474,40 @@ def _keep_raw(settings: Settings, data: bytes, media_type: str | None) -> str:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     return str(rel)
+
+
+def text_status(session: Session, versions: Iterable[BillVersion]) -> dict[int, dict[str, Any]]:
+    """Version id -> what the bill page says about its text: `state` is `extracted`
+    (with chars and extractor), `quarantined` / `too_large` / `not_found` / `failed`
+    (with the reason), or `pending` (never fetched)."""
+    from tracker.tag_models import ExtractedText
+
+    versions = list(versions)
+    keys = {v.id: (v.source_doc or v.url)[:500] for v in versions}
+    docs = {
+        d.key: d
+        for d in session.scalars(
+            select(VersionDocument).where(VersionDocument.key.in_(set(keys.values())))
+        )
+    }
+    shas = {v.text_sha256 for v in versions if v.text_sha256}
+    texts = {
+        sha: (chars, extractor)
+        for sha, chars, extractor in session.execute(
+            select(ExtractedText.sha256, ExtractedText.chars, ExtractedText.extractor).where(
+                ExtractedText.sha256.in_(shas)
+            )
+        )
+    }
+    out: dict[int, dict[str, Any]] = {}
+    for v in versions:
+        if v.text_sha256 in texts:
+            chars, extractor = texts[v.text_sha256]
+            out[v.id] = {"state": "extracted", "chars": chars, "extractor": extractor}
+            continue
+        doc = docs.get(keys[v.id])
+        if doc is None or doc.status in ("new", "ok"):
+            out[v.id] = {"state": "pending"}
+        else:
+            out[v.id] = {"state": doc.status, "reason": (doc.error or "")[:300]}
+    return out

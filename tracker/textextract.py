@@ -35,6 +35,7 @@ quarantines it and the bill still imports.
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -50,6 +51,7 @@ EXTRACTOR_VERSION = "2"
 MAX_BYTES = 50_000_000
 MAX_PDF_PAGES = 5000
 MAX_CHARS = 10_000_000
+PDF_REOPEN_EVERY = 200
 MIN_PDF_CHARS_PER_PAGE = 20  # below this on every page: a scan without a text layer
 
 # Private-use sentinels around inserted / struck runs while the text is normalized.
@@ -59,6 +61,7 @@ _SECTION_ATTR = "_mh_section"
 _SENTINELS = re.compile("[\ue000-\ue004]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANKS = re.compile(r"\n\s*\n\s*")
+_LINE_EDGES = re.compile(r" ?\n ?")
 
 _BLOCKS = frozenset(
     "p div br li tr h1 h2 h3 h4 h5 h6 pre section article blockquote table ul ol dd dt".split()
@@ -146,6 +149,7 @@ def sniff_media_type(data: bytes, media_type: str | None = None) -> str:
     return "text/plain"
 
 
+@functools.cache
 def library_versions() -> dict[str, str]:
     """Extractor name -> the library version it runs on (part of the extractor version)."""
     from importlib.metadata import PackageNotFoundError, version
@@ -231,6 +235,11 @@ def _pdf(data: bytes) -> tuple[str, int]:
             raise InvalidInput(f"PDF has {count} pages (limit {MAX_PDF_PAGES})")
         pages = []
         for i in range(count):
+            if i and i % PDF_REOPEN_EVERY == 0:
+                # PDFium keeps what it parsed for every page until the document closes;
+                # reopening keeps memory flat on a 3,000-page appropriations bill.
+                doc.close()
+                doc = pdfium.PdfDocument(data)
             page = doc[i]
             textpage = page.get_textpage()
             try:
@@ -251,68 +260,63 @@ def strip_pdf_furniture(pages: list[str]) -> str:
     """Join PDF pages without printed line numbers, running headers/footers or page numbers.
 
     A page's first and last two lines are furniture when, with digits blanked, the same
-    line opens or closes at least half of the pages (and 3+ pages): "HB 2520 2",
-    "SB 778 3", "Page 4 of 9". Line numbers are removed when most lines carry one.
+    line opens or closes at least half of the pages (and 3+ pages), or when they look like
+    "HB 2520 2", "Page 4 of 9" or a lone check mark. Line numbers are removed when most
+    lines carry one. Pages are handled one at a time (memory stays with the text kept).
     """
-    split = [p.replace("\r\n", "\n").replace("\r", "\n").split("\n") for p in pages]
     edges: Counter[str] = Counter()
-    for lines in split:
-        keys = {_furniture_key(x) for x in lines[:2] + lines[-2:] if x.strip()}
-        edges.update(keys)
-    threshold = max(3, len(split) // 2)
+    numbered = lines_seen = 0
+    for page in pages:
+        lines = page.splitlines()
+        edges.update({_furniture_key(x) for x in lines[:2] + lines[-2:] if x.strip()})
+        if lines_seen < 5000:
+            lines_seen += sum(1 for x in lines if x.strip())
+            numbered += sum(1 for x in lines if _LINE_NUMBER.match(x))
+    threshold = max(3, len(pages) // 2)
     repeated = {k for k, n in edges.items() if n >= threshold and len(k) < 80}
-    out_pages = []
-    for lines in split:
-        kept = list(lines)
-        for pos in (0, 1):
-            if pos < len(kept) and _furniture_key(kept[pos]) in repeated:
-                kept[pos] = ""
-        for pos in (-1, -2):
-            if len(kept) >= -pos and _furniture_key(kept[pos]) in repeated:
-                kept[pos] = ""
-        # "<BILL ID> <page>" / "Page 2 of 9" / a check mark at a page's edge, even on
-        # documents too short for the repetition rule.
+    strip_numbers = lines_seen and numbered / lines_seen >= 0.4
+    paragraphs: list[str] = []
+    for page in pages:
+        lines = page.splitlines()
         for pos in (0, 1, -1, -2):
-            if len(kept) > abs(pos) - (pos < 0) and _PAGE_MARK.fullmatch(kept[pos]):
-                kept[pos] = ""
-        out_pages.append(kept)
-    lines = [x for page in out_pages for x in page]
-    numbered = sum(1 for x in lines if _LINE_NUMBER.match(x))
-    nonblank = sum(1 for x in lines if x.strip()) or 1
-    if numbered / nonblank >= 0.4:
-        lines = [_LINE_NUMBER.sub("", x) for x in lines]
-    text = "\n".join(lines)
-    return _unwrap(text)
+            if len(lines) > (pos if pos >= 0 else -pos - 1):
+                line = lines[pos]
+                if _furniture_key(line) in repeated or _PAGE_MARK.fullmatch(line):
+                    lines[pos] = ""
+        if strip_numbers:
+            lines = [_LINE_NUMBER.sub("", x) for x in lines]
+        _unwrap_into(paragraphs, lines)
+    return "\n\n".join(paragraphs)
 
 
 def _furniture_key(line: str) -> str:
     return re.sub(r"\d+", "#", line.strip())
 
 
-def _unwrap(text: str) -> str:
-    """Join the hard-wrapped lines of a PDF into paragraphs (a new paragraph starts at a
-    numbered or lettered subdivision, a section heading or after a short line)."""
-    out: list[str] = []
-    for line in text.split("\n"):
+_BLOCK_START = re.compile(
+    r"^(?:\(\w{1,4}\)|\d{1,3}\.\s|[A-Z]\.\s|SEC|Sec|Section\s|[0-9]{1,3}\.\d)"
+)
+
+
+def _unwrap_into(paragraphs: list[str], lines: list[str]) -> None:
+    """Join a PDF's hard-wrapped lines into paragraphs (a new one starts at a numbered or
+    lettered subdivision, a section heading, an all-caps line or after a full stop)."""
+    for line in lines:
         stripped = line.strip()
         if not stripped:
             continue
-        starts_block = (
-            bool(
-                re.match(
-                    r"^(?:\(\w{1,4}\)|\d{1,3}\.\s|[A-Z]\.\s|SEC|Sec|Section\s|[0-9]{1,3}\.\d)",
-                    stripped,
-                )
-            )
-            or stripped.isupper()
-        )
-        if out and not starts_block and not out[-1].endswith((".", ":", ";")):
-            out[-1] = out[-1] + " " + stripped
-        elif out and not starts_block and len(out[-1]) > 60 and not out[-1].endswith("."):
-            out[-1] = out[-1] + " " + stripped
+        starts_block = bool(_BLOCK_START.match(stripped)) or stripped.isupper()
+        if paragraphs and not starts_block and not paragraphs[-1].endswith((".", ":", ";")):
+            paragraphs[-1] = paragraphs[-1] + " " + stripped
+        elif (
+            paragraphs
+            and not starts_block
+            and len(paragraphs[-1]) > 60
+            and not (paragraphs[-1].endswith("."))
+        ):
+            paragraphs[-1] = paragraphs[-1] + " " + stripped
         else:
-            out.append(stripped)
-    return "\n\n".join(out)
+            paragraphs.append(stripped)
 
 
 def _html(data: bytes) -> str:
@@ -330,8 +334,8 @@ def _html(data: bytes) -> str:
     return "".join(parts)
 
 
-def _html_kind(el: Any) -> str | None:
-    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+def _html_kind(el: Any, tag: str) -> str | None:
+    tag = tag.lower()
     cls = el.get("class") or ""
     style = (el.get("style") or "").lower()
     if tag in _HTML_DEL or _DEL_CLASSES.search(cls) or "line-through" in style:
@@ -341,23 +345,24 @@ def _html_kind(el: Any) -> str | None:
     return None
 
 
-def _walk(el: Any, parts: list[str], kind_of: Any, blocks: frozenset[str]) -> None:
-    """Depth-first text with sentinels around struck / inserted runs and breaks at blocks."""
-    if not isinstance(el.tag, str):
+def _walk(
+    el: Any, parts: list[str], kind_of: Any, blocks: frozenset[str], after_enum: bool = False
+) -> None:
+    """Depth-first text with sentinels around struck / inserted runs and breaks at blocks.
+
+    `after_enum`: the previous sibling was an enum/num, so "(1)" and its text stay on one
+    line (<paragraph><enum>(1)</enum><text>...</text>).
+    """
+    tag = el.tag
+    if not isinstance(tag, str):
         if el.tail:
             parts.append(_clean(el.tail))
         return
-    tag = el.tag.split("}")[-1]
-    kind = kind_of(el)
-    is_block = tag in blocks or tag.lower() in blocks
-    prev = el.getprevious()
-    # "(1)" and its text stay on one line: <paragraph><enum>(1)</enum><text>...</text>.
-    after_enum = (
-        prev is not None
-        and isinstance(prev.tag, str)
-        and prev.tag.split("}")[-1] in ("enum", "num")
-    )
-    if is_block and not after_enum:
+    if tag[0] == "{":
+        tag = tag[tag.index("}") + 1 :]
+    kind = kind_of(el, tag)
+    is_block = (tag in blocks or tag.lower() in blocks) and not after_enum
+    if is_block:
         parts.append("\n\n")
     if el.get(_SECTION_ATTR) is not None:
         parts.append(_SECTION_MARK)
@@ -365,8 +370,14 @@ def _walk(el: Any, parts: list[str], kind_of: Any, blocks: frozenset[str]) -> No
         parts.append(_INS if kind == "ins" else _DEL)
     if el.text:
         parts.append(_clean(el.text))
+    previous_enum = False
     for child in el:
-        _walk(child, parts, kind_of, blocks)
+        _walk(child, parts, kind_of, blocks, previous_enum)
+        child_tag = child.tag if isinstance(child.tag, str) else ""
+        previous_enum = child_tag.endswith(("enum", "num")) and child_tag.rsplit("}", 1)[-1] in (
+            "enum",
+            "num",
+        )
     if kind:
         parts.append(_INS_END if kind == "ins" else _DEL_END)
     if is_block:
@@ -376,7 +387,7 @@ def _walk(el: Any, parts: list[str], kind_of: Any, blocks: frozenset[str]) -> No
 
 
 def _clean(text: str) -> str:
-    return _SENTINELS.sub("", text)
+    return _SENTINELS.sub("", text) if "\ue000" <= max(text, default="") else text
 
 
 def _xml(data: bytes) -> str:
@@ -432,8 +443,7 @@ def _xml(data: bytes) -> str:
     return "".join(parts)
 
 
-def _xml_kind(el: Any) -> str | None:
-    tag = el.tag.split("}")[-1]
+def _xml_kind(el: Any, tag: str) -> str | None:
     changed = (el.get("changed") or "").lower()
     if tag in _XML_DEL or changed == "deleted":
         return "del"
@@ -465,12 +475,16 @@ def _from_markdown(text: str) -> str:
     return re.sub(r"(?m)^[ \t]*\[Empty\][ \t]*$", "", text)
 
 
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\ufffd]")
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
 def _looks_like_garbage(text: str) -> bool:
-    sample = text[:20000]
+    sample = text[:5000]
     if not sample:
         return True
-    bad = sum(1 for c in sample if c == "\ufffd" or (ord(c) < 32 and c not in "\n\t"))
-    letters = sum(1 for c in sample if c.isalpha())
+    bad = _BAD_CHARS.subn("", sample)[1]
+    letters = _LETTERS.subn("", sample)[1]
     return bad / len(sample) > 0.05 or letters / len(sample) < 0.3
 
 
@@ -484,8 +498,11 @@ def _finish(raw: str) -> tuple[str, list[dict[str, Any]], list[int]]:
         raw = _MO_EXPLANATION.sub("", raw)
         raw = _MO_BRACKETS.sub(lambda m: f"{_DEL}{m.group(1)}{_DEL_END}", raw)
     text = _SPACES.sub(" ", raw)
-    text = "\n".join(line.strip() for line in text.split("\n"))
+    del raw
+    text = _LINE_EDGES.sub("\n", text)
     text = _BLANKS.sub("\n\n", text).strip()
+    if not _SENTINELS.search(text):
+        return text, [], []
     out: list[str] = []
     marks: list[dict[str, Any]] = []
     size = 0

@@ -401,3 +401,21 @@ def test_scope_is_bills_tagged_mental_health_or_watched(settings, db):
     assert bills_in_scope(db, "scope") == [bill] and bills_in_scope(db, "none") == []
     with pytest.raises(InvalidInput):
         bills_in_scope(db, "everything")
+
+
+def test_legiscan_text_queries_count_against_the_monthly_cap(settings, db, server):
+    from scrapers.sync import requests_this_month
+
+    for name in ("HB2520", "HB2064"):
+        _serve_legiscan(server, name)
+    bills = [_bill(db, "HB 2520", [_legiscan_version("HB2520")])]
+    bills.append(_bill(db, "HB 2064", [_legiscan_version("HB2064")]))
+    capped = settings.with_(
+        offline=False, legiscan_api_key="test-key-not-sent-anywhere", legiscan_monthly_cap=1
+    )
+    summary = fetch_texts(capped, bills, transport=ToLocal(server.base))
+    assert summary.status == "stopped" and "cap 1" in summary.message
+    assert (summary.extracted, server.requests()) == (1, 1)
+    assert requests_this_month(db, "legiscan") == 1
+    again = fetch_texts(capped, bills, transport=ToLocal(server.base))
+    assert again.status == "stopped" and server.requests() == 1  # nothing more is sent

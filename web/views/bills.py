@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from scrapers.texts import text_status
 from tracker.errors import InvalidInput
 from tracker.models import (
     Bill,
@@ -179,6 +180,7 @@ def show(bill_id: str):  # noqa: ANN201
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
         with_text=[v for v in bill.versions if texts.get(v.id)],
+        text_status=text_status(db(), bill.versions),
         entries=_watched_map([bill.id]).get(bill.id, []),
         watchlists=watchlists,
         watch_form=WatchForm.for_watchlists(watchlists, bill_id=bill.id)
