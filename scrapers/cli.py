@@ -22,14 +22,15 @@ def _since(value: str | None) -> date | datetime | None:
         raise click.BadParameter(f"not an ISO date or datetime: {value!r}") from exc
 
 
-def _tag_changed(settings, summaries: list, enabled: bool) -> None:  # noqa: ANN001
-    """Hand the bills whose content changed to the tagger (`tag` queue, or in-process)."""
+def _tag_changed(settings, summaries: list, enabled: bool, texts: str = "scope") -> None:  # noqa: ANN001
+    """Hand the bills whose content changed to the rest of the pipeline (scrapers/pipeline.py):
+    their texts (`texts` scope), then tagging, scoring and alerts."""
     ids = sorted({bid for s in summaries for bid in s.changed_bill_ids})
     if not enabled or not ids:
         return
-    from tracker.tasks import enqueue_after_sync
+    from scrapers.pipeline import after_sync
 
-    handle = enqueue_after_sync(settings, ids)
+    handle = after_sync(settings, ids, texts=texts)
     if handle is not None:
         click.echo(f"tagging {len(ids)} changed bill(s): job {handle.id} {handle.status}", err=True)
 
@@ -77,7 +78,8 @@ def _print_summaries(summaries: list, as_json: bool) -> None:
     type=click.Choice(["all", "scope", "none"]),
     default="scope",
     show_default=True,
-    help="Fetch version texts afterwards: bills tagged or watched (scope), all, or none.",
+    help="Then fetch the changed bills' version texts: those tagged or watched (scope), "
+    "all, or none.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print summaries as JSON.")
 @click.option("--no-tag", is_flag=True, help="Do not queue tagging of the changed bills.")
@@ -128,17 +130,20 @@ def sync(
         summaries.append(summary)
         failed = failed or summary.status == "failed"
     _print_summaries(summaries, as_json)
-    if texts_scope != "none":
-        from scrapers.texts import fetch_texts
+    if replay_dir and texts_scope != "none":
+        # Replaying: the texts come from the same directory, here rather than in the
+        # pipeline's texts step (which never reads a replay directory by itself).
+        from scrapers.texts import bills_in_scope, fetch_texts
+        from tracker.db import session_scope
 
-        # Tagging waits for the texts, so it sees them; the texts line goes to stderr so
-        # `--json` stays the list of source summaries.
-        texts = fetch_texts(
-            settings, scope=texts_scope, replay_dir=replay_dir, progress=sys.stderr.isatty()
-        )
+        changed = sorted({bid for s in summaries for bid in s.changed_bill_ids})
+        with session_scope(settings) as session:
+            wanted = bills_in_scope(session, texts_scope, candidates=changed)
+        texts = fetch_texts(settings, wanted, replay_dir=replay_dir, progress=sys.stderr.isatty())
         click.echo(texts.line(), err=True)
         summaries.append(texts)
-    _tag_changed(settings, summaries, not no_tag)
+        texts_scope = "none"
+    _tag_changed(settings, summaries, not no_tag, texts=texts_scope)
     if failed:
         raise SystemExit(1)
 
@@ -187,7 +192,7 @@ def texts_fetch(bill_ids, scope, all_bills, recheck, replay_dir, as_json, no_tag
         click.echo(json.dumps(summary.as_dict(), indent=2))
     else:
         click.echo(summary.line())
-    _tag_changed(settings, [summary], not no_tag)
+    _tag_changed(settings, [summary], not no_tag, texts="none")
     if summary.status == "failed":
         raise SystemExit(1)
 

@@ -100,21 +100,42 @@ class TextSummary:
         )
 
 
-def bills_in_scope(session: Session, scope: str = "scope") -> list[str]:
-    """Bill ids whose texts a sync fetches: `scope` = tagged with a topic or on any
-    watchlist; `all` = every bill with a version; `none` = nothing."""
+def bills_in_scope(
+    session: Session, scope: str = "scope", candidates: Iterable[str] | None = None
+) -> list[str]:
+    """Bill ids (with a version) whose texts a sync fetches: `scope` = tagged with a
+    topic, on any watchlist, or (for `candidates` not tagged yet, e.g. new in this sync)
+    tagged on their title and abstract; `all` = every one; `none` = nothing."""
     if scope not in SCOPES:
         raise InvalidInput(f"texts scope must be one of {', '.join(SCOPES)}, got {scope!r}")
     if scope == "none":
         return []
     with_versions = select(BillVersion.bill_id).distinct()
+    if candidates is not None:
+        wanted = sorted(set(candidates))
+        ids = {
+            bid
+            for start in range(0, len(wanted), 500)
+            for bid in session.scalars(
+                with_versions.where(BillVersion.bill_id.in_(wanted[start : start + 500]))
+            )
+        }
+    else:
+        ids = set(session.scalars(with_versions))
     if scope == "all":
-        return sorted(session.scalars(with_versions))
-    from tracker.tag_models import BillTopic
+        return sorted(ids)
+    from tracker.tagging_models import BillTopic
 
     tagged = set(session.scalars(select(BillTopic.bill_id).where(BillTopic.score > 0)))
     watched = set(session.scalars(select(WatchlistEntry.bill_id)))
-    return sorted(set(session.scalars(with_versions)) & (tagged | watched))
+    keep = ids & (tagged | watched)
+    if candidates is not None and ids - keep:
+        from tracker.tagging import tag_bill
+
+        for bill in session.scalars(select(Bill).where(Bill.id.in_(sorted(ids - keep)))):
+            if tag_bill(bill.title, bill.abstract, [s.subject for s in bill.subjects]):
+                keep.add(bill.id)
+    return sorted(keep)
 
 
 def fetch_texts(
@@ -404,7 +425,7 @@ class _Fetcher:
     def _ensure_text(self, version: BillVersion, doc: VersionDocument) -> None:
         """Point the version at its stored text; re-extract from the archived bytes when
         the extractor changed (no network)."""
-        from tracker.tag_models import ExtractedText
+        from tracker.tagging_models import ExtractedText
         from tracker.textextract import extractor_version
 
         if doc.status != "ok" or not doc.raw_sha256:
@@ -480,7 +501,7 @@ def text_status(session: Session, versions: Iterable[BillVersion]) -> dict[int, 
     """Version id -> what the bill page says about its text: `state` is `extracted`
     (with chars and extractor), `quarantined` / `too_large` / `not_found` / `failed`
     (with the reason), or `pending` (never fetched)."""
-    from tracker.tag_models import ExtractedText
+    from tracker.tagging_models import ExtractedText
 
     versions = list(versions)
     keys = {v.id: (v.source_doc or v.url)[:500] for v in versions}

@@ -8,7 +8,7 @@ Libraries: PDF through pypdfium2 (PDFium; page by page, about 50x faster than py
 the Missouri bills, see docs/texts.md and bench/RESULTS.md), HTML and XML through lxml,
 plain text through bs4's UnicodeDammit.
 
-What an extraction holds (`Extraction`, stored on `tag_models.ExtractedText`):
+What an extraction holds (`Extraction`, stored on `tagging_models.ExtractedText`):
 
 - `text`: the version's own words as it would read once enacted, paragraphs separated
   by a blank line. **Struck text is not in `text`** (so it is never tagged as the bill's
@@ -573,7 +573,7 @@ def find_sections(text: str, only_sec: bool = False) -> list[dict[str, Any]]:
 def cached_text(session: Session, data: bytes, media_type: str | None = None):  # noqa: ANN201
     """The ExtractedText row for these bytes, extracting (again) when it is missing or
     was made by an older extractor; InvalidInput when the document cannot be read."""
-    from tracker.tag_models import ExtractedText
+    from tracker.tagging_models import ExtractedText
 
     sha = sha256_bytes(data)
     row = session.get(ExtractedText, sha)
@@ -612,7 +612,7 @@ def stale_extractions(session: Session, shas: Iterable[str]) -> list[str]:
     """Of these raw-document hashes, the ones stored by an older extractor version."""
     from sqlalchemy import select
 
-    from tracker.tag_models import ExtractedText
+    from tracker.tagging_models import ExtractedText
 
     wanted = list(dict.fromkeys(shas))
     rows = session.execute(

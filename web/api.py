@@ -12,7 +12,7 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, Response, abort, g, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -29,7 +29,7 @@ from tracker.models import (
 )
 from web import csrf, enrich, search
 from web.db import db
-from web.limits import limiter
+from web.limits import api_token_backoff, limiter
 from web.models import ApiToken
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -54,6 +54,18 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         abort(401, "Send an API token: Authorization: Bearer <token>")
+    ip = request.remote_addr or "?"
+    wait = api_token_backoff.wait(ip)
+    if wait:
+        abort(
+            Response(
+                '{"error": "Slow down", "message": "Too many unknown API tokens from your '
+                f'address. Try again in {wait} seconds."}}',
+                status=429,
+                mimetype="application/json",
+                headers={"Retry-After": str(wait)},
+            )
+        )
     hashed = hashlib.sha256(header[7:].strip().encode()).hexdigest()
     token = (
         db()
@@ -65,6 +77,7 @@ def _authenticate() -> None:
         .first()
     )
     if token is None or not token.user.active:
+        api_token_backoff.failure(ip)
         abort(401, "This API token is unknown or revoked.")
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):

@@ -26,7 +26,7 @@ from tracker.ingest import ingest
 from tracker.models import Bill, BillVersion
 from tracker.records import BillRecord, SourceRef, VersionRecord
 from tracker.sync_models import QuarantinedPayload, VersionDocument
-from tracker.tag_models import ExtractedText
+from tracker.tagging_models import ExtractedText
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEXTS = FIXTURES / "texts"
@@ -386,7 +386,7 @@ def test_open_states_mo_senate_and_oregon_versions_are_fetched_by_url(settings, 
 
 
 def test_scope_is_bills_tagged_mental_health_or_watched(settings, db):
-    from tracker.tag_models import tag_bills
+    from tracker.tagging_service import tag_bills
 
     url = "https://documents.house.mo.gov/billtracking/bills241/hlrbillspdf/5266H.01I.pdf"
     plain = _bill(db, "HB 2123", [VersionRecord(note="Introduced", url=url + "?x")])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from scrapers.texts import text_status
+from tracker.cells import neutralize, safe_csv_writer
 from tracker.errors import InvalidInput
 from tracker.models import (
     Bill,
@@ -83,7 +83,7 @@ def export_csv():  # noqa: ANN201
     query = search.parse_query(request.args)
     bills = search.iter_all(db(), query, org_id())
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_csv_writer(buffer)
     writer.writerow(
         [
             "id",
@@ -120,9 +120,7 @@ def export_csv():  # noqa: ANN201
     )
 
 
-def _csv_safe(value: str) -> str:
-    """Neutralize spreadsheet formulas in scraped text (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+_csv_safe = neutralize  # every cell goes through safe_csv_writer as well
 
 
 def _load_bill(bill_id: str) -> Bill:
