@@ -419,3 +419,41 @@ def test_legiscan_text_queries_count_against_the_monthly_cap(settings, db, serve
     assert requests_this_month(db, "legiscan") == 1
     again = fetch_texts(capped, bills, transport=ToLocal(server.base))
     assert again.status == "stopped" and server.requests() == 1  # nothing more is sent
+
+
+@pytest.mark.redis
+def test_pipeline_texts_step_on_a_real_worker_fetches_then_tags(
+    rq_settings, db, server, redis_conn, monkeypatch
+):
+    from rq import Queue, SimpleWorker
+    from rq.job import Job
+
+    from scrapers.pipeline import after_sync
+    from tracker.sync_models import SyncRun
+    from tracker.tagging_models import BillTopic
+
+    monkeypatch.setenv("TRACKER_OFFLINE", "false")  # the worker's settings (job_settings)
+    url = f"{server.base}/billtracking/bills241/hlrbillspdf/5266H.01I.pdf"  # loopback
+    server.add(url, _pdf("HB2520"))
+    bill = _bill(
+        db,
+        "HB 2520",
+        [VersionRecord(note="Introduced", url=url)],
+        title="Relating to a statewide mobile mental health unit program",
+    )
+    handle = after_sync(rq_settings, [bill])
+    assert (handle.queue, handle.status) == ("sync", "queued")
+    SimpleWorker([Queue("sync", connection=redis_conn)], connection=redis_conn).work(burst=True)
+    result = Job.fetch(handle.id, connection=redis_conn).return_value()
+    assert result["extracted"] == 1 and result["changed_bill_ids"] == [bill], result
+    assert server.requests() == 1
+    SimpleWorker([Queue("tag", connection=redis_conn)], connection=redis_conn).work(burst=True)
+    db.expire_all()
+    run = db.scalars(select(SyncRun).where(SyncRun.source == "texts")).one()
+    assert (run.status, run.updated, run.requests) == ("ok", 1, 1)
+    evidence = [
+        e
+        for t in db.scalars(select(BillTopic).where(BillTopic.bill_id == bill))
+        for e in t.evidence
+    ]
+    assert any(e.get("field") == "text" for e in evidence), evidence
