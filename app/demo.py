@@ -40,6 +40,10 @@ DEMO_IMPORTS: list[tuple[str, Path]] = [
     ("congress-gov", DEMO_DIR / "congress_gov"),
     ("legiscan", DEMO_DIR / "legiscan"),
     ("mo-senate", DEMO_DIR / "mo_senate"),
+    # The documents' bills: WA versions (demo/bills.jsonl stays the tagging answer key's
+    # copy) and the MO bills of the LegiScan texts; see demo/texts/MANIFEST.md.
+    ("bills-jsonl", DEMO_DIR / "texts" / "wa_bills_with_versions.jsonl"),
+    ("bills-jsonl", DEMO_DIR / "texts" / "mo_bills_built_from_texts.jsonl"),
 ]
 
 
@@ -57,6 +61,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     for source, path in DEMO_IMPORTS:
         click.echo(f"$ tracker import --source {source} {path}")
         load_demo_import(settings, source, path)
+    load_demo_texts(settings)
     _demo_similar(settings)
     password = _demo_admin(settings)
     _demo_watchlist(settings)
@@ -73,6 +78,21 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     )
     if not no_serve:
         serve_app(settings, host, port, threads=8)
+
+
+def load_demo_texts(settings) -> None:  # noqa: ANN001
+    """The bundled bill documents through the real text path (`tracker texts fetch --all
+    --replay demo/texts`: LegiScan getBillText and document URLs answered from the
+    recorded files), then tagging and scoring of the bills that got a text."""
+    from scrapers.pipeline import after_sync
+    from scrapers.texts import fetch_texts
+
+    click.echo(f"$ tracker texts fetch --all --replay {DEMO_DIR / 'texts'}")
+    summary = fetch_texts(
+        settings, scope="all", replay_dir=DEMO_DIR / "texts", progress=sys.stderr.isatty()
+    )
+    click.echo(summary.line())
+    after_sync(settings, summary.changed_bill_ids, texts="none")
 
 
 def load_demo_import(settings, source: str, path: Path) -> None:  # noqa: ANN001

@@ -36,6 +36,7 @@ class Settings:
     openstates_api_key: str | None = None
     legiscan_api_key: str | None = None
     legiscan_monthly_cap: int = 30000
+    text_max_bytes: int = 50_000_000  # bill documents larger than this are not downloaded
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -101,6 +102,7 @@ class Settings:
         for name, default in (
             ("SMTP_PORT", 25),
             ("LEGISCAN_MONTHLY_CAP", 30000),
+            ("TEXT_MAX_BYTES", 50_000_000),
             ("PROXY_FIX_HOPS", 0),
         ):
             raw = env.get(name)
@@ -140,6 +142,7 @@ class Settings:
             openstates_api_key=env.get("OPENSTATES_API_KEY") or None,
             legiscan_api_key=env.get("LEGISCAN_API_KEY") or None,
             legiscan_monthly_cap=ints["LEGISCAN_MONTHLY_CAP"],
+            text_max_bytes=ints["TEXT_MAX_BYTES"],
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
             smtp_port=ints["SMTP_PORT"],
             smtp_username=env.get("SMTP_USERNAME") or None,

@@ -288,6 +288,8 @@ def _content_from_record(record: BillRecord) -> dict:
                 "url": v.url[:500],
                 "date": v.date,
                 "media_type": v.media_type,
+                "source_doc": v.source_doc,
+                "source_hash": v.source_hash,
             }
             for v in record.versions
         ],
@@ -333,7 +335,14 @@ def _content_from_bill(bill: Bill) -> dict:
             for s in bill.sponsorships
         ],
         "versions": [
-            {"note": v.note, "url": v.url, "date": v.date, "media_type": v.media_type}
+            {
+                "note": v.note,
+                "url": v.url,
+                "date": v.date,
+                "media_type": v.media_type,
+                "source_doc": v.source_doc,
+                "source_hash": v.source_hash,
+            }
             for v in bill.versions
         ],
         "subjects": sorted(s.subject for s in bill.subjects),
@@ -422,6 +431,17 @@ def _write_children(
     """
     replaced = sorted(written.keys() & preexisting)
     children = (BillAction, Sponsorship, BillVersion, BillSubject)
+    # A version's fetched text survives the rewrite while its document URL is unchanged.
+    texts: dict[tuple[str, str], str] = {}
+    if replaced:
+        texts = {
+            (bill_id, url): sha
+            for bill_id, url, sha in session.execute(
+                select(BillVersion.bill_id, BillVersion.url, BillVersion.text_sha256).where(
+                    BillVersion.bill_id.in_(replaced), BillVersion.text_sha256.is_not(None)
+                )
+            )
+        }
     if replaced:
         for model in children:
             session.execute(delete(model).where(model.bill_id.in_(replaced)))
@@ -458,6 +478,9 @@ def _write_children(
                 "url": v["url"],
                 "date": v["date"],
                 "media_type": v["media_type"],
+                "source_doc": v.get("source_doc"),
+                "source_hash": v.get("source_hash"),
+                "text_sha256": texts.get((bill_id, v["url"])),
             }
             for i, v in enumerate(content["versions"])
         ]

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from scrapers.texts import text_status
 from tracker import bill_query as search
 from tracker.cells import neutralize, safe_csv_writer
 from tracker.errors import InvalidInput
@@ -216,6 +217,7 @@ def show(bill_id: str):  # noqa: ANN201
         hearings=hearings,
         votes=votes_for_bill(db(), bill.id),
         with_text=with_text,
+        text_status=text_status(db(), bill.versions),
         latest_change=latest_change,
         bill_text=bill_text,
         text_version=text_version,
