@@ -78,6 +78,7 @@ def brief(
                     org,
                     parse_date(start, "--from"),
                     parse_date(end, "--to"),
+                    now=settings.now(),
                     watchlists=list(watchlists) or None,
                     topics=list(topics) or None,
                     jurisdictions=list(jurisdictions) or None,

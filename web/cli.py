@@ -17,6 +17,7 @@ DEMO_WATCHLIST = [
     ("ca-20252026-ab308", "support", "high", "Mobile crisis teams: testify at the next hearing."),
     ("nh-2025-sb255", "support", "high", "Crisis stabilization services."),
     ("ny-2025-s499", "support", "medium", "Parity enforcement; companion A 1792."),
+    ("ny-2025-s9927", "support", "high", "Parity audits of insurers: introduced this week."),
     ("us-119-hr2741", "support", "medium", "PEER Support Act (companion S 1329)."),
     ("hi-2026-sb2242", "monitor", "low", "PSYPACT: watch for a hearing."),
     ("wa-202122-hb1477", "support", "low", "Enacted 988 law: model for other states."),
@@ -75,6 +76,11 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     for step in DEMO_STEPS:
         click.echo(f"$ tracker {' '.join(step)}")
         cli.main(step, standalone_mode=False, prog_name="tracker")
+    as_of = _demo_as_of(settings)
+    click.echo(f"Demo data as of {as_of} (the day after the newest action); rescoring for that day")
+    os.environ["TRACKER_AS_OF"] = as_of.isoformat()
+    cli.main(["score"], standalone_mode=False, prog_name="tracker")
+    settings = load_settings(demo=True)
     password = _demo_admin(settings)
     _demo_watchlist(settings)
     slug = _demo_campaign(settings)
@@ -90,6 +96,30 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     )
     if not no_serve:
         _serve(settings, host, port, threads=8)
+
+
+def _demo_as_of(settings):  # noqa: ANN001, ANN202 - Settings -> date
+    """The demo's "today": the day after its newest action, kept in var/ for later commands.
+
+    The bundled corpus is frozen, so against the real calendar every "last 7 days" window
+    would be empty; against this day the dashboard, scores and brief show its real movement.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from tracker.config import DEMO_AS_OF_FILE
+    from tracker.db import session_scope
+    from tracker.models import BillAction
+
+    with session_scope(settings) as session:
+        newest = session.scalar(select(func.max(BillAction.date)))
+    if newest is None:
+        raise click.ClickException("the demo data loaded no bill actions")
+    as_of = newest + timedelta(days=1)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    (settings.var_dir / DEMO_AS_OF_FILE).write_text(as_of.isoformat() + "\n")
+    return as_of
 
 
 def _demo_admin(settings) -> str:  # noqa: ANN001

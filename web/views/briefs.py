@@ -7,8 +7,6 @@ outreach.briefs / brief_render / brief_archive; nothing here decides what a brie
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -53,7 +51,7 @@ def _brief() -> Brief:
     org = _org()
     start = parse_date(request.values.get("from"), "from")
     end = parse_date(request.values.get("to"), "to")
-    return build_brief(db(), org, start, end)
+    return build_brief(db(), org, start, end, now=settings().now())
 
 
 def _range_args(brief: Brief) -> dict[str, str]:
@@ -66,7 +64,7 @@ def index():  # noqa: ANN201
     """The brief for a range, with downloads, the archive and subscribers."""
     org = _org()
     brief = _brief()
-    previous = last_full_week(org.timezone, datetime.now(UTC))
+    previous = last_full_week(org.timezone, settings().now())
     return render_template(
         "briefs/index.html",
         brief=brief,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, render_template
 from sqlalchemy import case, func, select
@@ -96,7 +96,7 @@ def _busiest(today: date) -> list[tuple[str, int]]:
 @login_required
 def index():  # noqa: ANN201
     """Tracked bills by topic and stage, recent changes, hearings, momentum, failed jobs."""
-    today = date.today()
+    today = settings().today()
     # Only ids and statuses: the grid needs no more, and lists can run to thousands.
     tracked_bills = (
         db()
@@ -150,7 +150,7 @@ def index():  # noqa: ANN201
         if tracked
         else []
     )
-    now = datetime.now(UTC)
+    now = settings().now()
     hearings = (
         db()
         .execute(

@@ -24,7 +24,7 @@ from outreach.models import POSITIONS
 from tracker.errors import InvalidInput
 from tracker.models import Legislator, User
 from web.auth import current_user, login_required, role_required
-from web.db import db
+from web.db import db, settings
 from web.views.common import org_id
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
@@ -95,7 +95,7 @@ def index():  # noqa: ANN201
         "outreach/meetings.html",
         meetings=log.meetings_for(db(), org_id()),
         follow_ups=log.open_follow_ups(db(), org_id()),
-        today=date.today(),
+        today=settings().today(),
         form=FlaskForm(),
     )
 
@@ -168,7 +168,9 @@ def new():  # noqa: ANN201
 def show(meeting_id: int):  # noqa: ANN201
     """One meeting."""
     meeting = log.get_meeting(db(), org_id(), meeting_id)
-    return _render("outreach/meeting.html", meeting=meeting, form=FlaskForm(), today=date.today())
+    return _render(
+        "outreach/meeting.html", meeting=meeting, form=FlaskForm(), today=settings().today()
+    )
 
 
 @bp.route("/legislator/<int:legislator_id>")

@@ -1,0 +1,64 @@
+"""Issue 15: the demo's "as of" day, dashboard links, the bill page's watchlist entry, API docs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tracker.config import DEMO_AS_OF_FILE, Settings
+from tracker.errors import ConfigError
+
+
+def test_as_of_setting_is_read_and_validated(tmp_path):
+    env = {"SECRET_KEY": "k" * 32, "TRACKER_VAR_DIR": str(tmp_path)}
+    assert Settings.from_env(env).as_of is None
+    s = Settings.from_env({**env, "TRACKER_AS_OF": "2026-04-17"})
+    assert s.as_of == date(2026, 4, 17)
+    assert s.today() == date(2026, 4, 17)
+    assert s.now().date() == date(2026, 4, 17) and s.now().tzinfo is not None
+    with pytest.raises(ConfigError, match="TRACKER_AS_OF"):
+        Settings.from_env({**env, "TRACKER_AS_OF": "April"})
+
+
+def test_demo_as_of_file_is_shared_by_later_commands(tmp_path):
+    (tmp_path / DEMO_AS_OF_FILE).write_text("2026-04-17\n")
+    env = {"SECRET_KEY": "k" * 32, "TRACKER_VAR_DIR": str(tmp_path)}
+    assert Settings.from_env(env).as_of == date(2026, 4, 17)
+    assert Settings.from_env({**env, "TRACKER_AS_OF": "2026-01-01"}).as_of == date(2026, 1, 1)
+
+
+@pytest.fixture
+def as_of_app(settings):  # noqa: ANN001, ANN201
+    """The app with the demo's day: the day after the corpus's newest action."""
+    from web import create_app
+
+    app = create_app(settings.with_(as_of=date(2026, 4, 17)))
+    app.config.update(TESTING=True)
+    yield app
+    app.extensions["tracker.engine"].dispose()
+
+
+def test_dashboard_reads_the_as_of_day(as_of_app, db, demo_bills, orgs):  # noqa: ANN001
+    """NY S 9927 was introduced 2026-04-16: "changed since" shows it only against as_of."""
+    from tests.conftest import sign_in
+    from tests.web.conftest import PASSWORD
+    from tracker.models import Watchlist, WatchlistEntry
+
+    admin = orgs[("alpha", "admin")]
+    wl = Watchlist(organization_id=admin.organization_id, name="Priority")
+    wl.entries = [WatchlistEntry(bill_id="ny-2025-s9927", position="monitor", priority="high")]
+    db.add(wl)
+    db.commit()
+    c = as_of_app.test_client()
+    sign_in(c, admin.email, PASSWORD)
+    html = c.get("/").get_data(as_text=True)
+    assert "Demo data as of" in html and "2026-04-17" in html
+    changes = html.split('id="changes"')[1].split("</ul>")[0]
+    assert "S 9927" in changes or "S9927" in changes
+    # Every page carries the banner, signed in or not.
+    assert "Demo data as of" in as_of_app.test_client().get("/login").get_data(as_text=True)
+
+
+def test_no_as_of_banner_without_the_setting(client):  # noqa: ANN001
+    assert "Demo data as of" not in client.get("/login").get_data(as_text=True)
