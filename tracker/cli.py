@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
 import click
 
@@ -76,6 +77,19 @@ def load_settings(demo: bool = False, need_secret: bool = True) -> Settings:
         return Settings.from_env(demo=demo, need_secret=need_secret)
     except TrackerError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def output_file(_ctx: click.Context, param: click.Parameter, value: object) -> object:
+    """Click callback for `-o FILE`: the folder must exist (a typo is not a new folder)."""
+    if value is None or str(value) == "-":
+        return value
+    parent = Path(str(value)).expanduser().parent
+    if not parent.is_dir():
+        raise click.BadParameter(
+            f"folder {str(parent)!r} does not exist; create it first or choose another path",
+            param=param,
+        )
+    return value
 
 
 def main() -> None:

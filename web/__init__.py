@@ -26,6 +26,7 @@ BLUEPRINTS: list[tuple[str, str]] = [
     ("web.views.admin", "bp"),
     ("web.views.account", "bp"),
     ("web.api", "bp"),
+    ("web.api", "docs_bp"),
     ("web.views.act", "bp"),
     ("web.views.campaigns", "bp"),
     ("web.views.meetings", "bp"),

@@ -62,3 +62,29 @@ def test_dashboard_reads_the_as_of_day(as_of_app, db, demo_bills, orgs):  # noqa
 
 def test_no_as_of_banner_without_the_setting(client):  # noqa: ANN001
     assert "Demo data as of" not in client.get("/login").get_data(as_text=True)
+
+
+def test_dashboard_topic_by_stage_links_carry_the_topic(app, db, world):  # noqa: ANN001
+    """Each count opens exactly the bills it counts: watchlist, stage and topic."""
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    from tests.web.conftest import PASSWORD
+    from tracker.tag_models import tag_bills
+    from tracker.taxonomy import load_taxonomy
+
+    tag_bills(db, [world["bill"]], load_taxonomy())
+    db.commit()
+    c = app.test_client()
+    from tests.conftest import sign_in
+
+    sign_in(c, world["users"][("alpha", "admin")].email, PASSWORD)
+    html = c.get("/").get_data(as_text=True)
+    grid = html.split('id="grid-h"')[1].split("</table>")[0]
+    cells = re.findall(r'<td class="num"><a href="([^"]+)"[^>]*>(\d+)</a>', grid)
+    assert cells, grid
+    for href, count in cells:
+        args = parse_qs(urlsplit(href.replace("&amp;", "&")).query)
+        assert args["watchlist"] == ["any"] and args["status"] and args["topic"], href
+        listed = c.get(href.replace("&amp;", "&")).get_data(as_text=True)
+        assert listed.count('class="bill-id"') == int(count) or f"{count} bill" in listed

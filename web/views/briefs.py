@@ -22,6 +22,7 @@ from tracker.models import Organization
 from web.auth import current_user, has_role, login_required, role_required
 from web.db import db, settings
 from web.views.common import org_id
+from web.views.forms import options
 
 bp = Blueprint("briefs", __name__, url_prefix="/briefs")
 
@@ -39,7 +40,7 @@ class SubscriberForm(FlaskForm):
 
 
 class ArchiveForm(FlaskForm):
-    fmt = SelectField("Format", choices=[(f, f.upper()) for f in brief_render.FORMATS])
+    fmt = SelectField("Format", choices=options([(f, f.upper()) for f in brief_render.FORMATS]))
 
 
 def _org() -> Organization:

@@ -110,13 +110,15 @@ def index():  # noqa: ANN201
     tracked = [row.id for row in tracked_bills]
     topics = enrich.topics_for(db(), tracked)
     core = enrich.core_topics()
-    grid: dict[str, Counter] = {}
+    # (label, topic key) -> counts by stage; the key goes into every cell's link so the
+    # search shows exactly the bills counted ("" = no core topic: no such filter exists).
+    grid: dict[tuple[str, str], Counter] = {}
     for bill in tracked_bills:
-        labels = [t.label for t in topics.get(bill.id, []) if t.key in core]
-        if not labels:
-            labels = ["Other topics" if core else "All tracked bills"]
-        for label in labels:
-            grid.setdefault(label, Counter())[bill.status] += 1
+        cells = [(t.label, t.key) for t in topics.get(bill.id, []) if t.key in core]
+        if not cells:
+            cells = [("Other topics" if core else "All tracked bills", "")]
+        for cell in cells:
+            grid.setdefault(cell, Counter())[bill.status] += 1
     entries = (
         db()
         .scalars(

@@ -27,7 +27,7 @@ from tracker.models import (
 from web.auth import current_user, has_role, login_required, role_required
 from web.db import db, settings
 from web.views.common import get_watchlist, org_id, org_watchlists
-from web.views.forms import ButtonForm, EntryForm, WatchForm, WatchlistForm
+from web.views.forms import ButtonForm, EntryForm, WatchForm, WatchlistForm, options
 
 bp = Blueprint("watchlists", __name__)
 
@@ -130,7 +130,9 @@ def show(watchlist_id: int):  # noqa: ANN201
     if has_role("advocate"):
         for e in entries:
             form = EntryForm(prefix=f"e{e.id}", obj=e)
-            form.owner_id.choices = [(0, "Nobody")] + [(u.id, u.name or u.email) for u in members]
+            form.owner_id.choices = options(
+                [(0, "Nobody")] + [(u.id, u.name or u.email) for u in members]
+            )
             form.owner_id.data = e.owner_id or 0
             forms[e.id] = form
     key = feed_key(wl.id)
@@ -215,7 +217,7 @@ def update_entry(watchlist_id: int, entry_id: int):  # noqa: ANN201
     wl, entry = _entry(watchlist_id, entry_id)
     form = EntryForm(prefix=f"e{entry.id}")
     members = db().scalars(select(User.id).where(User.organization_id == org_id())).all()
-    form.owner_id.choices = [(0, "Nobody")] + [(m, str(m)) for m in members]
+    form.owner_id.choices = options([(0, "Nobody")] + [(m, str(m)) for m in members])
     if not form.validate_on_submit():
         flash(
             "That change was not saved: "
