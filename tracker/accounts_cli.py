@@ -1,4 +1,4 @@
-"""`tracker org create NAME`, `tracker org list` and `tracker user create EMAIL --org NAME --role admin`."""
+"""Account commands: `tracker org create NAME`, `tracker org list`, `tracker user create`."""
 
 from __future__ import annotations
 

@@ -251,9 +251,7 @@ def test_follow_up_reminders_are_emailed_once(db, smtp, smtp_settings, make_org_
     assert "Send the one-pager" in mail.get_content() and "Alex Lee" in mail.get_content()
 
 
-def test_meeting_legislator_picker_lists_matches_not_every_legislator(
-    client, advocate, db, people
-):
+def test_meeting_legislator_picker_lists_matches_not_every_legislator(client, advocate, db, people):
     """The form never renders every legislator; Search (no JS) and the JSON endpoint find them."""
     from tracker.models import Legislator
 
