@@ -88,3 +88,53 @@ def test_dashboard_topic_by_stage_links_carry_the_topic(app, db, world):  # noqa
         assert args["watchlist"] == ["any"] and args["status"] and args["topic"], href
         listed = c.get(href.replace("&amp;", "&")).get_data(as_text=True)
         assert listed.count('class="bill-id"') == int(count) or f"{count} bill" in listed
+
+
+def test_bill_page_shows_and_edits_the_existing_watchlist_entry(app, db, world):  # noqa: ANN001
+    from tests.conftest import csrf_token, sign_in
+    from tests.web.conftest import PASSWORD, SECRETS
+    from tracker.models import WatchlistEntry
+
+    c = app.test_client()
+    sign_in(c, world["users"][("alpha", "advocate")].email, PASSWORD)
+    path = f"/bills/{world['bill']}"
+    html = c.get(path).get_data(as_text=True)
+    side = html.split('id="watch-h"')[1].split("</section>")[0]
+    # The entry's own position and priority, selected in an edit form; no second "Add".
+    assert 'position-support">support' in side and "high priority" in side
+    assert '<option selected value="support">' in side or 'value="support" selected' in side
+    assert SECRETS["alpha"][1] in side and "Edit on" in side
+    assert 'action="/watchlists/entries"' not in side  # Alpha has one list and the bill is on it
+    entry = (
+        db.query(WatchlistEntry).filter_by(bill_id=world["bill"], notes=SECRETS["alpha"][1]).one()
+    )
+    r = c.post(
+        f"/watchlists/{entry.watchlist_id}/entries/{entry.id}",
+        data={
+            "csrf_token": csrf_token(c, path),
+            f"e{entry.id}-position": "oppose",
+            f"e{entry.id}-priority": "low",
+            f"e{entry.id}-owner_id": "0",
+            f"e{entry.id}-notes": "changed on the bill page",
+            "next": path,
+        },
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith(path + "#watch-h")
+    db.refresh(entry)
+    assert (entry.position, entry.priority, entry.notes) == (
+        "oppose",
+        "low",
+        "changed on the bill page",
+    )
+    # An outside `next` is ignored (no open redirect).
+    r = c.post(
+        f"/watchlists/{entry.watchlist_id}/entries/{entry.id}",
+        data={
+            "csrf_token": csrf_token(c, path),
+            f"e{entry.id}-position": "oppose",
+            f"e{entry.id}-priority": "low",
+            f"e{entry.id}-owner_id": "0",
+            "next": "https://evil.example/",
+        },
+    )
+    assert "evil" not in r.headers["Location"]

@@ -15,6 +15,7 @@ from tracker.models import (
     Event,
     EventBill,
     Sponsorship,
+    User,
     Watchlist,
     WatchlistEntry,
 )
@@ -24,7 +25,7 @@ from web.auth import has_role, login_required
 from web.db import db, settings
 from web.text import highlight, stage_bar, version_text, version_texts, word_diff
 from web.views.common import org_id, org_watchlists
-from web.views.forms import SaveSearchForm, WatchForm
+from web.views.forms import EntryForm, SaveSearchForm, WatchForm, options
 
 bp = Blueprint("bills", __name__)
 
@@ -167,6 +168,18 @@ def show(bill_id: str):  # noqa: ANN201
     by_sha = version_texts(settings(), db(), [v.text_sha256 for v in bill.versions])
     texts = {v.id: by_sha.get(v.text_sha256 or "") for v in bill.versions}
     watchlists = org_watchlists()
+    entries = _watched_map([bill.id]).get(bill.id, [])
+    entry_forms = {}
+    if has_role("advocate") and entries:
+        members = db().scalars(select(User).where(User.organization_id == org_id())).all()
+        owners = options([(0, "Nobody")] + [(u.id, u.name or u.email) for u in members])
+        for e in entries:
+            form = EntryForm(prefix=f"e{e.id}", obj=e)
+            form.owner_id.choices = owners
+            form.owner_id.data = e.owner_id or 0
+            entry_forms[e.id] = form
+    # Adding is offered only for lists the bill is not on yet (editing covers the rest).
+    free = [w for w in watchlists if w.id not in {e.watchlist_id for e in entries}]
     return render_template(
         "bills/show.html",
         bill=bill,
@@ -179,10 +192,12 @@ def show(bill_id: str):  # noqa: ANN201
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
         with_text=[v for v in bill.versions if texts.get(v.id)],
-        entries=_watched_map([bill.id]).get(bill.id, []),
+        entries=entries,
+        entry_forms=entry_forms,
+        can_watch=has_role("advocate"),
         watchlists=watchlists,
-        watch_form=WatchForm.for_watchlists(watchlists, bill_id=bill.id)
-        if has_role("advocate")
+        watch_form=WatchForm.for_watchlists(free, bill_id=bill.id)
+        if has_role("advocate") and free
         else None,
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.models import Bill, BillAction, Event, EventBill, JobRun, Watchlist, WatchlistEntry
 from tracker.records import STAGES
+from tracker.tag_models import BillScore
 from web import enrich
 from web.auth import has_role, login_required
 from web.db import db, settings
@@ -171,13 +172,28 @@ def index():  # noqa: ANN201
         if tracked
         else []
     )
-    busiest = _busiest(today)
-    by_id = (
-        {b.id: b for b in db().scalars(select(Bill).where(Bill.id.in_([r[0] for r in busiest])))}
-        if busiest
-        else {}
+    # Momentum: bills the scorer flagged for this day (advanced in the last 14 days or a
+    # hearing ahead, with its reason), then the busiest by action count.
+    flagged = (
+        db()
+        .execute(
+            select(BillScore.bill_id, BillScore.momentum_reasons)
+            .join(Bill, Bill.id == BillScore.bill_id)
+            .where(BillScore.momentum.is_(True))
+            .order_by(Bill.last_action_date.desc().nulls_last(), Bill.id)
+            .limit(10)
+        )
+        .all()
     )
-    momentum = [(by_id[bill_id], n) for bill_id, n in busiest if bill_id in by_id]
+    why = {
+        bill_id: "; ".join(r.get("detail", "") for r in reasons or [])
+        for bill_id, reasons in flagged
+    }
+    busiest = _busiest(today)
+    counts = dict(busiest)
+    ids = list(dict.fromkeys([b for b, _ in flagged] + [b for b, _ in busiest]))[:10]
+    by_id = {b.id: b for b in db().scalars(select(Bill).where(Bill.id.in_(ids)))} if ids else {}
+    momentum = [(by_id[i], counts.get(i, 0), why.get(i, "")) for i in ids if i in by_id]
     return render_template(
         "home/index.html",
         stages=STAGES,

@@ -228,7 +228,10 @@ def update_entry(watchlist_id: int, entry_id: int):  # noqa: ANN201
     entry.owner_id = form.owner_id.data or None
     entry.notes = (form.notes.data or "").strip()
     db().commit()
-    flash("Saved.")
+    flash(f"Saved: {entry.position}, {entry.priority} priority on {wl.name}.")
+    back = request.form.get("next", "")
+    if back == url_for("bills.show", bill_id=entry.bill_id):  # edited on the bill page
+        return redirect(back + "#watch-h")
     return redirect(url_for("watchlists.show", watchlist_id=wl.id) + f"#entry-{entry.id}")
 
 
