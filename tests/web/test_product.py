@@ -138,3 +138,27 @@ def test_bill_page_shows_and_edits_the_existing_watchlist_entry(app, db, world):
         },
     )
     assert "evil" not in r.headers["Location"]
+
+
+def test_search_csv_has_topic_score_position_and_priority(app, db, world):  # noqa: ANN001
+    import csv
+    import io
+
+    from tests.conftest import sign_in
+    from tests.web.conftest import PASSWORD
+    from tracker.tag_models import score_bills, tag_bills
+    from tracker.taxonomy import load_taxonomy
+
+    tag_bills(db, [world["bill"]], load_taxonomy())
+    score_bills(db, [world["bill"]])
+    db.commit()
+    c = app.test_client()
+    sign_in(c, world["users"][("alpha", "viewer")].email, PASSWORD)
+    body = c.get("/bills.csv?q=suicide").get_data(as_text=True)
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(body))}
+    for column in ("topics", "relevance", "passage_likelihood", "position", "priority"):
+        assert column in next(iter(rows.values())), column
+    watched = rows[world["bill"]]
+    assert watched["position"] == "support" and watched["priority"] == "high"
+    assert watched["watchlists"] == "alpha-secret-list"  # never Beta's list
+    assert watched["topics"] and watched["relevance"].isdigit()

@@ -81,7 +81,7 @@ def search_page():  # noqa: ANN201
 def export_csv():  # noqa: ANN201
     """The whole result (up to 10,000 rows) as CSV, in the search's order."""
     query = search.parse_query(request.args)
-    bills = search.iter_all(db(), query, org_id())
+    bills = list(search.iter_all(db(), query, org_id()))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -95,29 +95,61 @@ def export_csv():  # noqa: ANN201
             "introduced",
             "last_action_date",
             "last_action",
+            "topics",
+            "relevance",
+            "passage_likelihood",
+            "momentum",
+            "position",
+            "priority",
+            "watchlists",
             "url",
         ]
     )
-    for b in bills:
-        writer.writerow(
-            [
-                b.id,
-                b.jurisdiction_id,
-                b.session.identifier,
-                b.identifier,
-                _csv_safe(b.title),
-                b.status,
-                b.introduced_date or "",
-                b.last_action_date or "",
-                _csv_safe(b.last_action or ""),
-                b.url or "",
-            ]
-        )
+    for start in range(0, len(bills), CSV_BATCH):  # the columns a policy team sorts by
+        batch = bills[start : start + CSV_BATCH]
+        ids = [b.id for b in batch]
+        topics = enrich.topics_for(db(), ids)
+        scores = {
+            bill_id: {v.key: v.value for v in views}
+            for bill_id, views in enrich.scores_for(db(), ids).items()
+        }
+        watched = _watched_map(ids)
+        for b in batch:
+            entries = watched.get(b.id, [])
+            score = scores.get(b.id, {})
+            writer.writerow(
+                [
+                    b.id,
+                    b.jurisdiction_id,
+                    b.session.identifier,
+                    b.identifier,
+                    _csv_safe(b.title),
+                    b.status,
+                    b.introduced_date or "",
+                    b.last_action_date or "",
+                    _csv_safe(b.last_action or ""),
+                    "; ".join(t.label for t in topics.get(b.id, [])),
+                    _number(score.get("relevance")),
+                    _number(score.get("passage")),
+                    "yes" if score.get("momentum") else "no" if score else "",
+                    "; ".join(dict.fromkeys(e.position for e in entries)),
+                    "; ".join(dict.fromkeys(e.priority for e in entries)),
+                    _csv_safe("; ".join(e.watchlist.name for e in entries)),
+                    b.url or "",
+                ]
+            )
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="bills.csv"'},
     )
+
+
+CSV_BATCH = 500  # bills per enrichment query (SQLite's bound-parameter limit)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"
 
 
 def _csv_safe(value: str) -> str:
