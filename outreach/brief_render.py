@@ -342,13 +342,17 @@ def render_pdf(brief: Brief, limit: int | None = READING_ROWS_PER_TOPIC) -> byte
 
 # --- Markdown -----------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
+# Only what can start markup mid-line: emphasis, code, links/images, raw HTML, table cells,
+# strikethrough; "_" only at a word edge (New_York is plain text in CommonMark) and "&"
+# only where it would spell an entity. Every call site puts the text after a prefix
+# ("# ", "- ", "| "), so line-start markers (#, -, 1.) need no escape ("May 1-31" stays).
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~])|(?<=\])\(|(?<!\w)_|_(?!\w)|&(?=#?\w+;)")
 
 
 def md_escape(text: Any) -> str:
     """Untrusted text made inert in Markdown: one line, metacharacters escaped."""
     flat = " ".join(str(text or "").split())
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
 
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> list[str]:
@@ -370,7 +374,11 @@ def render_markdown(
     limit: int | None = READING_ROWS_PER_TOPIC,
     with_images: bool = True,
 ) -> str:
-    """The brief as Markdown. Images: files named in `image_names`, else SVG data URIs."""
+    """The brief as Markdown. Images only where `image_names` names them (files, cid:).
+
+    No data URIs: a 28 KB base64 blob is unreadable in a Markdown file; without names the
+    charts are left to the HTML and PDF editions.
+    """
     h = brief.headline
     kind = "Weekly policy brief" if brief.is_week else "Policy brief"
     lines = [
@@ -440,13 +448,13 @@ def render_markdown(
         ] + [""]
     else:
         lines += ["No tracked bill is picking up speed.", ""]
-    if with_images:
+    if with_images and image_names:
         lines += ["## At a glance", ""]
-        for name, alt, svg in svg_images(brief):
-            target = (image_names or {}).get(name) or _data_uri(
-                "image/svg+xml", svg.encode("utf-8")
-            )
-            lines += [f"![{md_escape(alt)}](<{target}>)", ""]
+        for name, alt, _svg in svg_images(brief):
+            if target := image_names.get(name):
+                lines += [f"![{md_escape(alt)}](<{target}>)", ""]
+    elif with_images:
+        lines += ["The charts are in the HTML and PDF editions of this brief.", ""]
     lines += ["## Bills by topic", ""]
     for table in reading_tables(brief, limit):
         lines += [f"### {md_escape(table.label)} ({table.total})", ""]

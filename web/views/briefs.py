@@ -164,16 +164,27 @@ def send():  # noqa: ANN201
     return redirect(url_for("briefs.index", **_range_args(brief)))
 
 
+def _posted_range() -> dict[str, str]:
+    """The range the page showed when a form on it was posted (back to the same week)."""
+    out = {}
+    for name in ("from", "to"):
+        value = parse_date(request.form.get(name), name)
+        if value is not None:
+            out[name] = value.isoformat()
+    return out
+
+
 @bp.route("/subscribers", methods=["POST"])
 @role_required("admin")
 def add_subscriber():  # noqa: ANN201
     """Add an address to the weekly email."""
     form = SubscriberForm()
+    back = _posted_range()  # a bad range fails before anything is written
     if not form.validate_on_submit():
         raise InvalidInput("enter an email address")
     sub = brief_archive.subscribe(db(), _org(), form.email.data, form.name.data or "")
     flash(f"{sub.email} will get the weekly brief.")
-    return redirect(url_for("briefs.index"))
+    return redirect(url_for("briefs.index", **back))
 
 
 @bp.route("/subscribers/<int:subscriber_id>/delete", methods=["POST"])
@@ -196,4 +207,4 @@ def remove_subscriber(subscriber_id: int):  # noqa: ANN201
         raise NotFound("no such subscriber")
     brief_archive.unsubscribe(db(), _org(), sub.email)
     flash(f"{sub.email} will no longer get the weekly brief.")
-    return redirect(url_for("briefs.index"))
+    return redirect(url_for("briefs.index", **_posted_range()))
