@@ -47,6 +47,8 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     census_geocoder_url: str = "https://geocoding.geo.census.gov/geocoder"
     offline: bool = False  # never reach the network (demo, tests)
+    sync_sources: tuple[str, ...] = ()  # what the scheduled sync runs; empty = every source
+    sync_jurisdictions: tuple[str, ...] = ()  # states for Open States / LegiScan syncs
     demo: bool = False
     # The day the app treats as today (dashboard windows, scores, default brief week,
     # alerts). The demo sets it to the day after its newest action so a frozen corpus
@@ -169,8 +171,15 @@ class Settings:
             or "https://geocoding.geo.census.gov/geocoder",
             offline=bools["TRACKER_OFFLINE"] or demo,
             demo=demo,
+            sync_sources=_names(env.get("SYNC_SOURCES")),
+            sync_jurisdictions=_names(env.get("SYNC_JURISDICTIONS")),
             as_of=as_of,
         )
+
+
+def _names(raw: str | None) -> tuple[str, ...]:
+    """A comma- or space-separated list (`ca, ny wa`) as lower-case names."""
+    return tuple(n.lower() for n in (raw or "").replace(",", " ").split())
 
 
 def _demo_secret(var_dir: Path) -> str:

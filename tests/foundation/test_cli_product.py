@@ -6,8 +6,8 @@ import json
 
 from click.testing import CliRunner
 
+from app.cli import cli
 from tests.conftest import demo_rows
-from tracker.cli import cli
 
 
 def test_org_list_shows_the_slugs_that_org_accepts(settings, db):  # noqa: ANN001

@@ -70,7 +70,7 @@ def test_dashboard_topic_by_stage_links_carry_the_topic(app, db, world):  # noqa
     from urllib.parse import parse_qs, urlsplit
 
     from tests.web.conftest import PASSWORD
-    from tracker.tag_models import tag_bills
+    from tracker.tagging_service import tag_bills
     from tracker.taxonomy import load_taxonomy
 
     tag_bills(db, [world["bill"]], load_taxonomy())
@@ -146,7 +146,7 @@ def test_search_csv_has_topic_score_position_and_priority(app, db, world):  # no
 
     from tests.conftest import sign_in
     from tests.web.conftest import PASSWORD
-    from tracker.tag_models import score_bills, tag_bills
+    from tracker.tagging_service import score_bills, tag_bills
     from tracker.taxonomy import load_taxonomy
 
     tag_bills(db, [world["bill"]], load_taxonomy())

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.models import Bill, BillAction, Event, EventBill, JobRun, Watchlist, WatchlistEntry
 from tracker.records import STAGES
-from tracker.tag_models import BillScore
+from tracker.tagging_models import BillScore
 from web import enrich
 from web.auth import has_role, login_required
 from web.db import db, settings
