@@ -162,3 +162,15 @@ def test_search_csv_has_topic_score_position_and_priority(app, db, world):  # no
     assert watched["position"] == "support" and watched["priority"] == "high"
     assert watched["watchlists"] == "alpha-secret-list"  # never Beta's list
     assert watched["topics"] and watched["relevance"].isdigit()
+
+
+def test_brief_page_offers_this_week_so_far_from_the_as_of_day(as_of_app, db, orgs):  # noqa: ANN001
+    from tests.conftest import sign_in
+    from tests.web.conftest import PASSWORD
+
+    c = as_of_app.test_client()
+    sign_in(c, orgs[("alpha", "admin")].email, PASSWORD)
+    html = c.get("/briefs/").get_data(as_text=True)
+    # 2026-04-17 is a Friday: the last full week is Apr 6-12, this week Apr 13-17.
+    assert "from=2026-04-06&amp;to=2026-04-12" in html
+    assert "from=2026-04-13&amp;to=2026-04-17" in html and "This week so far" in html

@@ -7,6 +7,8 @@ outreach.briefs / brief_render / brief_archive; nothing here decides what a brie
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -73,6 +75,10 @@ def index():  # noqa: ANN201
         formats=brief_render.FORMATS,
         range_args=_range_args(brief),
         last_week={"from": previous[0].isoformat(), "to": previous[1].isoformat()},
+        week_to_date={
+            "from": (previous[1] + timedelta(days=1)).isoformat(),
+            "to": settings().today().isoformat(),
+        },
         archive=brief_archive.archived(db(), org),
         subscribers=brief_archive.subscribers(db(), org) if has_role("admin") else [],
         subscriber_form=SubscriberForm(),
