@@ -107,6 +107,11 @@ PDF_STYLES = {
     key: re.sub(r"font-size:(\d+)px", lambda m: f"font-size:{int(m.group(1)) * 0.8:.1f}px", value)
     for key, value in STYLES.items()
 }
+# Paper is white: the screen's grey page behind the white column would fill the end of the
+# last PDF page with an empty grey box (WeasyPrint paints the body's background on pages).
+PDF_STYLES["body"] = PDF_STYLES["body"].replace("background:#f4f4f4;", "background:#ffffff;")
+PDF_STYLES["wrap"] = "max-width:none;margin:0;padding:0;background:#ffffff;"
+PDF_FONT = "Arial, Helvetica, sans-serif"  # the page-number footer too, not the serif default
 # Titles and actions longer than this are cut in the reading formats' tables (the full
 # text is in CSV/XLSX): some official titles run to a page.
 CLIP_CHARS = 180
@@ -296,6 +301,7 @@ def render_html(
             brief=brief,
             s=PDF_STYLES if for_pdf else STYLES,
             for_pdf=for_pdf,
+            pdf_font=PDF_FONT,
             images=pictures,
             generated=z_generated.strftime("%Y-%m-%d %H:%M %Z"),
             headline_cells=_headline_cells(brief),

@@ -268,3 +268,17 @@ def test_without_cairo_docx_says_so_instead_of_failing(brief, monkeypatch):
     doc = Document(io.BytesIO(brief_render.render(brief, "docx")))
     assert len(doc.inline_shapes) == 0
     assert any("Charts need the cairo library" in p.text for p in doc.paragraphs)
+
+
+def test_pdf_uses_one_font_family_and_white_pages(brief):
+    """The page-number footer is not serif under a sans body; no grey page background."""
+    reader = PdfReader(io.BytesIO(brief_render.render(brief, "pdf")))
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    families = {f.split("-")[0].replace("Bold", "").replace("Oblique", "") for f in fonts}
+    assert not any("Serif" in f and "Sans" not in f for f in fonts), fonts
+    assert len(families) == 1, fonts
+    html = brief_render.render_html(brief, images="svg", for_pdf=True)
+    assert "#f4f4f4" not in html
