@@ -19,7 +19,7 @@ csrf = CSRFProtect()
 
 def blueprints() -> list[Blueprint]:
     """One blueprint per area, in registration order. Areas add one import and one entry."""
-    from web import api, auth
+    from web import api, api_docs, auth
     from web.views import (
         account,
         act,
@@ -46,7 +46,7 @@ def blueprints() -> list[Blueprint]:
         admin.bp,
         account.bp,
         api.bp,
-        api.docs_bp,
+        api_docs.bp,
         act.bp,
         campaigns.bp,
         meetings.bp,

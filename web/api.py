@@ -13,7 +13,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, g, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -426,18 +426,4 @@ def index():  # noqa: ANN201
             "openapi": url_for("api.openapi", _external=True),
             "docs": url_for("api_docs.docs", _external=True),
         }
-    )
-
-
-docs_bp = Blueprint("api_docs", __name__)
-
-
-@docs_bp.route("/api/docs")
-def docs():  # noqa: ANN201
-    """The OpenAPI document as a readable page, rendered on the server (no script)."""
-    from web.openapi import document
-
-    base = url_for("api.index", _external=True).rstrip("/")
-    return render_template(
-        "api/docs.html", doc=document(base), base=base, title="JSON API reference"
     )
