@@ -58,6 +58,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     for source, path in DEMO_IMPORTS:
         click.echo(f"$ tracker import --source {source} {path}")
         load_demo_import(settings, source, path)
+    _demo_similar(settings)
     settings = demo_as_of(settings)
     click.echo(f"Demo data as of {settings.as_of} (the day after its newest action)")
     password = _demo_admin(settings)
@@ -126,6 +127,22 @@ def demo_as_of(settings):  # noqa: ANN001, ANN201 - Settings -> Settings
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     (settings.var_dir / DEMO_AS_OF_FILE).write_text(as_of.isoformat() + "\n")
     return settings.with_(as_of=as_of)
+
+
+def _demo_similar(settings) -> None:  # noqa: ANN001
+    """Find near-copies across the loaded bills (the daily job), then rescore: companion
+    and reintroduction factors read the pairs."""
+    from sqlalchemy import select
+
+    from tracker.db import session_scope
+    from tracker.models import Bill
+    from tracker.similarity import update_similar_bills
+    from tracker.tagging_service import score_bills
+
+    with session_scope(settings) as session:
+        summary = update_similar_bills(session)
+        score_bills(session, list(session.scalars(select(Bill.id))))
+    click.echo(f"similar bills: {summary['pairs']} pair(s) among {summary['bills']} bills")
 
 
 def _demo_admin(settings) -> str:  # noqa: ANN001

@@ -9,7 +9,6 @@ columns hold JSON. Topics come from the tracker's tagger (`tracker.tagging`).
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from typing import IO, Any
@@ -17,6 +16,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker.cells import SafeDictWriter
 from tracker.models import Bill, Legislator
 
 BILL_FIELDS = (
@@ -159,7 +159,7 @@ def write_rows(
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
         return count
-    writer = csv.DictWriter(out, fieldnames=list(fields))
+    writer = SafeDictWriter(out, fieldnames=list(fields))
     writer.writeheader()
     for row in rows:
         writer.writerow(
