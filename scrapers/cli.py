@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import load_settings
+from tracker.cli import load_settings, output_file
 from tracker.errors import TrackerError
 
 
@@ -339,7 +339,9 @@ def bills() -> None:
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @click.option("--jurisdiction", "-j", default=None)
-@click.option("--output", "-o", default=None, help="File to write (default stdout).")
+@click.option(
+    "--output", "-o", default=None, callback=output_file, help="File to write (default stdout)."
+)
 @click.option("--org", default=None, help="Topics as this organization (slug) corrected them.")
 def bills_export(fmt, jurisdiction, output, org) -> None:
     """Export bills, one object (or row) per bill."""
@@ -356,7 +358,9 @@ def legislators() -> None:
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @click.option("--jurisdiction", "-j", default=None)
-@click.option("--output", "-o", default=None)
+@click.option(
+    "--output", "-o", default=None, callback=output_file, help="File to write (default stdout)."
+)
 def legislators_export(fmt, jurisdiction, output) -> None:
     """Export legislators with offices, contact details and external ids."""
     _export("legislators", fmt, jurisdiction, output)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from tracker.errors import ConfigError
 
 DEFAULT_VAR_DIR = Path("var")
+DEMO_AS_OF_FILE = "demo_as_of"  # under var/: the demo's "today"
 
 
 def _default_database_url(var_dir: Path) -> str:
@@ -52,7 +54,21 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()  # Host headers accepted besides BASE_URL's and loopback
     proxy_fix_hops: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
     site_admin_emails: tuple[str, ...] = ()  # who sees /jobs (default: first org's admins)
+    # The day the app treats as today (dashboard windows, scores, default brief week,
+    # alerts). The demo sets it to the day after its newest action so a frozen corpus
+    # still shows movement; unset in production.
+    as_of: date | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    def today(self) -> date:
+        """Today, or the `as_of` day when one is set."""
+        return self.as_of or date.today()
+
+    def now(self) -> datetime:
+        """Now (UTC), or noon UTC of the `as_of` day when one is set."""
+        if self.as_of is None:
+            return datetime.now(UTC)
+        return datetime.combine(self.as_of, time(12), tzinfo=UTC)
 
     @property
     def embedded(self) -> bool:
@@ -129,6 +145,17 @@ class Settings:
         if urlsplit(base_url).scheme not in ("http", "https"):
             errors.append(f"BASE_URL must be an http(s) URL (got {base_url!r})")
 
+        as_of: date | None = None
+        raw_as_of = (env.get("TRACKER_AS_OF") or "").strip()
+        if not raw_as_of and (var_dir / DEMO_AS_OF_FILE).exists():
+            # `tracker demo` wrote it: later commands on the demo data share its day.
+            raw_as_of = (var_dir / DEMO_AS_OF_FILE).read_text().strip()
+        if raw_as_of:
+            try:
+                as_of = date.fromisoformat(raw_as_of)
+            except ValueError:
+                errors.append(f"TRACKER_AS_OF must be a date YYYY-MM-DD (got {raw_as_of!r})")
+
         if errors:
             raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(errors))
 
@@ -159,6 +186,7 @@ class Settings:
             trusted_hosts=_names(env.get("TRUSTED_HOSTS")),
             proxy_fix_hops=ints["PROXY_FIX_HOPS"],
             site_admin_emails=_names(env.get("SITE_ADMIN_EMAILS")),
+            as_of=as_of,
         )
 
 

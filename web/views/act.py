@@ -41,6 +41,7 @@ from tracker.errors import InvalidInput, SourceUnavailable
 from tracker.models import Organization
 from web.db import db, settings
 from web.limits import limiter, normalize_email
+from web.views.forms import options
 
 bp = Blueprint("act", __name__, url_prefix="/act")
 
@@ -61,7 +62,7 @@ class ActForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     address = StringField("Street address", validators=[Optional(), Length(max=300)])
-    state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
+    state = SelectField("State", choices=options(STATE_CHOICES), validators=[Optional()])
     congressional_district = StringField(
         "Congressional district", validators=[Optional(), Length(max=40)]
     )

@@ -30,6 +30,7 @@ from tracker.models import Committee
 from web.auth import current_user, login_required, role_required
 from web.db import db
 from web.views.common import org_id
+from web.views.forms import options
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -52,18 +53,20 @@ class CampaignForm(FlaskForm):
     bill_id = StringField("Bill id (e.g. ca-20212022-ab1331)", validators=[Length(max=120)])
     target_level = SelectField(
         "Write to",
-        choices=[("state", "State legislators"), ("federal", "Members of Congress"),
-                 ("both", "Both")],
+        choices=options([("state", "State legislators"), ("federal", "Members of Congress"),
+                 ("both", "Both")]),
     )  # fmt: skip
     target_chambers = SelectMultipleField(
         "Chambers (none = all)",
-        choices=[("upper", "Senate"), ("lower", "House / Assembly"), ("legislature", "Unicameral")],
+        choices=options(
+            [("upper", "Senate"), ("lower", "House / Assembly"), ("legislature", "Unicameral")]
+        ),
     )
     target_committee_id = SelectField("Only members of committee", coerce=int)
     target_sponsors = SelectField(
         "Sponsors of the bill",
-        choices=[("any", "Sponsors or not"), ("only", "Only sponsors"),
-                 ("exclude", "Everyone but sponsors")],
+        choices=options([("any", "Sponsors or not"), ("only", "Only sponsors"),
+                 ("exclude", "Everyone but sponsors")]),
     )  # fmt: skip
     editable_default = TextAreaField(
         "Starting text of the editable part", validators=[Length(max=5000)]
@@ -207,12 +210,15 @@ def template_edit(template_id: int):  # noqa: ANN201
 
 def _campaign_form() -> CampaignForm:
     form = CampaignForm()
-    form.template_id.choices = [(t.id, t.name) for t in _templates()]
+    form.template_id.choices = options([(t.id, t.name) for t in _templates()])
     committees = db().scalars(select(Committee).order_by(Committee.jurisdiction_id, Committee.name))
-    form.target_committee_id.choices = [(0, "Any committee")] + [
-        (c.id, f"{c.jurisdiction_id.upper()} {c.chamber or ''} {c.name}".replace("  ", " "))
-        for c in committees
-    ]
+    form.target_committee_id.choices = options(
+        [(0, "Any committee")]
+        + [
+            (c.id, f"{c.jurisdiction_id.upper()} {c.chamber or ''} {c.name}".replace("  ", " "))
+            for c in committees
+        ]
+    )
     return form
 
 
