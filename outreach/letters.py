@@ -30,7 +30,7 @@ from outreach.models import (
     LetterTemplate,
     TemplateVersion,
 )
-from outreach.targeting import legislator_fields, targets
+from outreach.targeting import TARGET_MODES, legislator_fields, plan
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import Bill, Legislator, Organization, User, utcnow
 
@@ -132,6 +132,8 @@ def create_campaign(
     target_chambers: list[str] | None = None,
     target_committee_id: int | None = None,
     target_sponsors: str = "any",
+    target_mode: str = "district",
+    target_office_ids: list[int] | None = None,
     editable_default: str = "",
     daily_cap_per_office: int = 500,
     user: User | None = None,
@@ -149,6 +151,13 @@ def create_campaign(
         raise InvalidInput("chambers must be upper, lower or legislature")
     if target_sponsors not in ("any", "only", "exclude"):
         raise InvalidInput("sponsor targeting must be any, only or exclude")
+    if target_mode not in TARGET_MODES:
+        raise InvalidInput("target mode must be district, committee or offices")
+    if target_mode == "committee" and not target_committee_id:
+        raise InvalidInput("choose the committee whose members get the letters")
+    offices = [int(i) for i in (target_office_ids or []) if i]
+    if target_mode == "offices" and not offices:
+        raise InvalidInput("choose at least one office to write to")
     if bill_id and session.get(Bill, bill_id) is None:
         raise InvalidInput(f"no bill {bill_id!r} in the tracker")
     if daily_cap_per_office < 1:
@@ -167,6 +176,8 @@ def create_campaign(
         target_chambers=chambers,
         target_committee_id=target_committee_id,
         target_sponsors=target_sponsors,
+        target_mode=target_mode,
+        target_office_ids=offices,
         editable_default=editable_default.strip(),
         daily_cap_per_office=daily_cap_per_office,
         created_by_id=user.id if user else None,
@@ -249,10 +260,12 @@ def submit(
 ) -> Constituent:
     """Record a constituent and one draft letter per targeted legislator (one transaction)."""
     data = submission.cleaned()
-    chosen = targets(session, campaign, where.division_ids, where.state)
+    targeting = plan(session, campaign, where.division_ids, where.state)
+    chosen = targeting.legislators
     if not chosen:
         raise InvalidInput(
-            "this campaign has no letters for your districts; check your address or districts"
+            targeting.out_of_state
+            or "this campaign has no letters for your districts; check your address or districts"
         )
     constituent = Constituent(
         organization_id=campaign.organization_id,

@@ -121,6 +121,9 @@ class Campaign(Base):
         ForeignKey("committees.id", ondelete="SET NULL")
     )
     target_sponsors: Mapped[str] = mapped_column(String(20), default="any")  # any|only|exclude
+    # district (the constituent's own) | committee (all its members) | offices (named ids)
+    target_mode: Mapped[str] = mapped_column(String(20), default="district")
+    target_office_ids: Mapped[list[Any]] = mapped_column(default=list)
     editable_default: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="open")  # draft|open|closed
     daily_cap_per_office: Mapped[int] = mapped_column(Integer, default=500)

@@ -27,17 +27,11 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from outreach import letters
 from outreach import templates as tpl
-from outreach.geocode import (
-    AddressNotFound,
-    DistrictMatch,
-    geocode_address,
-    manual_divisions,
-    zip_choices,
-)
+from outreach.geocode import DistrictMatch, Located, WhereInput, locate
 from outreach.jobs import enqueue_confirmation
 from outreach.language import rules_for_organization
-from outreach.targeting import legislator_fields, targets
-from tracker.errors import InvalidInput, SourceUnavailable
+from outreach.targeting import legislator_fields, plan
+from tracker.errors import InvalidInput
 from tracker.jobs import enqueue
 from tracker.models import Organization
 from web.db import db, settings
@@ -93,64 +87,22 @@ def _not_submit() -> bool:
     return request.method != "POST" or request.form.get("action") != "submit"
 
 
-def _where(
-    form: ActForm,
-) -> tuple[DistrictMatch | None, str | None, bool, list[tuple[str, str]]]:
-    """Resolve districts: pickers, else the Census Geocoder, else the ZIP code.
-
-    Returns (match, problem, show_pickers, zip choices to offer).
-    """
-    if form.state.data:
-        try:
-            match = manual_divisions(
-                form.state.data,
-                form.congressional_district.data,
-                form.upper_district.data,
-                form.lower_district.data,
-                city=form.city.data or "",
-                zip_code=form.zip_code.data or "",
-            )
-        except InvalidInput as exc:
-            return None, str(exc), True, []
-        return match, None, True, []
-    problem = "Enter your street address, or choose your districts below."
-    if (form.address.data or "").strip():
-        try:
-            return geocode_address(settings(), form.address.data), None, False, []
-        except AddressNotFound:
-            problem = "We could not find that address. Check it, or choose your districts."
-        except SourceUnavailable:
-            problem = "Address lookup is not available right now. Choose your districts."
-        except InvalidInput as exc:
-            problem = str(exc)
-    if (form.zip_code.data or "").strip():
-        return _by_zip(form)
-    return None, problem, True, []
-
-
-def _by_zip(form: ActForm) -> tuple[DistrictMatch | None, str | None, bool, list]:
-    """A ZIP code gives the congressional district, or a choice when it spans several."""
-    try:
-        choices = zip_choices(db(), form.zip_code.data)
-    except InvalidInput as exc:
-        return None, str(exc), True, []
-    if not choices:
-        return None, "We do not know that ZIP code. Choose your state and districts.", True, []
-    picked = request.form.get("zip_choice", "")
-    chosen = next((c for c in choices if f"{c[0]}:{c[1]}" == picked), None)
-    if chosen is None and len(choices) == 1:
-        chosen = choices[0]
-    if chosen is None:
-        return (
-            None,
-            "Your ZIP code is in more than one congressional district. Choose yours.",
-            True,
-            choices,
-        )
-    match = manual_divisions(
-        chosen[0], chosen[1], city=form.city.data or "", zip_code=form.zip_code.data
+def _where(form: ActForm) -> Located:
+    """The form's place fields, looked up by `outreach.geocode.locate`."""
+    return locate(
+        settings(),
+        db(),
+        WhereInput(
+            address=form.address.data or "",
+            state=form.state.data or "",
+            congressional_district=form.congressional_district.data or "",
+            upper_district=form.upper_district.data or "",
+            lower_district=form.lower_district.data or "",
+            city=form.city.data or "",
+            zip_code=form.zip_code.data or "",
+            zip_choice=request.form.get("zip_choice", ""),
+        ),
     )
-    return match, None, True, []
 
 
 def _where_key(form: ActForm) -> list[str]:
@@ -212,16 +164,17 @@ def campaign_page(slug: str):  # noqa: ANN201
         return redirect(url_for("act.check_email", slug=slug))
     match = _recall(slug, form)
     if action == "lookup" or match is None:
-        match, problem, pickers, choices = _where(form)
+        located = _where(form)
+        match = located.match
         if match is None:
             return _page(
                 campaign,
                 organization,
                 form,
                 step=1,
-                problem=problem,
-                pickers=pickers,
-                zip_options=choices,
+                problem=located.problem,
+                pickers=located.show_pickers,
+                zip_options=located.zip_options,
                 status=400,
             )
         _remember(slug, match, form)
@@ -259,7 +212,8 @@ def _page(
     zip_options: list[tuple[str, str]] | None = None,
     status: int = 200,
 ):  # noqa: ANN202
-    chosen = targets(db(), campaign, match.division_ids, match.state) if match else []
+    targeting = plan(db(), campaign, match.division_ids, match.state) if match else None
+    chosen = targeting.legislators if targeting else []
     preview = None
     findings = []
     if chosen:
@@ -294,9 +248,12 @@ def _page(
             match=match,
             preview=preview,
             findings=findings,
+            targeting=targeting,
             problem=problem
             or (
-                "This campaign has no letters for your districts." if match and not chosen else None
+                (targeting.out_of_state or "This campaign has no letters for your districts.")
+                if match and not chosen
+                else None
             ),
             pickers=pickers or bool(form.state.data),
             zip_options=zip_options or [],

@@ -26,7 +26,8 @@ from outreach import templates as tpl
 from outreach.language import rules_for_organization
 from outreach.models import Campaign, LanguageTerm, LetterTemplate
 from tracker.errors import InvalidInput
-from tracker.models import Committee
+from tracker.models import Committee, Legislator
+from tracker.terms import serving
 from web.auth import current_user, login_required, role_required
 from web.db import db
 from web.views.common import org_id
@@ -59,7 +60,15 @@ class CampaignForm(FlaskForm):
         "Chambers (none = all)",
         choices=[("upper", "Senate"), ("lower", "House / Assembly"), ("legislature", "Unicameral")],
     )
-    target_committee_id = SelectField("Only members of committee", coerce=int)
+    target_mode = SelectField(
+        "Whose offices",
+        choices=[("district", "Each constituent's own legislators"),
+                 ("committee", "Every member of the committee below"),
+                 ("offices", "The offices chosen below")],
+        default="district",
+    )  # fmt: skip
+    target_committee_id = SelectField("Committee (only its members)", coerce=int)
+    target_office_ids = SelectMultipleField("Offices", coerce=int, validate_choice=False)
     target_sponsors = SelectField(
         "Sponsors of the bill",
         choices=[("any", "Sponsors or not"), ("only", "Only sponsors"),
@@ -213,6 +222,15 @@ def _campaign_form() -> CampaignForm:
         (c.id, f"{c.jurisdiction_id.upper()} {c.chamber or ''} {c.name}".replace("  ", " "))
         for c in committees
     ]
+    legislators = db().scalars(
+        select(Legislator)
+        .where(serving())
+        .order_by(Legislator.jurisdiction_id, Legislator.name)
+        .limit(5000)
+    )
+    form.target_office_ids.choices = [
+        (leg.id, f"{leg.jurisdiction_id.upper()} {leg.name}") for leg in legislators
+    ]
     return form
 
 
@@ -239,6 +257,8 @@ def campaign_new():  # noqa: ANN201
                 target_chambers=form.target_chambers.data,
                 target_committee_id=form.target_committee_id.data or None,
                 target_sponsors=form.target_sponsors.data,
+                target_mode=form.target_mode.data,
+                target_office_ids=form.target_office_ids.data,
                 editable_default=form.editable_default.data or "",
                 daily_cap_per_office=form.daily_cap_per_office.data,
                 user=current_user(),

@@ -23,6 +23,7 @@ from outreach import meetings as log
 from outreach.models import POSITIONS
 from tracker.errors import InvalidInput
 from tracker.models import Legislator, User
+from tracker.terms import serving
 from web.auth import current_user, login_required, role_required
 from web.db import db
 from web.views.common import org_id
@@ -71,7 +72,10 @@ def _render(template: str, **context):  # noqa: ANN003, ANN202
 def _form() -> MeetingForm:
     form = MeetingForm()
     legislators = db().scalars(
-        select(Legislator).order_by(Legislator.jurisdiction_id, Legislator.name).limit(5000)
+        select(Legislator)
+        .where(serving())  # a former member is not someone to meet as a legislator
+        .order_by(Legislator.jurisdiction_id, Legislator.name)
+        .limit(5000)
     )
     form.legislator_ids.choices = [
         (leg.id, f"{leg.name} ({leg.jurisdiction_id.upper()} {leg.chamber or ''} "
