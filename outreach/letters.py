@@ -427,6 +427,45 @@ def export_data(constituent: Constituent) -> dict[str, Any]:
     }
 
 
+CHANNEL_NAMES = {
+    "email": "email to the office",
+    "print": "printed and hand-delivered by the organization",
+    "cwc": "the House/Senate Communicating with Congress service",
+    "form": "the office's web contact form (you complete it)",
+    "call": "a phone call (you make it)",
+}
+STATE_NAMES = {
+    "draft": "waiting for you to confirm by email",
+    "confirmed": "confirmed",
+    "queued": "confirmed, waiting to be sent",
+    "sending": "being sent",
+    "sent": "delivered",
+    "failed": "could not be delivered",
+}
+
+
+def letter_statuses(constituent: Constituent) -> list[dict[str, Any]]:
+    """Each letter as the constituent's status page shows it: to whom, how, what state."""
+    rows = []
+    for letter in constituent.letters:
+        state = letter.state
+        shown = STATE_NAMES.get(state, state)
+        if letter.delivery == "print" and state == "queued":
+            shown = "confirmed, waiting for the next print batch"
+        rows.append(
+            {
+                "to": letter.legislator.name,
+                "title": legislator_fields(letter.legislator)["title"],
+                "channel": letter.delivery,
+                "channel_name": CHANNEL_NAMES.get(letter.delivery, letter.delivery),
+                "state": state,
+                "state_name": shown,
+                "sent_at": letter.sent_at,
+            }
+        )
+    return rows
+
+
 def delete_data(session: Session, constituent: Constituent) -> int:
     """Delete a constituent and their letters; letters not yet sent are never sent."""
     count = len(constituent.letters)
@@ -503,12 +542,71 @@ def campaign_results(session: Session, organization_id: int, campaign_id: int) -
             Constituent.campaign_id == campaign.id,
         )
     )
+    unconfirmed_mail = session.scalars(
+        select(Constituent)
+        .where(
+            Constituent.organization_id == organization_id,
+            Constituent.campaign_id == campaign.id,
+            Constituent.confirmation_sent_at.is_(None),
+            Constituent.confirmation_attempts > 0,
+        )
+        .order_by(Constituent.created_at.desc())
+        .limit(100)
+    ).all()
     return {
         "campaign": campaign,
         "constituents": constituents,
+        "confirmation_failures": unconfirmed_mail,
         "states": dict(states),
         "per_office": sorted(per_office.values(), key=lambda o: -o["total"]),
         "per_district": sorted(per_district.items(), key=lambda kv: (-kv[1], kv[0])),
         "failures": failures,
         "stories": stories,
     }
+
+
+def retry_failures(
+    session: Session, organization_id: int, campaign_id: int
+) -> tuple[list[int], list[int]]:
+    """The organization's retry button: failed letters back to `queued` and confirmation
+    emails due now. Returns (letter ids, constituent ids) to enqueue.
+
+    A letter whose last attempt handed the message to the server with no answer
+    (outcome `unknown`) is left alone: sending it again could deliver it twice.
+    """
+    from outreach.models import DeliveryAttempt
+
+    campaign = campaign_for_org(session, organization_id, campaign_id)
+    failed = session.scalars(
+        select(Letter).where(
+            Letter.organization_id == organization_id,
+            Letter.campaign_id == campaign.id,
+            Letter.state == "failed",
+        )
+    ).all()
+    now = utcnow()
+    letter_ids = []
+    for letter in failed:
+        last = session.scalars(
+            select(DeliveryAttempt.outcome)
+            .where(DeliveryAttempt.letter_id == letter.id)
+            .order_by(DeliveryAttempt.id.desc())
+            .limit(1)
+        ).first()
+        if last == "unknown":
+            continue
+        letter.state, letter.attempts, letter.smtp_phase = "queued", 0, None
+        letter.queued_at = letter.updated_at = now
+        letter_ids.append(letter.id)
+    people = session.scalars(
+        select(Constituent).where(
+            Constituent.organization_id == organization_id,
+            Constituent.campaign_id == campaign.id,
+            Constituent.confirmation_sent_at.is_(None),
+            Constituent.confirmation_attempts > 0,
+        )
+    ).all()
+    for person in people:
+        person.confirmation_retry_at = now
+    session.commit()
+    return letter_ids, [person.id for person in people]

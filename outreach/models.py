@@ -125,6 +125,11 @@ class Campaign(Base):
     target_mode: Mapped[str] = mapped_column(String(20), default="district")
     target_office_ids: Mapped[list[Any]] = mapped_column(default=list)
     editable_default: Mapped[str] = mapped_column(Text, default="")
+    # The letters' subject line; empty = the template's subject.
+    subject: Mapped[str] = mapped_column(Text, default="")
+    ask: Mapped[str] = mapped_column(String(10), default="write")  # write|call
+    # The owner's translations of the public text: {"es": {"title": .., "intro": ..}}
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default="open")  # draft|open|closed
     daily_cap_per_office: Mapped[int] = mapped_column(Integer, default=500)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -163,6 +168,11 @@ class Constituent(Base):
     link_nonce: Mapped[str] = mapped_column(String(64))
     confirmed_at: Mapped[datetime | None] = mapped_column()
     confirmation_sent_at: Mapped[datetime | None] = mapped_column()
+    # A confirmation email that could not be sent: tries so far, why, and when to try next.
+    confirmation_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    confirmation_error: Mapped[str | None] = mapped_column(Text)
+    confirmation_retry_at: Mapped[datetime | None] = mapped_column()
+    language: Mapped[str] = mapped_column(String(5), default="en")  # en|es
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     campaign: Mapped[Campaign] = relationship()
@@ -196,6 +206,7 @@ class Letter(Base):
     body: Mapped[str] = mapped_column(Text)
     delivery: Mapped[str] = mapped_column(String(10), default="email")  # email|print
     recipient: Mapped[str | None] = mapped_column(String(254))  # office email when delivery=email
+    call_outcome: Mapped[str | None] = mapped_column(String(20))  # reached|voicemail|busy
     state: Mapped[str] = mapped_column(String(20), default="draft")
     # Stable for the letter's life: the Message-ID is derived from it, so every attempt
     # carries the same id and a retry can tell what an earlier attempt did.

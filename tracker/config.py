@@ -43,6 +43,8 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "mh-policy-tracker <noreply@localhost>"
     base_url: str = "http://127.0.0.1:5000"
+    # False when BASE_URL was not set: `tracker serve/demo` then use the address they bind.
+    base_url_set: bool = False
     census_geocoder_url: str = "https://geocoding.geo.census.gov/geocoder"
     offline: bool = False  # never reach the network (demo, tests)
     demo: bool = False
@@ -52,6 +54,15 @@ class Settings:
     def embedded(self) -> bool:
         """True when jobs run in-process because no Redis is configured."""
         return not self.redis_url
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for a server bound to host:port; BASE_URL, when set, wins."""
+        if self.base_url_set:
+            return self
+        shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return replace(self, base_url=f"http://{shown}:{port}")
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields replaced (tests, the demo)."""
@@ -138,6 +149,7 @@ class Settings:
             smtp_starttls=bools["SMTP_STARTTLS"],
             mail_from=env.get("MAIL_FROM") or "mh-policy-tracker <noreply@localhost>",
             base_url=base_url.rstrip("/"),
+            base_url_set=bool(env.get("BASE_URL")),
             census_geocoder_url=env.get("CENSUS_GEOCODER_URL")
             or "https://geocoding.geo.census.gov/geocoder",
             offline=bools["TRACKER_OFFLINE"] or demo,

@@ -25,7 +25,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from outreach import letters
+from outreach import letters, notices
 from outreach import templates as tpl
 from outreach.geocode import DistrictMatch, Located, WhereInput, locate
 from outreach.jobs import enqueue_confirmation
@@ -196,8 +196,12 @@ def campaign_page(slug: str):  # noqa: ANN201
             campaign, organization, form, step=2, match=match, problem=str(exc), status=400
         )
     session.pop("act", None)
+    # Embedded mode sends now; with RQ a worker does. Either way the status page reads
+    # what happened from the constituent row, so it never claims a mail went out that
+    # did not.
     enqueue_confirmation(settings(), constituent.id)
-    return redirect(url_for("act.check_email", slug=slug))
+    token = letters.link_token(settings().secret_key, constituent, "data")
+    return redirect(url_for("act.status", token=token))
 
 
 def _page(
@@ -267,6 +271,25 @@ def check_email(slug: str):  # noqa: ANN201
     """After submitting: nothing is sent until you confirm from your inbox."""
     campaign = letters.open_campaign(db(), slug)
     return render_template("outreach/act_check_email.html", campaign=campaign)
+
+
+@bp.route("/status/<token>")
+@limiter.limit(IP_LIMIT)
+def status(token: str):  # noqa: ANN201
+    """Your letters: was the confirmation sent, and each letter's channel and state."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    if notices.confirmation_due(constituent):
+        # The wait after a failed try is over: coming back to this page tries again.
+        enqueue_confirmation(settings(), constituent.id)
+        db().refresh(constituent)
+    return render_template(
+        "outreach/act_status.html",
+        constituent=constituent,
+        campaign=constituent.campaign,
+        confirmation=notices.confirmation_state(constituent),
+        letters=letters.letter_statuses(constituent),
+        token=token,
+    )
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])

@@ -23,13 +23,14 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from outreach import delivery, letters
 from outreach import templates as tpl
+from outreach.jobs import enqueue_confirmation, enqueue_letter
 from outreach.language import rules_for_organization
 from outreach.models import Campaign, LanguageTerm, LetterTemplate
 from tracker.errors import InvalidInput
 from tracker.models import Committee, Legislator
 from tracker.terms import serving
 from web.auth import current_user, login_required, role_required
-from web.db import db
+from web.db import db, settings
 from web.views.common import org_id
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
@@ -292,6 +293,20 @@ def set_status(campaign_id: int):  # noqa: ANN201
     campaign.status = status
     db().commit()
     return redirect(url_for("campaigns.results", campaign_id=campaign.id))
+
+
+@bp.route("/<int:campaign_id>/retry", methods=["POST"])
+@role_required("advocate")
+def retry(campaign_id: int):  # noqa: ANN201
+    """Try failed letters (not those with an unknown outcome) and unsent confirmations again."""
+    FlaskForm().validate_on_submit() or abort(400)
+    letter_ids, people = letters.retry_failures(db(), org_id(), campaign_id)
+    for letter_id in letter_ids:
+        enqueue_letter(settings(), letter_id)
+    for constituent_id in people:
+        enqueue_confirmation(settings(), constituent_id)
+    flash(f"Trying again: {len(letter_ids)} letter(s), {len(people)} confirmation email(s).")
+    return redirect(url_for("campaigns.results", campaign_id=campaign_id))
 
 
 @bp.route("/<int:campaign_id>/letters.csv")
