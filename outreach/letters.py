@@ -22,6 +22,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from outreach import templates as tpl
+from outreach.compose import (  # noqa: F401 - re-exported: letters.bill_fields etc.
+    bill_fields,
+    compose,
+    letter_values,
+    version_source,
+)
 from outreach.geocode import DistrictMatch
 from outreach.models import (
     Campaign,
@@ -111,11 +117,6 @@ def get_template(session: Session, organization_id: int, template_id: int) -> Le
     return template
 
 
-def version_source(version: TemplateVersion) -> tpl.TemplateSource:
-    """A stored version as a TemplateSource."""
-    return tpl.TemplateSource(body=version.body, subject=version.subject)
-
-
 # --- campaigns -----------------------------------------------------------------------------
 
 
@@ -134,6 +135,7 @@ def create_campaign(
     target_sponsors: str = "any",
     target_mode: str = "district",
     target_office_ids: list[int] | None = None,
+    subject: str = "",
     editable_default: str = "",
     daily_cap_per_office: int = 500,
     user: User | None = None,
@@ -158,6 +160,11 @@ def create_campaign(
     offices = [int(i) for i in (target_office_ids or []) if i]
     if target_mode == "offices" and not offices:
         raise InvalidInput("choose at least one office to write to")
+    subject = " ".join((subject or "").split())
+    if len(subject) > 300:
+        raise InvalidInput("the subject line is at most 300 characters")
+    if subject:
+        tpl.ensure_valid(tpl.TemplateSource(body=template.current.body, subject=subject))
     if bill_id and session.get(Bill, bill_id) is None:
         raise InvalidInput(f"no bill {bill_id!r} in the tracker")
     if daily_cap_per_office < 1:
@@ -178,6 +185,7 @@ def create_campaign(
         target_sponsors=target_sponsors,
         target_mode=target_mode,
         target_office_ids=offices,
+        subject=subject,
         editable_default=editable_default.strip(),
         daily_cap_per_office=daily_cap_per_office,
         created_by_id=user.id if user else None,
@@ -199,18 +207,6 @@ def open_campaign(session: Session, slug: str) -> Campaign:
     if campaign is None or campaign.status != "open":
         raise NotFound("this campaign is not open")
     return campaign
-
-
-def bill_fields(bill: Bill | None) -> dict[str, str]:
-    """The `bill` merge fields."""
-    if bill is None:
-        return {}
-    return {
-        "identifier": bill.identifier,
-        "title": bill.title,
-        "status": bill.status.replace("_", " "),
-        "url": bill.url or "",
-    }
 
 
 # --- submissions ---------------------------------------------------------------------------
@@ -287,12 +283,10 @@ def submit(
     )
     session.add(constituent)
     version = campaign.template.current
-    source = version_source(version)
+    source = version_source(version, campaign)
     organization = session.get(Organization, campaign.organization_id)
     for legislator in chosen:
-        rendered = tpl.render(
-            source, letter_values(constituent, legislator, campaign, organization)
-        )
+        rendered = compose(source, letter_values(constituent, legislator, campaign, organization))
         email = (legislator.email or "").strip()
         by_email = bool(EMAIL_RE.match(email))
         constituent.letters.append(
@@ -311,28 +305,6 @@ def submit(
         )
     session.commit()
     return constituent
-
-
-def letter_values(
-    constituent: Constituent,
-    legislator: Legislator,
-    campaign: Campaign,
-    organization: Organization | None,
-) -> dict[str, dict[str, Any]]:
-    """Every merge field for one letter."""
-    return {
-        "constituent": {
-            "name": constituent.name,
-            "first_name": constituent.name.split()[0] if constituent.name else "",
-            "city": constituent.city,
-            "state": constituent.state.upper(),
-            "story": constituent.story,
-            "message": constituent.message,
-        },
-        "legislator": legislator_fields(legislator),
-        "bill": bill_fields(campaign.bill),
-        "organization": {"name": organization.name if organization else ""},
-    }
 
 
 def confirm(session: Session, constituent: Constituent) -> list[int]:

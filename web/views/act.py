@@ -25,7 +25,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from outreach import letters, notices
+from outreach import compose, letters, notices
 from outreach import templates as tpl
 from outreach.geocode import DistrictMatch, Located, WhereInput, locate
 from outreach.jobs import enqueue_confirmation
@@ -232,11 +232,12 @@ def _page(
         values = {
             "constituent": constituent_values,
             "legislator": legislator_fields(chosen[0]),
-            "bill": letters.bill_fields(campaign.bill),
+            "bill": compose.bill_fields(campaign.bill),
             "organization": {"name": organization.name},
         }
         try:
-            preview = tpl.render(letters.version_source(campaign.template.current), values)
+            source = compose.version_source(campaign.template.current, campaign)
+            preview = compose.compose(source, values)
         except tpl.TemplateProblem as exc:
             problem = f"This campaign's letter has a problem: {exc}"
         rules = rules_for_organization(db(), campaign.organization_id)

@@ -51,6 +51,9 @@ class CampaignForm(FlaskForm):
     slug = StringField("Web address /act/...", validators=[Optional(), Length(max=100)])
     intro = TextAreaField("Introduction for constituents", validators=[Length(max=5000)])
     template_id = SelectField("Letter template", coerce=int)
+    subject = StringField(
+        "Subject line (empty = the template's)", validators=[Optional(), Length(max=300)]
+    )
     bill_id = StringField("Bill id (e.g. ca-20212022-ab1331)", validators=[Length(max=120)])
     target_level = SelectField(
         "Write to",
@@ -260,6 +263,7 @@ def campaign_new():  # noqa: ANN201
                 target_sponsors=form.target_sponsors.data,
                 target_mode=form.target_mode.data,
                 target_office_ids=form.target_office_ids.data,
+                subject=form.subject.data or "",
                 editable_default=form.editable_default.data or "",
                 daily_cap_per_office=form.daily_cap_per_office.data,
                 user=current_user(),
