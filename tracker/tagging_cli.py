@@ -143,7 +143,8 @@ def tag(
 ) -> None:
     """(Re)tag bills in the database: by id, --all, or --stale (changed / older taxonomy)."""
     from tracker.db import session_scope
-    from tracker.tag_models import select_bills_to_tag, tag_bills
+    from tracker.tagging_queries import select_bills_to_tag
+    from tracker.tagging_service import tag_bills
     from tracker.taxonomy import load_taxonomy
 
     if bill_ids and all_bills:
@@ -181,7 +182,7 @@ def score(bill_ids: tuple[str, ...], all_bills: bool, similar: bool) -> None:
 
     from tracker.db import session_scope
     from tracker.models import Bill
-    from tracker.tag_models import score_bills
+    from tracker.tagging_service import score_bills
 
     if bill_ids and all_bills:
         raise click.UsageError("give bill ids or --all, not both")

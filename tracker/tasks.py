@@ -1,7 +1,7 @@
 """Tagging job functions (run on the `tag` queue, or in-process without Redis).
 
 Module-level functions taking ids and strings; each builds its own settings and
-session, calls the plain functions in tracker.tag_models / tracker.similarity, and
+session, calls the plain functions in tracker.tagging_service / tracker.similarity, and
 returns a small summary dict. rq is never imported here. Jobs are idempotent: tagging
 and scoring replace a bill's rows, so running one twice leaves the same result.
 """
@@ -22,7 +22,7 @@ def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
 
     Alerts run after tagging because saved searches can filter on topics and scores.
     """
-    from tracker.tag_models import score_bills, tag_bills
+    from tracker.tagging_service import score_bills, tag_bills
     from tracker.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
@@ -46,7 +46,7 @@ def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
 
 def retag_stale() -> dict:
     """Tag every bill that is new, changed since tagging, or tagged by an older taxonomy."""
-    from tracker.tag_models import select_bills_to_tag
+    from tracker.tagging_queries import select_bills_to_tag
     from tracker.taxonomy import load_taxonomy
 
     with session_scope(job_settings()) as session:
@@ -59,7 +59,7 @@ def rescore_all() -> dict:
     from sqlalchemy import select
 
     from tracker.models import Bill
-    from tracker.tag_models import score_bills
+    from tracker.tagging_service import score_bills
 
     total = 0
     with session_scope(job_settings()) as session:

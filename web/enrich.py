@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import tagging_queries
 from tracker.models import Bill
+from tracker.tagging_models import BillScore, BillTopic, SimilarBill
 
 
 def _module(name: str) -> ModuleType | None:
@@ -27,11 +29,6 @@ def _module(name: str) -> ModuleType | None:
     except ModuleNotFoundError:
         return None
     return importlib.import_module(name)
-
-
-def tag_models() -> ModuleType | None:
-    """tracker.tag_models when the tagging area has landed."""
-    return _module("tracker.tag_models")
 
 
 @dataclass
@@ -73,7 +70,7 @@ def core_topics() -> list[str]:
 
 def topic_choices(session: Session) -> list[tuple[str, str]]:
     """(key, label) of every topic, for filters; empty without tagging."""
-    return list(topic_labels().items()) if tag_models() is not None else []
+    return list(topic_labels().items())
 
 
 def _reason_text(reason: Any) -> str:
@@ -86,15 +83,14 @@ def _reason_text(reason: Any) -> str:
 
 def topics_for(session: Session, bill_ids: list[str]) -> dict[str, list[TopicView]]:
     """Topics per bill id, best first, with evidence quotes (one query)."""
-    tm = tag_models()
-    if tm is None or not bill_ids:
+    if not bill_ids:
         return {}
     labels = topic_labels()
     out: dict[str, list[TopicView]] = {}
     rows = session.scalars(
-        select(tm.BillTopic)
-        .where(tm.BillTopic.bill_id.in_(list(bill_ids)))
-        .order_by(tm.BillTopic.bill_id, tm.BillTopic.score.desc(), tm.BillTopic.topic)
+        select(BillTopic)
+        .where(BillTopic.bill_id.in_(list(bill_ids)))
+        .order_by(BillTopic.bill_id, BillTopic.score.desc(), BillTopic.topic)
     )
     for row in rows:
         out.setdefault(row.bill_id, []).append(
@@ -112,11 +108,10 @@ def topics_for(session: Session, bill_ids: list[str]) -> dict[str, list[TopicVie
 
 def scores_for(session: Session, bill_ids: list[str]) -> dict[str, list[ScoreView]]:
     """Relevance and passage scores per bill id, with reasons (one query)."""
-    tm = tag_models()
-    if tm is None or not bill_ids:
+    if not bill_ids:
         return {}
     out: dict[str, list[ScoreView]] = {}
-    for bill_id, row in tm.scores_for(session, bill_ids).items():
+    for bill_id, row in tagging_queries.scores_for(session, bill_ids).items():
         views = [
             ScoreView(
                 "relevance",
@@ -151,14 +146,11 @@ class SimilarView:
 
 def similar_for(session: Session, bill_id: str, limit: int = 8) -> list[SimilarView]:
     """Similar bills in other jurisdictions, best first."""
-    tm = tag_models()
-    if tm is None:
-        return []
     rows = session.scalars(
-        select(tm.SimilarBill)
-        .where(tm.SimilarBill.bill_id == bill_id)
-        .options(selectinload(tm.SimilarBill.other))
-        .order_by(tm.SimilarBill.similarity.desc(), tm.SimilarBill.other_bill_id)
+        select(SimilarBill)
+        .where(SimilarBill.bill_id == bill_id)
+        .options(selectinload(SimilarBill.other))
+        .order_by(SimilarBill.similarity.desc(), SimilarBill.other_bill_id)
         .limit(limit)
     )
     return [SimilarView(bill=r.other, score=r.similarity) for r in rows]
@@ -170,31 +162,22 @@ def apply_filters(
     """Restrict a bill query by topic and relevance-score range."""
     if not topic and score_min is None and score_max is None:
         return stmt
-    tm = tag_models()
-    if tm is None:
-        # Nothing is tagged or scored until the tagging tables exist.
-        return stmt.where(false())
     if topic:
-        stmt = stmt.where(
-            Bill.id.in_(select(tm.BillTopic.bill_id).where(tm.BillTopic.topic == topic))
-        )
+        stmt = stmt.where(Bill.id.in_(select(BillTopic.bill_id).where(BillTopic.topic == topic)))
     if score_min is not None or score_max is not None:
-        scored = select(tm.BillScore.bill_id)
+        scored = select(BillScore.bill_id)
         if score_min is not None:
-            scored = scored.where(tm.BillScore.relevance >= score_min)
+            scored = scored.where(BillScore.relevance >= score_min)
         if score_max is not None:
-            scored = scored.where(tm.BillScore.relevance <= score_max)
+            scored = scored.where(BillScore.relevance <= score_max)
         stmt = stmt.where(Bill.id.in_(scored))
     return stmt
 
 
 def order_by_score(stmt: Select, topic: str) -> Select | None:
     """Order by relevance score (highest first), or None when scores are unavailable."""
-    tm = tag_models()
-    if tm is None:
-        return None
-    return stmt.outerjoin(tm.BillScore, tm.BillScore.bill_id == Bill.id).order_by(
-        tm.BillScore.relevance.desc().nulls_last(),
+    return stmt.outerjoin(BillScore, BillScore.bill_id == Bill.id).order_by(
+        BillScore.relevance.desc().nulls_last(),
         Bill.last_action_date.desc().nulls_last(),
         Bill.id,
     )

@@ -710,7 +710,7 @@ def test_openstates_person_and_congress_member_merge_by_bioguide(settings, tmp_p
 
 
 def test_import_cli_hands_changed_bills_to_the_tagger_and_reimport_does_not(settings):
-    from tracker.tag_models import BillTopic
+    from tracker.tagging_models import BillTopic
 
     path = str(FIXTURES / "demo/bills.jsonl")
     first = CliRunner().invoke(cli, ["import", "--source", "bills-jsonl", path])

@@ -9,7 +9,8 @@ from tests.tagging.helpers import ingest_demo
 from tracker.jobs import queue_status
 from tracker.models import JobRun
 from tracker.schedule import Periodic, build_scheduler, periodic_jobs
-from tracker.tag_models import BillTagging, scores_for, topics_for
+from tracker.tagging_models import BillTagging
+from tracker.tagging_queries import scores_for, topics_for
 from tracker.tasks import enqueue_after_sync
 
 pytestmark = pytest.mark.redis
