@@ -93,3 +93,49 @@ def compose(source: tpl.TemplateSource, values: dict[str, dict[str, Any]]) -> tp
     rendered = tpl.render(source, values)
     subject = _DOUBLED.sub(r"\1", rendered.subject).strip()
     return tpl.Rendered(subject=subject, body=tidy(rendered.body))
+
+
+CHANNEL_LABELS = {
+    "email": "By email to the office",
+    "cwc": "Through Communicating with Congress (the House and Senate system)",
+    "form": "On the office's web form (you paste it in)",
+    "print": "On paper, delivered by the organization",
+    "call": "By phone: your script",
+}
+
+
+def channel_preview(
+    channel: str, rendered: tpl.Rendered, legislator: Legislator, constituent: Constituent
+) -> str:
+    """The letter as it will look in its channel: mail headers, CWC fields, the form's
+    text, the printed page's address block, or the call script."""
+    name, title = legislator.name, legislator_fields(legislator)["title"]
+    if channel == "email":
+        return (
+            f"To: {name} <{legislator.email}>\nReply-To: {constituent.name} "
+            f"<{constituent.email}>\nSubject: {rendered.subject}\n\n{rendered.body}"
+        )
+    if channel == "cwc":
+        return (
+            f"Office: {title} {name}\nFrom: {constituent.prefix} {constituent.name}, "
+            f"{constituent.address}, {constituent.city}, {constituent.state.upper()} "
+            f"{constituent.zip}\nEmail: {constituent.email}\nTopic: Health\n"
+            f"Subject: {rendered.subject}\n\n{rendered.body}"
+        )
+    if channel == "form":
+        return f"Subject: {rendered.subject}\n\n{rendered.body}"
+    if channel == "print":
+        address = next((o.get("address") for o in legislator.offices or [] if o.get("address")), "")
+        return f"{title} {name}\n{address}\n\n{rendered.body}".replace("\n\n\n", "\n\n")
+    if channel == "call":
+        paragraphs = [p for p in rendered.body.split("\n\n") if p.strip()]
+        where = f", from {constituent.city}" if constituent.city else ""
+        return "\n\n".join(
+            [
+                f"Hello, I am a constituent calling {title} {legislator.family_name or name}'s "
+                f"office. My name is {constituent.name}{where}.",
+                *paragraphs[1:3],
+                "Thank you for passing this on.",
+            ]
+        )
+    return rendered.body

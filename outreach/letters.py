@@ -22,13 +22,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from outreach import templates as tpl
+from outreach.channels import CWC_PREFIXES, channel_for
 from outreach.compose import (  # noqa: F401 - re-exported: letters.bill_fields etc.
     bill_fields,
     compose,
     letter_values,
     version_source,
 )
+from outreach.delivery import WORKER_CHANNELS
 from outreach.geocode import DistrictMatch
+from outreach.handoff import CALL_OUTCOMES, office_phones
 from outreach.models import (
     Campaign,
     Constituent,
@@ -37,6 +40,7 @@ from outreach.models import (
     TemplateVersion,
 )
 from outreach.targeting import TARGET_MODES, legislator_fields, plan
+from tracker.config import Settings
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import Bill, Legislator, Organization, User, utcnow
 
@@ -136,6 +140,7 @@ def create_campaign(
     target_mode: str = "district",
     target_office_ids: list[int] | None = None,
     subject: str = "",
+    ask: str = "write",
     editable_default: str = "",
     daily_cap_per_office: int = 500,
     user: User | None = None,
@@ -160,6 +165,8 @@ def create_campaign(
     offices = [int(i) for i in (target_office_ids or []) if i]
     if target_mode == "offices" and not offices:
         raise InvalidInput("choose at least one office to write to")
+    if ask not in ("write", "call"):
+        raise InvalidInput("a campaign asks constituents to write or to call")
     subject = " ".join((subject or "").split())
     if len(subject) > 300:
         raise InvalidInput("the subject line is at most 300 characters")
@@ -186,6 +193,7 @@ def create_campaign(
         target_mode=target_mode,
         target_office_ids=offices,
         subject=subject,
+        ask=ask,
         editable_default=editable_default.strip(),
         daily_cap_per_office=daily_cap_per_office,
         created_by_id=user.id if user else None,
@@ -224,6 +232,7 @@ class Submission:
     consent_send: bool = False
     consent_contact: bool = False
     consent_quote: bool = False
+    prefix: str = ""  # Mr., Ms., Mx., Dr. ...: CWC requires one
 
     def cleaned(self) -> Submission:
         """Trimmed and validated; raises InvalidInput naming the field."""
@@ -243,8 +252,11 @@ class Submission:
             raise InvalidInput("enter a valid email address")
         if not self.consent_send:
             raise InvalidInput("tick 'send this letter on my behalf' to continue")
+        if self.prefix and self.prefix not in CWC_PREFIXES:
+            raise InvalidInput(f"title must be one of {', '.join(CWC_PREFIXES)}")
         return Submission(
             **values,
+            prefix=self.prefix,
             consent_send=True,
             consent_contact=bool(self.consent_contact),
             consent_quote=bool(self.consent_quote),
@@ -252,9 +264,14 @@ class Submission:
 
 
 def submit(
-    session: Session, campaign: Campaign, submission: Submission, where: DistrictMatch
+    session: Session,
+    campaign: Campaign,
+    submission: Submission,
+    where: DistrictMatch,
+    settings: Settings | None = None,
 ) -> Constituent:
-    """Record a constituent and one draft letter per targeted legislator (one transaction)."""
+    """Record a constituent and one draft letter per targeted legislator (one transaction);
+    each letter's channel follows the office's data (`outreach.channels`)."""
     data = submission.cleaned()
     targeting = plan(session, campaign, where.division_ids, where.state)
     chosen = targeting.legislators
@@ -279,6 +296,7 @@ def submit(
         consent_send=True,
         consent_contact=data.consent_contact,
         consent_quote=data.consent_quote,
+        prefix=data.prefix,
         link_nonce=secrets.token_hex(16),
     )
     session.add(constituent)
@@ -287,8 +305,7 @@ def submit(
     organization = session.get(Organization, campaign.organization_id)
     for legislator in chosen:
         rendered = compose(source, letter_values(constituent, legislator, campaign, organization))
-        email = (legislator.email or "").strip()
-        by_email = bool(EMAIL_RE.match(email))
+        channel, recipient = channel_for(legislator, campaign, constituent, settings)
         constituent.letters.append(
             Letter(
                 organization_id=campaign.organization_id,
@@ -297,8 +314,8 @@ def submit(
                 template_version_id=version.id,
                 subject=rendered.subject[:300] or campaign.title[:300],
                 body=rendered.body,
-                delivery="email" if by_email else "print",
-                recipient=email if by_email else None,
+                delivery=channel,
+                recipient=recipient,
                 state="draft",
                 idempotency_key=uuid.uuid4().hex,
             )
@@ -310,7 +327,8 @@ def submit(
 def confirm(session: Session, constituent: Constituent) -> list[int]:
     """Confirm a constituent's draft letters: draft -> confirmed -> queued, one transaction.
 
-    Returns the ids of email letters to enqueue (print letters wait for a print batch).
+    Returns the ids of letters a worker sends (email, CWC); print letters wait for a print
+    batch, web-form and call letters for the constituent.
     Confirming twice changes nothing and returns no ids.
     """
     now = utcnow()
@@ -325,7 +343,7 @@ def confirm(session: Session, constituent: Constituent) -> list[int]:
         letter.state = "queued"
         letter.queued_at = now
         letter.updated_at = now
-        if letter.delivery == "email":
+        if letter.delivery in WORKER_CHANNELS:
             to_send.append(letter.id)
     session.commit()
     return to_send
@@ -416,6 +434,26 @@ STATE_NAMES = {
 }
 
 
+def call_script(letter: Letter) -> str:
+    """A short script from the rendered letter: who is calling, the ask, thanks.
+
+    The letter's salutation names the office; the script keeps the two paragraphs after
+    it (the ask and why) and ends with the caller's name and city.
+    """
+    paragraphs = [p.strip() for p in letter.body.split("\n\n") if p.strip()]
+    office = paragraphs[0].removeprefix("Dear ").rstrip(",") if paragraphs else "the"
+    person = letter.constituent
+    where = f", from {person.city}" if person.city else ""
+    return "\n\n".join(
+        [
+            f"Hello, I am a constituent calling {office}'s office. My name is "
+            f"{person.name}{where}.",
+            *paragraphs[1:3],
+            "Thank you for passing this on.",
+        ]
+    )
+
+
 def letter_statuses(constituent: Constituent) -> list[dict[str, Any]]:
     """Each letter as the constituent's status page shows it: to whom, how, what state."""
     rows = []
@@ -424,8 +462,21 @@ def letter_statuses(constituent: Constituent) -> list[dict[str, Any]]:
         shown = STATE_NAMES.get(state, state)
         if letter.delivery == "print" and state == "queued":
             shown = "confirmed, waiting for the next print batch"
+        if letter.delivery == "form" and state == "queued":
+            shown = "waiting for you to send the office's form"
+        if letter.delivery == "call" and state == "queued":
+            shown = "waiting for your call" + (
+                " (last try: busy)" if letter.call_outcome == "busy" else ""
+            )
         rows.append(
             {
+                "id": letter.id,
+                "legislator": letter.legislator,
+                "body": letter.body,
+                "recipient": letter.recipient,
+                "call_outcome": letter.call_outcome,
+                "phones": office_phones(letter.legislator) if letter.delivery == "call" else [],
+                "script": call_script(letter) if letter.delivery == "call" else "",
                 "to": letter.legislator.name,
                 "title": legislator_fields(letter.legislator)["title"],
                 "channel": letter.delivery,
@@ -465,15 +516,20 @@ def campaign_results(session: Session, organization_id: int, campaign_id: int) -
     """Letters per office and per district, states, failures, and quotable stories."""
     campaign = campaign_for_org(session, organization_id, campaign_id)
     rows = session.execute(
-        select(Letter.state, Letter.delivery, Legislator)
+        select(Letter.state, Letter.delivery, Letter.call_outcome, Legislator)
         .join(Legislator, Letter.legislator_id == Legislator.id)
         .where(Letter.organization_id == organization_id, Letter.campaign_id == campaign.id)
     ).all()
     per_office: dict[int, dict[str, Any]] = {}
     per_district: Counter[str] = Counter()
     states: Counter[str] = Counter()
-    for state, delivery, legislator in rows:
+    channels: Counter[str] = Counter()
+    calls: Counter[str] = Counter()
+    for state, delivery, call_outcome, legislator in rows:
         states[state] += 1
+        channels[delivery] += 1
+        if call_outcome:
+            calls[call_outcome] += 1
         office = per_office.setdefault(
             legislator.id,
             {"legislator": legislator, "total": 0, "sent": 0, "print": 0, "failed": 0},
@@ -530,6 +586,8 @@ def campaign_results(session: Session, organization_id: int, campaign_id: int) -
         "constituents": constituents,
         "confirmation_failures": unconfirmed_mail,
         "states": dict(states),
+        "channels": dict(channels),
+        "calls": {key: calls.get(key, 0) for key in CALL_OUTCOMES},
         "per_office": sorted(per_office.values(), key=lambda o: -o["total"]),
         "per_district": sorted(per_district.items(), key=lambda kv: (-kv[1], kv[0])),
         "failures": failures,

@@ -173,6 +173,7 @@ class Constituent(Base):
     confirmation_error: Mapped[str | None] = mapped_column(Text)
     confirmation_retry_at: Mapped[datetime | None] = mapped_column()
     language: Mapped[str] = mapped_column(String(5), default="en")  # en|es
+    prefix: Mapped[str] = mapped_column(String(10), default="")  # Ms., Mr., Mx. (CWC needs one)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     campaign: Mapped[Campaign] = relationship()

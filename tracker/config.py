@@ -9,6 +9,7 @@ generated once and kept under `var/`.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,6 +47,11 @@ class Settings:
     # False when BASE_URL was not set: `tracker serve/demo` then use the address they bind.
     base_url_set: bool = False
     census_geocoder_url: str = "https://geocoding.geo.census.gov/geocoder"
+    # Communicating with Congress: unset = House/Senate letters use forms, email or print.
+    cwc_url: str | None = None
+    cwc_api_key: str | None = None
+    cwc_delivery_agent: str = "mh-policy-tracker"
+    cwc_agent_phone: str | None = None  # xxx-xxx-xxxx, required with CWC_URL
     offline: bool = False  # never reach the network (demo, tests)
     demo: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -129,6 +135,12 @@ class Settings:
         if urlsplit(base_url).scheme not in ("http", "https"):
             errors.append(f"BASE_URL must be an http(s) URL (got {base_url!r})")
 
+        cwc_url = (env.get("CWC_URL") or "").rstrip("/") or None
+        if cwc_url and urlsplit(cwc_url).scheme not in ("http", "https"):
+            errors.append(f"CWC_URL must be an http(s) URL (got {cwc_url!r})")
+        if cwc_url and not re.fullmatch(r"\d{3}-\d{3}-\d{4}", env.get("CWC_AGENT_PHONE") or ""):
+            errors.append("CWC_AGENT_PHONE (xxx-xxx-xxxx) is required with CWC_URL")
+
         if errors:
             raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(errors))
 
@@ -150,6 +162,10 @@ class Settings:
             mail_from=env.get("MAIL_FROM") or "mh-policy-tracker <noreply@localhost>",
             base_url=base_url.rstrip("/"),
             base_url_set=bool(env.get("BASE_URL")),
+            cwc_url=cwc_url,
+            cwc_api_key=env.get("CWC_API_KEY") or None,
+            cwc_delivery_agent=env.get("CWC_DELIVERY_AGENT") or "mh-policy-tracker",
+            cwc_agent_phone=env.get("CWC_AGENT_PHONE") or None,
             census_geocoder_url=env.get("CENSUS_GEOCODER_URL")
             or "https://geocoding.geo.census.gov/geocoder",
             offline=bools["TRACKER_OFFLINE"] or demo,

@@ -15,6 +15,7 @@ import us
 from flask import (
     Blueprint,
     Response,
+    abort,
     redirect,
     render_template,
     request,
@@ -25,11 +26,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from outreach import compose, letters, notices
+from outreach import compose, handoff, letters, notices
 from outreach import templates as tpl
+from outreach.channels import CWC_PREFIXES, channel_for
 from outreach.geocode import DistrictMatch, Located, WhereInput, locate
 from outreach.jobs import enqueue_confirmation
 from outreach.language import rules_for_organization
+from outreach.models import Constituent
 from outreach.targeting import legislator_fields, plan
 from tracker.errors import InvalidInput
 from tracker.jobs import enqueue
@@ -53,6 +56,12 @@ STATE_CHOICES = [("", "Choose a state")] + sorted(
 class ActForm(FlaskForm):
     """The campaign form: who you are, where you live, your words, your consents."""
 
+    prefix = SelectField(
+        "Title",
+        choices=[("", "None")] + [(p, p) for p in CWC_PREFIXES],
+        validators=[Optional()],
+        default="",
+    )
     name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     address = StringField("Street address", validators=[Optional(), Length(max=300)])
@@ -188,9 +197,10 @@ def campaign_page(slug: str):  # noqa: ANN201
         consent_send=form.consent_send.data,
         consent_contact=form.consent_contact.data,
         consent_quote=form.consent_quote.data,
+        prefix=form.prefix.data or "",
     )
     try:
-        constituent = letters.submit(db(), campaign, submission, match)
+        constituent = letters.submit(db(), campaign, submission, match, settings())
     except InvalidInput as exc:
         return _page(
             campaign, organization, form, step=2, match=match, problem=str(exc), status=400
@@ -220,6 +230,8 @@ def _page(
     chosen = targeting.legislators if targeting else []
     preview = None
     findings = []
+    channels: dict[str, dict] = {}
+    office_channels: dict[int, str] = {}
     if chosen:
         constituent_values = {
             "name": form.name.data or "",
@@ -235,9 +247,29 @@ def _page(
             "bill": compose.bill_fields(campaign.bill),
             "organization": {"name": organization.name},
         }
+        person = Constituent(
+            name=form.name.data or "",
+            email=form.email.data or "",
+            address=form.address.data or "",
+            city=match.city,
+            state=match.state,
+            zip=match.zip,
+            prefix=form.prefix.data or "",
+        )
         try:
             source = compose.version_source(campaign.template.current, campaign)
             preview = compose.compose(source, values)
+            for leg in chosen:
+                channel, _ = channel_for(leg, campaign, person, settings())
+                office_channels[leg.id] = channel
+                if channel in channels:
+                    continue
+                rendered = compose.compose(source, {**values, "legislator": legislator_fields(leg)})
+                channels[channel] = {
+                    "label": compose.CHANNEL_LABELS[channel],
+                    "to": leg,
+                    "text": compose.channel_preview(channel, rendered, leg, person),
+                }
         except tpl.TemplateProblem as exc:
             problem = f"This campaign's letter has a problem: {exc}"
         rules = rules_for_organization(db(), campaign.organization_id)
@@ -252,6 +284,9 @@ def _page(
             legislators=[(leg, legislator_fields(leg)) for leg in chosen],
             match=match,
             preview=preview,
+            channel_previews=channels,
+            office_channels=office_channels,
+            channel_names=letters.CHANNEL_NAMES,
             findings=findings,
             targeting=targeting,
             problem=problem
@@ -290,7 +325,48 @@ def status(token: str):  # noqa: ANN201
         confirmation=notices.confirmation_state(constituent),
         letters=letters.letter_statuses(constituent),
         token=token,
+        form=FlaskForm(),
+        call_outcomes=handoff.CALL_OUTCOMES,
     )
+
+
+@bp.route("/status/<token>/form/<int:letter_id>")
+@limiter.limit(IP_LIMIT)
+def open_form(token: str, letter_id: int):  # noqa: ANN201
+    """Record that the office's web form was opened, then go there."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    letter = handoff.own_letter(constituent, letter_id, "form")
+    try:
+        return redirect(handoff.form_opened(db(), letter))
+    except InvalidInput as exc:
+        abort(400, str(exc))
+
+
+@bp.route("/status/<token>/form/<int:letter_id>", methods=["POST"])
+@limiter.limit(IP_LIMIT)
+def form_sent(token: str, letter_id: int):  # noqa: ANN201
+    """The constituent reports sending the office's form."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    FlaskForm().validate_on_submit() or _csrf_failed()
+    try:
+        handoff.form_sent(db(), handoff.own_letter(constituent, letter_id, "form"))
+    except InvalidInput as exc:
+        abort(400, str(exc))
+    return redirect(url_for("act.status", token=token))
+
+
+@bp.route("/status/<token>/call/<int:letter_id>", methods=["POST"])
+@limiter.limit(IP_LIMIT)
+def call_outcome(token: str, letter_id: int):  # noqa: ANN201
+    """The caller reports how the call went: reached staff, voicemail, busy."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    FlaskForm().validate_on_submit() or _csrf_failed()
+    letter = handoff.own_letter(constituent, letter_id, "call")
+    try:
+        handoff.record_call(db(), letter, request.form.get("outcome", ""))
+    except InvalidInput as exc:
+        abort(400, str(exc))
+    return redirect(url_for("act.status", token=token))
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])

@@ -55,6 +55,14 @@ class CampaignForm(FlaskForm):
         "Subject line (empty = the template's)", validators=[Optional(), Length(max=300)]
     )
     bill_id = StringField("Bill id (e.g. ca-20212022-ab1331)", validators=[Length(max=120)])
+    ask = SelectField(
+        "Constituents",
+        choices=[
+            ("write", "Write a letter"),
+            ("call", "Call the office (phone numbers and a script)"),
+        ],
+        default="write",
+    )
     target_level = SelectField(
         "Write to",
         choices=[("state", "State legislators"), ("federal", "Members of Congress"),
@@ -264,6 +272,7 @@ def campaign_new():  # noqa: ANN201
                 target_mode=form.target_mode.data,
                 target_office_ids=form.target_office_ids.data,
                 subject=form.subject.data or "",
+                ask=form.ask.data or "write",
                 editable_default=form.editable_default.data or "",
                 daily_cap_per_office=form.daily_cap_per_office.data,
                 user=current_user(),
