@@ -174,6 +174,8 @@ class Constituent(Base):
     confirmation_retry_at: Mapped[datetime | None] = mapped_column()
     language: Mapped[str] = mapped_column(String(5), default="en")  # en|es
     prefix: Mapped[str] = mapped_column(String(10), default="")  # Ms., Mr., Mx. (CWC needs one)
+    # Set by the unsubscribe link in a hearing alert: no further contact from the campaign.
+    contact_unsubscribed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     campaign: Mapped[Campaign] = relationship()
@@ -267,6 +269,36 @@ class Bounce(Base):
     status: Mapped[str] = mapped_column(String(20), default="")  # DSN status, e.g. 5.1.1
     reason: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HearingAlert(Base):
+    """One alert per (campaign, hearing): sent once to supporters in members' districts."""
+
+    __tablename__ = "hearing_alerts"
+    __table_args__ = (UniqueConstraint("campaign_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HearingAlertRecipient(Base):
+    """A supporter an alert goes to; `sent_at` makes each email go out once."""
+
+    __tablename__ = "hearing_alert_recipients"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("hearing_alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    constituent_id: Mapped[int] = mapped_column(
+        ForeignKey("constituents.id", ondelete="CASCADE"), primary_key=True
+    )
+    sent_at: Mapped[datetime | None] = mapped_column()
 
 
 class Meeting(Base):

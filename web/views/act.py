@@ -26,7 +26,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from outreach import compose, handoff, letters, notices
+from outreach import compose, handoff, hearings, letters, notices
 from outreach import templates as tpl
 from outreach.channels import CWC_PREFIXES, channel_for
 from outreach.geocode import DistrictMatch, Located, WhereInput, locate
@@ -367,6 +367,25 @@ def call_outcome(token: str, letter_id: int):  # noqa: ANN201
     except InvalidInput as exc:
         abort(400, str(exc))
     return redirect(url_for("act.status", token=token))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@limiter.limit(IP_LIMIT, methods=["POST"])
+def unsubscribe(token: str):  # noqa: ANN201
+    """Stop hearing alerts and other contact from this campaign (a button, for scanners)."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "unsubscribe")
+    done = False
+    if request.method == "POST":
+        FlaskForm().validate_on_submit() or _csrf_failed()
+        hearings.unsubscribe(db(), constituent)
+        done = True
+    return render_template(
+        "outreach/act_unsubscribe.html",
+        constituent=constituent,
+        campaign=constituent.campaign,
+        done=done or constituent.contact_unsubscribed_at is not None,
+        form=FlaskForm(),
+    )
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])

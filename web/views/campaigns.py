@@ -21,9 +21,9 @@ from sqlalchemy import select
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from outreach import delivery, letters
+from outreach import delivery, hearings, letters
 from outreach import templates as tpl
-from outreach.jobs import enqueue_confirmation, enqueue_letter
+from outreach.jobs import enqueue_confirmation, enqueue_hearing_alert, enqueue_letter
 from outreach.language import rules_for_organization
 from outreach.models import Campaign, LanguageTerm, LetterTemplate
 from tracker.errors import InvalidInput
@@ -291,7 +291,8 @@ def campaign_new():  # noqa: ANN201
 def results(campaign_id: int):  # noqa: ANN201
     """Letters per office and per district, failures, and stories that may be quoted."""
     data = letters.campaign_results(db(), org_id(), campaign_id)
-    return _render("outreach/results.html", form=FlaskForm(), **data)
+    upcoming = hearings.hearing_summaries(db(), data["campaign"])
+    return _render("outreach/results.html", form=FlaskForm(), hearings=upcoming, **data)
 
 
 @bp.route("/<int:campaign_id>/status", methods=["POST"])
@@ -319,6 +320,23 @@ def retry(campaign_id: int):  # noqa: ANN201
     for constituent_id in people:
         enqueue_confirmation(settings(), constituent_id)
     flash(f"Trying again: {len(letter_ids)} letter(s), {len(people)} confirmation email(s).")
+    return redirect(url_for("campaigns.results", campaign_id=campaign_id))
+
+
+@bp.route("/<int:campaign_id>/hearings/<int:event_id>/alert", methods=["POST"])
+@role_required("advocate")
+def hearing_alert(campaign_id: int, event_id: int):  # noqa: ANN201
+    """One click: alert past supporters in the committee members' districts, once."""
+    FlaskForm().validate_on_submit() or abort(400)
+    try:
+        alert = hearings.create_alert(
+            db(), org_id(), campaign_id, event_id, getattr(current_user(), "id", None)
+        )
+    except InvalidInput as exc:
+        flash(str(exc))
+    else:
+        enqueue_hearing_alert(settings(), alert.id)
+        flash(f"Hearing alert on its way to {alert.recipients} supporter(s).")
     return redirect(url_for("campaigns.results", campaign_id=campaign_id))
 
 
