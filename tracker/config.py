@@ -53,6 +53,8 @@ class Settings:
     cwc_delivery_agent: str = "mh-policy-tracker"
     cwc_agent_phone: str | None = None  # xxx-xxx-xxxx, required with CWC_URL
     offline: bool = False  # never reach the network (demo, tests)
+    sync_sources: tuple[str, ...] = ()  # what the scheduled sync runs; empty = every source
+    sync_jurisdictions: tuple[str, ...] = ()  # states for Open States / LegiScan syncs
     demo: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -170,7 +172,14 @@ class Settings:
             or "https://geocoding.geo.census.gov/geocoder",
             offline=bools["TRACKER_OFFLINE"] or demo,
             demo=demo,
+            sync_sources=_names(env.get("SYNC_SOURCES")),
+            sync_jurisdictions=_names(env.get("SYNC_JURISDICTIONS")),
         )
+
+
+def _names(raw: str | None) -> tuple[str, ...]:
+    """A comma- or space-separated list (`ca, ny wa`) as lower-case names."""
+    return tuple(n.lower() for n in (raw or "").replace(",", " ").split())
 
 
 def _demo_secret(var_dir: Path) -> str:

@@ -159,10 +159,9 @@ def tag(
         ids = list(bill_ids) if bill_ids else select_bills_to_tag(session, taxonomy, mode)
         if enqueue:
             from tracker.jobs import enqueue as enqueue_job
+            from tracker.tasks import tag_and_score_bills
 
-            handle = enqueue_job(
-                settings, "tracker.tasks.tag_and_score_bills", ids, queue="tag", job_timeout=3600
-            )
+            handle = enqueue_job(settings, tag_and_score_bills, ids, queue="tag", job_timeout=3600)
             click.echo(f"Enqueued {len(ids)} bill(s) as job {handle.id} ({handle.status}).")
             return
         summary = _in_batches(session, ids, lambda batch: tag_bills(session, batch, taxonomy))

@@ -1,15 +1,12 @@
 """What other areas add to bill and legislator pages: topics, scores, similar bills
 (tagging) and the organization's letters and meetings (outreach).
 
-Those areas land in parallel; each function here looks for their modules and returns
-empty results while they are absent, so pages render either way. All lookups take a
-list of ids and run one query, so list pages stay free of N+1 queries.
+The areas are imported directly (a missing module is an ImportError when web starts).
+All lookups take a list of ids and run one query, so list pages stay free of N+1 queries.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -20,15 +17,6 @@ from sqlalchemy.orm import Session, selectinload
 from tracker import tagging_queries
 from tracker.models import Bill
 from tracker.tagging_models import BillScore, BillTopic, SimilarBill
-
-
-def _module(name: str) -> ModuleType | None:
-    try:
-        if importlib.util.find_spec(name) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(name)
 
 
 @dataclass
@@ -52,24 +40,25 @@ class ScoreView:
 
 
 def _taxonomy():  # noqa: ANN202 - tracker.taxonomy.Taxonomy
-    mod = _module("tracker.taxonomy")
-    return mod.load_taxonomy() if mod is not None and hasattr(mod, "load_taxonomy") else None
+    from tracker.taxonomy import load_taxonomy
+
+    return load_taxonomy()
 
 
 def topic_labels() -> dict[str, str]:
     """Topic id -> label from the tagging taxonomy."""
     taxonomy = _taxonomy()
-    return {t.id: t.label for t in taxonomy.topics} if taxonomy is not None else {}
+    return {t.id: t.label for t in taxonomy.topics}
 
 
 def core_topics() -> list[str]:
     """The core topic ids (parity, crisis, workforce) the dashboard grid shows."""
     taxonomy = _taxonomy()
-    return list(taxonomy.core_topics) if taxonomy is not None else []
+    return list(taxonomy.core_topics)
 
 
 def topic_choices(session: Session) -> list[tuple[str, str]]:
-    """(key, label) of every topic, for filters; empty without tagging."""
+    """(key, label) of every topic, for filters."""
     return list(topic_labels().items())
 
 
@@ -174,8 +163,8 @@ def apply_filters(
     return stmt
 
 
-def order_by_score(stmt: Select, topic: str) -> Select | None:
-    """Order by relevance score (highest first), or None when scores are unavailable."""
+def order_by_score(stmt: Select, topic: str) -> Select:
+    """Order by relevance score (highest first)."""
     return stmt.outerjoin(BillScore, BillScore.bill_id == Bill.id).order_by(
         BillScore.relevance.desc().nulls_last(),
         Bill.last_action_date.desc().nulls_last(),
@@ -183,9 +172,11 @@ def order_by_score(stmt: Select, topic: str) -> Select | None:
     )
 
 
-def outreach_models() -> ModuleType | None:
-    """outreach.models when the outreach area has landed."""
-    return _module("outreach.models")
+def outreach_models() -> ModuleType:
+    """The outreach area's tables (outreach.models)."""
+    from outreach import models as module
+
+    return module
 
 
 @dataclass
@@ -241,8 +232,6 @@ def _meetings(session: Session, om: ModuleType, org_id: int, where: Any) -> list
 def outreach_for_bill(session: Session, org_id: int, bill_id: str) -> dict[str, list[Any]]:
     """The organization's letter campaigns and meetings about a bill (never another org's)."""
     om = outreach_models()
-    if om is None:
-        return {"letters": [], "meetings": []}
     letters = _letter_summaries(session, om, org_id, om.Campaign.bill_id == bill_id)
     meetings = []
     discussed = select(om.MeetingBill.meeting_id).where(om.MeetingBill.bill_id == bill_id)
@@ -266,8 +255,6 @@ def outreach_for_legislator(
 ) -> dict[str, list[Any]]:
     """The organization's letters to and meetings with a legislator's office."""
     om = outreach_models()
-    if om is None:
-        return {"letters": [], "meetings": []}
     letters = _letter_summaries(session, om, org_id, om.Letter.legislator_id == legislator_id)
     met = select(om.MeetingAttendee.meeting_id).where(
         om.MeetingAttendee.legislator_id == legislator_id

@@ -5,8 +5,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from app.cli import cli
 from tests.tagging.helpers import ingest_demo
-from tracker.cli import cli
 from tracker.tagging_models import BillScore, BillTagging
 
 

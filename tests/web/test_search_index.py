@@ -98,7 +98,7 @@ def test_extracted_text_from_tagging_feeds_search_and_diffs(db, demo_bills, sett
 
     from click.testing import CliRunner
 
-    from tracker.cli import cli
+    from app.cli import cli
     from tracker.models import BillVersion
     from tracker.tagging_models import ExtractedText
     from web.text import version_text

@@ -30,12 +30,11 @@ from outreach import compose, handoff, hearings, letters, notices
 from outreach import templates as tpl
 from outreach.channels import CWC_PREFIXES, channel_for
 from outreach.geocode import DistrictMatch, Located, WhereInput, locate
-from outreach.jobs import enqueue_confirmation
+from outreach.jobs import enqueue_confirmation, enqueue_letter
 from outreach.language import rules_for_organization
 from outreach.models import Constituent
 from outreach.targeting import legislator_fields, plan
 from tracker.errors import InvalidInput
-from tracker.jobs import enqueue
 from tracker.models import Organization
 from web.db import db, settings
 from web.limits import limiter
@@ -398,14 +397,7 @@ def confirm(token: str):  # noqa: ANN201
         FlaskForm().validate_on_submit() or _csrf_failed()
         ids = letters.confirm(db(), constituent)
         for letter_id in ids:
-            enqueue(
-                settings(),
-                "outreach.jobs.send_letter",
-                letter_id,
-                queue="outreach",
-                job_timeout=120,
-                network=True,
-            )
+            enqueue_letter(settings(), letter_id)
         return render_template(
             "outreach/act_confirmed.html",
             constituent=constituent,
