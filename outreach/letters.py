@@ -141,6 +141,7 @@ def create_campaign(
     target_office_ids: list[int] | None = None,
     subject: str = "",
     ask: str = "write",
+    translations: dict[str, dict[str, str]] | None = None,
     editable_default: str = "",
     daily_cap_per_office: int = 500,
     user: User | None = None,
@@ -194,6 +195,11 @@ def create_campaign(
         target_office_ids=offices,
         subject=subject,
         ask=ask,
+        translations={
+            lang: {k: v.strip() for k, v in fields.items() if v and v.strip()}
+            for lang, fields in (translations or {}).items()
+            if lang in ("es",) and any(v and v.strip() for v in fields.values())
+        },
         editable_default=editable_default.strip(),
         daily_cap_per_office=daily_cap_per_office,
         created_by_id=user.id if user else None,
@@ -233,6 +239,7 @@ class Submission:
     consent_contact: bool = False
     consent_quote: bool = False
     prefix: str = ""  # Mr., Ms., Mx., Dr. ...: CWC requires one
+    language: str = "en"  # the page's language; the confirmation email follows it
 
     def cleaned(self) -> Submission:
         """Trimmed and validated; raises InvalidInput naming the field."""
@@ -257,6 +264,7 @@ class Submission:
         return Submission(
             **values,
             prefix=self.prefix,
+            language=self.language if self.language in ("en", "es") else "en",
             consent_send=True,
             consent_contact=bool(self.consent_contact),
             consent_quote=bool(self.consent_quote),
@@ -297,6 +305,7 @@ def submit(
         consent_contact=data.consent_contact,
         consent_quote=data.consent_quote,
         prefix=data.prefix,
+        language=data.language,
         link_nonce=secrets.token_hex(16),
     )
     session.add(constituent)

@@ -45,6 +45,32 @@ If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) any time.
 """
 
 
+CONFIRMATION_TEXT_ES = """Hola, {name}:
+
+Usted pidió a {organization} enviar {count} carta(s) en su nombre para la campaña
+"{campaign}":
+
+{recipients}
+
+Todavía no se ha enviado nada. Para revisar y enviar su(s) carta(s), abra:
+
+  {confirm_url}
+
+Si usted no lo pidió, ignore este correo y no se enviará nada.
+
+Vea, descargue o borre todo lo que escribió:
+
+  {data_url}
+
+Si está en crisis, llame o envíe un texto al 988 (Línea de Prevención del Suicidio y
+Crisis) a cualquier hora.
+"""
+CONFIRMATION = {
+    "en": (CONFIRMATION_TEXT, "Confirm your letter: {title}"),
+    "es": (CONFIRMATION_TEXT_ES, "Confirme su carta: {title}"),
+}
+
+
 def confirm_url(settings: Settings, constituent: Constituent) -> str:
     """The link that confirms (the page shows the letters and a Send button)."""
     token = link_token(settings.secret_key, constituent, "confirm")
@@ -113,11 +139,15 @@ def send_confirmation_email(
     recipients = "\n".join(
         f"  - {letter.legislator.name} ({letter.delivery})" for letter in constituent.letters
     )
-    body = CONFIRMATION_TEXT.format(
+    text, subject = CONFIRMATION.get(constituent.language or "en", CONFIRMATION["en"])
+    title = (constituent.campaign.translations or {}).get(constituent.language or "en", {}).get(
+        "title"
+    ) or constituent.campaign.title
+    body = text.format(
         name=constituent.name,
         organization=constituent.campaign.organization.name,
         count=len(constituent.letters),
-        campaign=constituent.campaign.title,
+        campaign=title,
         recipients=recipients,
         confirm_url=confirm_url(settings, constituent),
         data_url=data_url(settings, constituent),
@@ -126,7 +156,7 @@ def send_confirmation_email(
         message_id = send_plain_email(
             settings,
             constituent.email,
-            f"Confirm your letter: {constituent.campaign.title}"[:200],
+            subject.format(title=title)[:200],
             body,
         )
     except SourceUnavailable as exc:

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from tracker.config import Settings
 from tracker.db import make_engine, make_session_factory
-from web import limits
+from web import i18n, limits
 
 csrf = CSRFProtect()
 
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["tracker.session_factory"] = make_session_factory(engine)
     csrf.init_app(app)
     limits.init(app, settings.redis_url)
+    i18n.init_app(app)
 
     for blueprint in blueprints():
         app.register_blueprint(blueprint)

@@ -22,6 +22,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -37,6 +39,7 @@ from outreach.targeting import legislator_fields, plan
 from tracker.errors import InvalidInput
 from tracker.models import Organization
 from web.db import db, settings
+from web.i18n import campaign_text
 from web.limits import limiter
 
 bp = Blueprint("act", __name__, url_prefix="/act")
@@ -46,7 +49,7 @@ IP_LIMIT = "20 per minute;100 per hour"
 EMAIL_LIMIT = "3 per hour;10 per day"
 
 _PLACES = {s.abbr: s for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]}
-STATE_CHOICES = [("", "Choose a state")] + sorted(
+STATE_CHOICES = [("", _l("Choose a state"))] + sorted(
     ((abbr, _PLACES[abbr].name) for abbr in {*(s.abbr for s in us.states.STATES), "DC", "PR"}),
     key=lambda choice: choice[1],
 )
@@ -56,35 +59,37 @@ class ActForm(FlaskForm):
     """The campaign form: who you are, where you live, your words, your consents."""
 
     prefix = SelectField(
-        "Title",
-        choices=[("", "None")] + [(p, p) for p in CWC_PREFIXES],
+        _l("Title"),
+        choices=[("", _l("None"))] + [(p, p) for p in CWC_PREFIXES],
         validators=[Optional()],
         default="",
     )
-    name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    address = StringField("Street address", validators=[Optional(), Length(max=300)])
-    state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
+    state = SelectField(_l("State"), choices=STATE_CHOICES, validators=[Optional()])
     congressional_district = StringField(
-        "Congressional district", validators=[Optional(), Length(max=40)]
+        _l("Congressional district"), validators=[Optional(), Length(max=40)]
     )
-    upper_district = StringField("State senate district", validators=[Optional(), Length(max=40)])
+    upper_district = StringField(
+        _l("State senate district"), validators=[Optional(), Length(max=40)]
+    )
     lower_district = StringField(
-        "State house / assembly district", validators=[Optional(), Length(max=40)]
+        _l("State house / assembly district"), validators=[Optional(), Length(max=40)]
     )
-    city = StringField("City", validators=[Optional(), Length(max=120)])
-    zip_code = StringField("ZIP code", validators=[Optional(), Length(max=10)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    zip_code = StringField(_l("ZIP code"), validators=[Optional(), Length(max=10)])
     message = TextAreaField(
-        "Your words (this part of the letter is yours to change)",
+        _l("Your words (this part of the letter is yours to change)"),
         validators=[Optional(), Length(max=letters.LIMITS["message"])],
     )
     story = TextAreaField(
-        "Your story (optional)", validators=[Optional(), Length(max=letters.LIMITS["story"])]
+        _l("Your story (optional)"), validators=[Optional(), Length(max=letters.LIMITS["story"])]
     )
-    consent_send = BooleanField("Send this letter to my legislators on my behalf")
-    consent_contact = BooleanField("The organization may contact me about this campaign")
-    consent_quote = BooleanField("My story may be quoted (first name and city only)")
-    website = StringField("Leave this field empty", validators=[Optional()])  # honeypot
+    consent_send = BooleanField(_l("Send this letter to my legislators on my behalf"))
+    consent_contact = BooleanField(_l("The organization may contact me about this campaign"))
+    consent_quote = BooleanField(_l("My story may be quoted (first name and city only)"))
+    website = StringField(_l("Leave this field empty"), validators=[Optional()])  # honeypot
 
 
 def _email_key() -> str:
@@ -162,7 +167,7 @@ def campaign_page(slug: str):  # noqa: ANN201
     organization = db().get(Organization, campaign.organization_id)
     form = ActForm()
     if request.method == "GET":
-        form.message.data = campaign.editable_default
+        form.message.data = campaign_text(campaign, "editable_default")
         return _page(campaign, organization, form, step=1)
     action = request.form.get("action", "lookup")
     if not form.validate_on_submit():
@@ -197,6 +202,7 @@ def campaign_page(slug: str):  # noqa: ANN201
         consent_contact=form.consent_contact.data,
         consent_quote=form.consent_quote.data,
         prefix=form.prefix.data or "",
+        language=str(get_locale() or "en"),
     )
     try:
         constituent = letters.submit(db(), campaign, submission, match, settings())

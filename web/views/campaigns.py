@@ -89,6 +89,11 @@ class CampaignForm(FlaskForm):
     editable_default = TextAreaField(
         "Starting text of the editable part", validators=[Length(max=5000)]
     )
+    title_es = StringField("Title in Spanish (optional)", validators=[Length(max=300)])
+    intro_es = TextAreaField("Introduction in Spanish", validators=[Length(max=5000)])
+    editable_default_es = TextAreaField(
+        "Starting text of the editable part, in Spanish", validators=[Length(max=5000)]
+    )
     daily_cap_per_office = IntegerField(
         "Daily cap per office", default=500, validators=[NumberRange(min=1, max=100000)]
     )
@@ -273,6 +278,13 @@ def campaign_new():  # noqa: ANN201
                 target_office_ids=form.target_office_ids.data,
                 subject=form.subject.data or "",
                 ask=form.ask.data or "write",
+                translations={
+                    "es": {
+                        "title": form.title_es.data or "",
+                        "intro": form.intro_es.data or "",
+                        "editable_default": form.editable_default_es.data or "",
+                    }
+                },
                 editable_default=form.editable_default.data or "",
                 daily_cap_per_office=form.daily_cap_per_office.data,
                 user=current_user(),
