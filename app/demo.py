@@ -271,5 +271,6 @@ def _demo_campaign(settings) -> str:  # noqa: ANN001
             ),
             bill_id="ca-20252026-ab308",
             target_level="state",
+            subject="Please support {{ bill.identifier }}: mobile crisis teams",
         )
         return campaign.slug

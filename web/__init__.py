@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import Settings
 from tracker.db import session_factory
-from web import limits, security
+from web import i18n, limits, security
 
 csrf = CSRFProtect()
 
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["tracker.session_factory"] = factory
     csrf.init_app(app)
     limits.init(app, settings.redis_url)
+    i18n.init_app(app)
 
     for blueprint in blueprints():
         app.register_blueprint(blueprint)

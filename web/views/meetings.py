@@ -22,6 +22,7 @@ from outreach import meetings as log
 from outreach.models import POSITIONS
 from tracker.errors import InvalidInput
 from tracker.models import Legislator, User
+from tracker.terms import serving
 from web.auth import current_user, login_required, role_required
 from web.db import db, settings
 from web.views.common import org_id
@@ -82,11 +83,12 @@ def legislator_label(leg: Legislator) -> str:
 
 
 def find_legislators(q: str) -> list[Legislator]:
-    """Up to PICKER_LIMIT legislators whose name contains every word of `q`."""
+    """Up to PICKER_LIMIT serving legislators whose name contains every word of `q` (a
+    former member is not someone to meet as a legislator)."""
     words = [w for w in q.split() if w][:5]
     if not words:
         return []
-    stmt = select(Legislator)
+    stmt = select(Legislator).where(serving())
     for word in words:
         stmt = stmt.where(Legislator.name.ilike(f"%{word.replace('%', '').replace('_', '')}%"))
     return list(db().scalars(stmt.order_by(Legislator.name, Legislator.id).limit(PICKER_LIMIT)))
