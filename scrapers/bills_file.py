@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scrapers import guard
 from scrapers.base import Failure, Scraper
 from tracker.errors import InvalidInput
 from tracker.ids import normalize_identifier
@@ -201,8 +201,9 @@ def parse_jsonl(text: str, origin: str = "bills.jsonl") -> Iterator[BillRecord |
             continue
         where = f"{origin}:{number}"
         try:
-            yield bill_from_mapping(json.loads(line), "bills-jsonl")
-        except (ValueError, InvalidInput) as exc:
+            row = guard.expect_mapping(guard.load_json(line, f"line {number}"), f"line {number}")
+            yield bill_from_mapping(row, "bills-jsonl")
+        except guard.RECORD_ERRORS as exc:
             yield Failure("bills-jsonl", f"line {number}: {exc}", url=where, source_id=where)
 
 
@@ -218,7 +219,7 @@ def parse_csv(text: str, origin: str = "bills.csv") -> Iterator[BillRecord | Fai
         where = f"{origin}:{number}"
         try:
             yield bill_from_mapping(row_to_mapping(row), "bills-csv")
-        except (ValueError, InvalidInput) as exc:
+        except guard.RECORD_ERRORS as exc:
             yield Failure("bills-csv", f"row {number}: {exc}", url=where, source_id=where)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -182,6 +183,12 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
         else:
             current = written.get(stable_id) or _content_from_bill(bill)
             merged = _finalize(_merge(current, _top_precedence(bill), incoming))
+            reason = _shrinks(current, merged)
+            if reason and not _clearly_newer(known, stable_id, record):
+                raise ShrinkRefused(
+                    f"{stable_id}: the update would {reason}, and its payload is not newer "
+                    "than what we have; held for review (the archive keeps both)"
+                )
         merged_hash = _hash(merged)
         link_new = _apply_source_links(bill, record, record_hash)
         if merged_hash == bill.content_hash and not link_new:
@@ -209,6 +216,57 @@ def _validate(record: BillRecord) -> None:
             f"bill record needs jurisdiction, session and identifier (got {record.jurisdiction!r}, "
             f"{record.session!r}, {record.identifier!r})"
         )
+    parts = (str(record.jurisdiction), str(record.session), str(record.identifier))
+    if any(_NULLISH.search(p) for p in parts) or not any(c.isdigit() for c in parts[2]):
+        raise InvalidInput(
+            "bill record's jurisdiction, session or identifier is a null or has no number "
+            f"(got {record.jurisdiction!r}, {record.session!r}, {record.identifier!r})"
+        )
+
+
+class ShrinkRefused(InvalidInput):
+    """An update would sharply shrink a bill from a payload that is not clearly newer."""
+
+
+_NULLISH = re.compile(r"(?i)\b(none|null|nan|undefined)\b|^\s*$")
+# Terminal stages rank past enacted: leaving one is a regression too.
+_STAGE_RANK = {
+    "introduced": 0,
+    "in_committee": 1,
+    "passed_origin": 2,
+    "passed_second": 3,
+    "to_executive": 4,
+    "enacted": 5,
+    "vetoed": 5,
+    "failed": 5,
+    "withdrawn": 5,
+}
+
+
+def _shrinks(current: dict, merged: dict) -> str | None:
+    """How `merged` would sharply shrink `current` (None when it does not)."""
+    before, after = len(current["actions"]), len(merged["actions"])
+    if before >= 2 and before - after >= max(2, before // 4):
+        return f"drop {before - after} of its {before} actions"
+    old, new = _STAGE_RANK.get(current["status"] or ""), _STAGE_RANK.get(merged["status"] or "")
+    if old is not None and new is not None and new < old:
+        return f"move its status back from {current['status']} to {merged['status']}"
+    if current["title"].strip() and not merged["title"].strip():
+        return "empty its title"
+    return None
+
+
+def _clearly_newer(known: dict[LinkKey, tuple], stable_id: str, record: BillRecord) -> bool:
+    """True when the record's change token is later than every one stored for its source."""
+    if not record.source_updated:
+        return False
+    sources = {ref.source for ref in record.sources}
+    stored = [
+        value[2]
+        for (bill, source, _url), value in known.items()
+        if bill == stable_id and source in sources and value[2]
+    ]
+    return bool(stored) and all(str(record.source_updated) > str(s) for s in stored)
 
 
 def _session_cache(

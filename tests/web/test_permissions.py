@@ -42,7 +42,7 @@ USERS = [None] + [(org, role) for org in ("beta", "alpha") for role in ROLES]
 class Route:
     method: str
     min_role: str | None  # None: public
-    scope: str  # "public" | "global" | "org" (Alpha's object) | "owner" (Alpha admin's own)
+    scope: str  # "public" | "global" | "site" | "org" (Alpha's) | "owner" (Alpha admin's own)
     path: Callable[[dict, object], str]
     data: Callable[[dict, object], dict] = lambda ctx, db: {}
     fresh: Callable[[dict, object], None] | None = None  # make a new target before each call
@@ -142,6 +142,8 @@ ROUTES: list[Route] = [
     Route("GET", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}/feed.atom"),
     Route("GET", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}/feed.rss"),
     Route("GET", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}/hearings.ics"),
+    Route("POST", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}/feed-key"),
+    Route("POST", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}/feed-key/revoke"),
     Route(
         "POST",
         "advocate",
@@ -204,8 +206,8 @@ ROUTES: list[Route] = [
         lambda c, d: f"/alerts/searches/{c['tmp_search']}/delete",
         fresh=_new_search,
     ),
-    Route("GET", "admin", "global", lambda c, d: "/jobs"),
-    Route("POST", "admin", "global", lambda c, d: "/jobs/some-job-id/retry"),
+    Route("GET", "admin", "site", lambda c, d: "/jobs"),
+    Route("POST", "admin", "site", lambda c, d: "/jobs/some-job-id/retry"),
     Route("GET", "admin", "global", lambda c, d: "/admin/users"),
     Route(
         "POST",
@@ -253,6 +255,8 @@ def _expected(route: Route, user: tuple[str, str] | None) -> str:
         return "forbidden"
     if route.scope == "org" and org != "alpha":
         return "missing"
+    if route.scope == "site" and org != "alpha":  # site admins: the first org's admins
+        return "forbidden"
     if route.scope == "owner" and user != ("alpha", "admin"):
         return "missing"
     return "ok"
@@ -285,7 +289,7 @@ def test_every_route_role_and_organization_gets_exactly_its_rights(app: Flask, d
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0] in WEB_BLUEPRINTS
     }
-    covered = {"auth.logout"}  # POST-only; tested below
+    covered = {"auth.logout", "auth.logout_everywhere"}  # sign-outs: test_security.py
     problems = []
     for route in ROUTES:
         for user in USERS:
