@@ -1,4 +1,4 @@
-# Two commands: `make demo` and `make test`. Needs only Python 3.11+ (no Redis, no PostgreSQL).
+# Two commands: `make demo` and `make test` (ruff check, ruff format --check, pytest). Needs only Python 3.11+ (no Redis, no PostgreSQL).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,6 +20,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 lint: $(STAMP)

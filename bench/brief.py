@@ -133,7 +133,7 @@ def main() -> None:
             )
         )
     session.commit()
-    from tracker.tag_models import score_bills, tag_bills
+    from tracker.tagging_service import score_bills, tag_bills
 
     tag_bills(session, ids)
     score_bills(session, ids)

@@ -55,9 +55,7 @@ FIX = ROOT / "tests" / "fixtures"
 def base_records() -> list[BillRecord]:
     """Every real bill payload we have, parsed once."""
     records = [
-        r
-        for r in parse_jsonl((FIX / "demo/bills.jsonl").read_text())
-        if isinstance(r, BillRecord)
+        r for r in parse_jsonl((FIX / "demo/bills.jsonl").read_text()) if isinstance(r, BillRecord)
     ]
     records += [
         govinfo.parse_billstatus(p.read_bytes()) for p in sorted((FIX / "govinfo").rglob("*.xml"))

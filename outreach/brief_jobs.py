@@ -1,7 +1,7 @@
 """The weekly brief job: build each subscribed organization's brief and email it.
 
 Schedule: `send_weekly_briefs` runs once a week, Mondays 12:00 UTC (registered in
-tracker/schedule.py; `python -m tracker.schedule` runs RQ's CronScheduler). 12:00 UTC is
+app/schedule.py; `tracker scheduler` runs RQ's CronScheduler). 12:00 UTC is
 already Monday in every U.S. time zone, so the last full week has ended for every org.
 It enqueues one `send_weekly_brief(org_id)` per organization with subscribers on the
 `briefs` queue; each builds the last full ISO week in the org's time zone, archives the
@@ -163,7 +163,7 @@ def send_weekly_briefs() -> dict:
     handles = [
         enqueue(
             settings,
-            "outreach.brief_jobs.send_weekly_brief",
+            send_weekly_brief,
             org_id,
             queue="briefs",
             network=True,

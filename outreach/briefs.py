@@ -331,7 +331,7 @@ def tagging_available() -> bool:
     """True when the tagging area's tables and scoring are installed."""
     try:
         import tracker.scoring  # noqa: F401
-        import tracker.tag_models  # noqa: F401
+        import tracker.tagging_models  # noqa: F401
     except ImportError:
         return False
     return True
@@ -346,7 +346,7 @@ def load_tags(session: Session, bill_ids: list[str]) -> dict[str, TagInfo]:
     """
     if not tagging_available() or not bill_ids:
         return {}
-    from tracker.tag_models import scores_for, topics_for
+    from tracker.tagging_queries import scores_for, topics_for
 
     topics = topics_for(session, bill_ids)
     scores = scores_for(session, bill_ids)
@@ -371,7 +371,7 @@ def bills_with_topics(session: Session, topics: list[str]) -> set[str]:
     """Ids of bills the tagger filed under any of `topics`."""
     if not tagging_available() or not topics:
         return set()
-    from tracker.tag_models import bill_ids_for_topic
+    from tracker.tagging_queries import bill_ids_for_topic
 
     return {bill_id for topic in topics for bill_id in bill_ids_for_topic(session, topic)}
 

@@ -6,9 +6,9 @@
   confirmation emails never sent.
 - send_follow_up_reminders(): remind assignees of follow-ups due soon.
 
-Schedule `reconcile` and `send_follow_up_reminders` every few minutes / daily
-(cron calling `tracker outreach reconcile` and `tracker meetings remind`, or an
-RQ scheduler); see docs/outreach.md.
+`reconcile` (every 5 minutes) and `send_follow_up_reminders` (daily) are on the schedule
+in app/schedule.py (or cron `tracker outreach reconcile` / `tracker meetings remind`);
+see docs/outreach.md.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def enqueue_letter(settings, letter_id: int):  # noqa: ANN001, ANN201
     """Put one send_letter job on the outreach queue (retries with backoff)."""
     return enqueue(
         settings,
-        "outreach.jobs.send_letter",
+        send_letter,
         letter_id,
         queue=QUEUE,
         job_timeout=SEND_TIMEOUT,
@@ -67,7 +67,7 @@ def enqueue_batch(settings, letter_ids: list[int]):  # noqa: ANN001, ANN201
     """Put one send_letters job for several letters on the outreach queue."""
     return enqueue(
         settings,
-        "outreach.jobs.send_letters",
+        send_letters,
         [int(i) for i in letter_ids],
         queue=QUEUE,
         job_timeout=SEND_TIMEOUT + 5 * len(letter_ids),
@@ -88,7 +88,7 @@ def enqueue_confirmation(settings, constituent_id: int):  # noqa: ANN001, ANN201
     """Put the confirmation email on the outreach queue (retries with backoff)."""
     return enqueue(
         settings,
-        "outreach.jobs.send_confirmation",
+        send_confirmation,
         int(constituent_id),
         queue=QUEUE,
         job_timeout=SEND_TIMEOUT,

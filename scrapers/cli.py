@@ -23,13 +23,13 @@ def _since(value: str | None) -> date | datetime | None:
 
 
 def _tag_changed(settings, summaries: list, enabled: bool) -> None:  # noqa: ANN001
-    """Hand the bills whose content changed to the tagger (`tag` queue, or in-process)."""
+    """Hand the bills whose content changed to the rest of the pipeline (scrapers/pipeline.py)."""
     ids = sorted({bid for s in summaries for bid in s.changed_bill_ids})
     if not enabled or not ids:
         return
-    from tracker.tasks import enqueue_after_sync
+    from scrapers.pipeline import after_sync
 
-    handle = enqueue_after_sync(settings, ids)
+    handle = after_sync(settings, ids)
     if handle is not None:
         click.echo(f"tagging {len(ids)} changed bill(s): job {handle.id} {handle.status}", err=True)
 

@@ -69,7 +69,7 @@ def _topics(bill: Bill, stored: dict[str, list[str]]) -> list[str]:
 
 
 def _stored_topics(session: Session, bill_ids: list[str]) -> dict[str, list[str]]:
-    from tracker.tag_models import topics_for
+    from tracker.tagging_queries import topics_for
 
     return topics_for(session, bill_ids)
 

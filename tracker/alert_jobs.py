@@ -1,8 +1,7 @@
 """Alert jobs (queue "outreach") and the `tracker alerts` command.
 
-Enqueue after every sync:
-`enqueue(settings, "tracker.alert_jobs.run_alerts", queue="outreach")`; schedule
-`tracker.alert_jobs.send_daily_digest` once a day (cron: `tracker alerts digest`).
+`run_alerts` is the last step of the pipeline after every sync (scrapers/pipeline.py);
+`send_daily_digest` is scheduled once a day (app/schedule.py; or cron `tracker alerts digest`).
 """
 
 from __future__ import annotations
@@ -37,25 +36,25 @@ def alerts_cli() -> None:
 @click.option("--enqueue", is_flag=True, help="Put the job on the outreach queue instead.")
 def run_command(enqueue: bool) -> None:
     """Detect changes now and send immediate alerts."""
-    _dispatch("tracker.alert_jobs.run_alerts", enqueue)
+    _dispatch(run_alerts, enqueue)
 
 
 @alerts_cli.command("digest")
 @click.option("--enqueue", is_flag=True, help="Put the job on the outreach queue instead.")
 def digest_command(enqueue: bool) -> None:
     """Send the daily digests."""
-    _dispatch("tracker.alert_jobs.send_daily_digest", enqueue)
+    _dispatch(send_daily_digest, enqueue)
 
 
-def _dispatch(func_path: str, enqueue: bool) -> None:
+def _dispatch(job, enqueue: bool) -> None:  # noqa: ANN001 - a job function
     from tracker.cli import load_settings
     from tracker.jobs import enqueue as enqueue_job
-    from tracker.jobs import resolve, using_settings
+    from tracker.jobs import using_settings
 
     settings = load_settings()
     if enqueue:
-        handle = enqueue_job(settings, func_path, queue="outreach", network=True)
+        handle = enqueue_job(settings, job, queue="outreach", network=True)
         click.echo(f"{handle.status}: {handle.id}")
         return
     with using_settings(settings):
-        click.echo(resolve(func_path)())
+        click.echo(job())

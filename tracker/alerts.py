@@ -219,21 +219,17 @@ def _saved_search_filters(stmt: Any, params: dict[str, list[str]]) -> Any:
             )
         )
     if params.get("topic") or params.get("score_min") or params.get("score_max"):
-        from tracker import tag_models
+        from tracker.tagging_models import BillScore, BillTopic
 
         if params.get("topic"):
             stmt = stmt.where(
-                Bill.id.in_(
-                    select(tag_models.BillTopic.bill_id).where(
-                        tag_models.BillTopic.topic == params["topic"][0]
-                    )
-                )
+                Bill.id.in_(select(BillTopic.bill_id).where(BillTopic.topic == params["topic"][0]))
             )
-        scored = select(tag_models.BillScore.bill_id)
+        scored = select(BillScore.bill_id)
         if params.get("score_min"):
-            scored = scored.where(tag_models.BillScore.relevance >= float(params["score_min"][0]))
+            scored = scored.where(BillScore.relevance >= float(params["score_min"][0]))
         if params.get("score_max"):
-            scored = scored.where(tag_models.BillScore.relevance <= float(params["score_max"][0]))
+            scored = scored.where(BillScore.relevance <= float(params["score_max"][0]))
         if params.get("score_min") or params.get("score_max"):
             stmt = stmt.where(Bill.id.in_(scored))
     return stmt

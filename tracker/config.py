@@ -45,6 +45,8 @@ class Settings:
     base_url: str = "http://127.0.0.1:5000"
     census_geocoder_url: str = "https://geocoding.geo.census.gov/geocoder"
     offline: bool = False  # never reach the network (demo, tests)
+    sync_sources: tuple[str, ...] = ()  # what the scheduled sync runs; empty = every source
+    sync_jurisdictions: tuple[str, ...] = ()  # states for Open States / LegiScan syncs
     demo: bool = False
     trusted_hosts: tuple[str, ...] = ()  # Host headers accepted besides BASE_URL's and loopback
     proxy_fix_hops: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
@@ -149,16 +151,17 @@ class Settings:
             or "https://geocoding.geo.census.gov/geocoder",
             offline=bools["TRACKER_OFFLINE"] or demo,
             demo=demo,
-            trusted_hosts=tuple(
-                h.strip().lower() for h in (env.get("TRUSTED_HOSTS") or "").split(",") if h.strip()
-            ),
+            sync_sources=_names(env.get("SYNC_SOURCES")),
+            sync_jurisdictions=_names(env.get("SYNC_JURISDICTIONS")),
+            trusted_hosts=_names(env.get("TRUSTED_HOSTS")),
             proxy_fix_hops=ints["PROXY_FIX_HOPS"],
-            site_admin_emails=tuple(
-                e.strip().lower()
-                for e in (env.get("SITE_ADMIN_EMAILS") or "").split(",")
-                if e.strip()
-            ),
+            site_admin_emails=_names(env.get("SITE_ADMIN_EMAILS")),
         )
+
+
+def _names(raw: str | None) -> tuple[str, ...]:
+    """A comma- or space-separated list (`ca, ny wa`) as lower-case names."""
+    return tuple(n.lower() for n in (raw or "").replace(",", " ").split())
 
 
 def _demo_secret(var_dir: Path) -> str:

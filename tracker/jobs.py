@@ -4,7 +4,9 @@ With `REDIS_URL` set, `enqueue` puts the job on an RQ queue and a worker (`worke
 `tracker worker`) runs it. Without Redis (embedded mode, one laptop) the same job
 function runs in-process right away and its outcome is recorded as a JobRun row, so
 failures stay visible either way. Job functions are module-level, take ids and
-strings, and get their settings from `job_settings()`.
+strings, and get their settings from `job_settings()`. Callers pass the function
+itself (`enqueue(settings, send_letter, 7, queue="outreach")`), so a typo is an
+ImportError where the caller is imported; RQ stores it by its dotted name.
 
 rq and redis are imported inside functions: importing tracker never loads them.
 """
@@ -62,11 +64,16 @@ class JobHandle:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def resolve(func_path: str) -> Callable[..., Any]:
-    """Import `package.module.function` and return the function."""
-    module_name, _, attr = func_path.rpartition(".")
+JobFunc = Callable[..., Any] | str
+
+
+def resolve(func: JobFunc) -> Callable[..., Any]:
+    """The job function: `func` itself, or the function a dotted path names."""
+    if callable(func):
+        return func
+    module_name, _, attr = func.rpartition(".")
     if not module_name:
-        raise InvalidInput(f"job function must be a dotted path, got {func_path!r}")
+        raise InvalidInput(f"job function must be a dotted path, got {func!r}")
     return getattr(importlib.import_module(module_name), attr)
 
 
@@ -77,9 +84,18 @@ def redis_connection(settings: Settings):  # noqa: ANN201 - redis.Redis
     return Redis.from_url(settings.redis_url)
 
 
+def job_name(func: JobFunc) -> str:
+    """The dotted name RQ stores and `tracker jobs` shows (`outreach.jobs.send_letter`)."""
+    if isinstance(func, str):
+        return func
+    if "<" in func.__qualname__:  # a lambda or a nested function cannot be found by a worker
+        raise InvalidInput(f"job function must be module-level, got {func.__qualname__}")
+    return f"{func.__module__}.{func.__qualname__}"
+
+
 def enqueue(
     settings: Settings,
-    func_path: str,
+    func: JobFunc,
     *args: Any,
     queue: str = "sync",
     job_timeout: int = 600,
@@ -87,17 +103,22 @@ def enqueue(
     job_id: str | None = None,
     **kwargs: Any,
 ) -> JobHandle:
-    """Run `func_path(*args, **kwargs)` on `queue`: via RQ with Redis, in-process without."""
+    """Run `func(*args, **kwargs)` on `queue`: via RQ with Redis, in-process without.
+
+    `func` is the job function (preferred) or its dotted path, which is resolved here so a
+    typo fails at the call site, not in the worker.
+    """
     if queue not in QUEUES:
         raise InvalidInput(f"unknown queue {queue!r}; expected one of {', '.join(QUEUES)}")
-    resolve(func_path)  # fail at the call site, not in the worker, on a typo
+    function = resolve(func)
+    func_path = job_name(func)
     if settings.embedded:
-        return _run_inline(settings, func_path, args, kwargs, queue)
+        return _run_inline(settings, function, func_path, args, kwargs, queue)
     from rq import Queue, Retry
 
     q = Queue(queue, connection=redis_connection(settings))
     job = q.enqueue(
-        func_path,
+        func_path if isinstance(func, str) else function,
         *args,
         job_timeout=job_timeout,
         retry=Retry(max=3, interval=list(NETWORK_RETRY_INTERVALS)) if network else None,
@@ -110,7 +131,12 @@ def enqueue(
 
 
 def _run_inline(
-    settings: Settings, func_path: str, args: tuple, kwargs: dict, queue: str
+    settings: Settings,
+    function: Callable[..., Any],
+    func_path: str,
+    args: tuple,
+    kwargs: dict,
+    queue: str,
 ) -> JobHandle:
     """Embedded mode: run now, record the outcome as a JobRun, never raise to the caller."""
     from tracker.db import make_engine, make_session_factory
@@ -128,7 +154,7 @@ def _run_inline(
     handle = JobHandle(id=f"inline-{run_id}", queue=queue, func=func_path, status="finished")
     try:
         with using_settings(settings):
-            handle.result = resolve(func_path)(*args, **kwargs)
+            handle.result = function(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - the embedded runner is a boundary, like RQ's
         handle.status, handle.error = "failed", f"{type(exc).__name__}: {exc}"
         log.error("job %s failed: %s", func_path, handle.error)

@@ -17,6 +17,10 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tracker.models import Bill
 
 SCORING_VERSION = "2026.11.26-1"
 CORE_TOPICS = ("parity", "crisis", "workforce")
@@ -137,6 +141,26 @@ class BillFacts:
     session_end: date | None = None
     hearings: Sequence[date] = ()
     extra: dict[str, object] = field(default_factory=dict)
+
+
+def bill_facts(bill: Bill, hearings: Sequence[date] = ()) -> BillFacts:
+    """BillFacts for scoring from a stored bill (its actions, sponsors and session loaded)."""
+    sponsors = bill.sponsorships
+    return BillFacts(
+        jurisdiction=bill.jurisdiction_id,
+        stage=bill.status or "introduced",
+        introduced_date=bill.introduced_date,
+        last_action_date=bill.last_action_date,
+        actions=[
+            ActionFact(a.date, tuple(a.classification or ()), a.chamber, a.description)
+            for a in bill.actions
+        ],
+        sponsor_parties=[s.party for s in sponsors if s.role == "primary"],
+        cosponsor_parties=[s.party for s in sponsors if s.role != "primary"],
+        session_start=bill.session.start_date if bill.session else None,
+        session_end=bill.session.end_date if bill.session else None,
+        hearings=list(hearings),
+    )
 
 
 def _logit(p: float) -> float:

@@ -84,7 +84,7 @@ def find_similar(
 
 def bill_document(session: Session, bill) -> str:  # noqa: ANN001
     """What is compared for a bill: its latest full text, else title + abstract."""
-    from tracker.tag_models import latest_text
+    from tracker.tagging_queries import latest_text
 
     _sha, text = latest_text(session, bill)
     return text or f"{bill.title or ''}\n{bill.abstract or ''}"
@@ -99,7 +99,7 @@ def update_similar_bills(
     from sqlalchemy.orm import selectinload
 
     from tracker.models import Bill
-    from tracker.tag_models import SimilarBill
+    from tracker.tagging_models import SimilarBill
 
     bills = list(session.scalars(select(Bill).options(selectinload(Bill.versions))))
     docs = {b.id: bill_document(session, b) for b in bills}

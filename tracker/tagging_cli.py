@@ -143,7 +143,8 @@ def tag(
 ) -> None:
     """(Re)tag bills in the database: by id, --all, or --stale (changed / older taxonomy)."""
     from tracker.db import session_scope
-    from tracker.tag_models import select_bills_to_tag, tag_bills
+    from tracker.tagging_queries import select_bills_to_tag
+    from tracker.tagging_service import tag_bills
     from tracker.taxonomy import load_taxonomy
 
     if bill_ids and all_bills:
@@ -158,10 +159,9 @@ def tag(
         ids = list(bill_ids) if bill_ids else select_bills_to_tag(session, taxonomy, mode)
         if enqueue:
             from tracker.jobs import enqueue as enqueue_job
+            from tracker.tasks import tag_and_score_bills
 
-            handle = enqueue_job(
-                settings, "tracker.tasks.tag_and_score_bills", ids, queue="tag", job_timeout=3600
-            )
+            handle = enqueue_job(settings, tag_and_score_bills, ids, queue="tag", job_timeout=3600)
             click.echo(f"Enqueued {len(ids)} bill(s) as job {handle.id} ({handle.status}).")
             return
         summary = _in_batches(session, ids, lambda batch: tag_bills(session, batch, taxonomy))
@@ -181,7 +181,7 @@ def score(bill_ids: tuple[str, ...], all_bills: bool, similar: bool) -> None:
 
     from tracker.db import session_scope
     from tracker.models import Bill
-    from tracker.tag_models import score_bills
+    from tracker.tagging_service import score_bills
 
     if bill_ids and all_bills:
         raise click.UsageError("give bill ids or --all, not both")

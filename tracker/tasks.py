@@ -1,18 +1,16 @@
 """Tagging job functions (run on the `tag` queue, or in-process without Redis).
 
 Module-level functions taking ids and strings; each builds its own settings and
-session, calls the plain functions in tracker.tag_models / tracker.similarity, and
-returns a small summary dict. rq is never imported here. Jobs are idempotent: tagging
+session, calls the plain functions in tracker.tagging_service / tracker.similarity, and
+returns a small summary dict. What runs after a sync (and so when these run) is
+written down once, in scrapers/pipeline.py. rq is never imported here. Jobs are idempotent: tagging
 and scoring replace a bill's rows, so running one twice leaves the same result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from tracker.config import Settings
 from tracker.db import session_scope
-from tracker.jobs import JobHandle, enqueue, job_settings
+from tracker.jobs import enqueue, job_settings
 
 BATCH = 500
 
@@ -22,7 +20,7 @@ def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
 
     Alerts run after tagging because saved searches can filter on topics and scores.
     """
-    from tracker.tag_models import score_bills, tag_bills
+    from tracker.tagging_service import score_bills, tag_bills
     from tracker.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
@@ -39,14 +37,16 @@ def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
             summary["scored"] += scored["scored"]
     summary["taxonomy_version"] = taxonomy.version
     if then_alert and summary["tagged"]:
-        alerts = enqueue(job_settings(), "tracker.alert_jobs.run_alerts", queue="outreach")
+        from tracker.alert_jobs import run_alerts
+
+        alerts = enqueue(job_settings(), run_alerts, queue="outreach")
         summary["alerts_job"] = alerts.id
     return summary
 
 
 def retag_stale() -> dict:
     """Tag every bill that is new, changed since tagging, or tagged by an older taxonomy."""
-    from tracker.tag_models import select_bills_to_tag
+    from tracker.tagging_queries import select_bills_to_tag
     from tracker.taxonomy import load_taxonomy
 
     with session_scope(job_settings()) as session:
@@ -59,7 +59,7 @@ def rescore_all() -> dict:
     from sqlalchemy import select
 
     from tracker.models import Bill
-    from tracker.tag_models import score_bills
+    from tracker.tagging_service import score_bills
 
     total = 0
     with session_scope(job_settings()) as session:
@@ -75,13 +75,3 @@ def update_similarity(bill_ids: list[str] | None = None) -> dict:
 
     with session_scope(job_settings()) as session:
         return update_similar_bills(session, bill_ids)
-
-
-def enqueue_after_sync(settings: Settings, changed_bill_ids: Iterable[str]) -> JobHandle | None:
-    """What a sync calls with IngestResult.changed_bill_ids: tag/score only those bills."""
-    ids = sorted(set(changed_bill_ids))
-    if not ids:
-        return None
-    return enqueue(
-        settings, "tracker.tasks.tag_and_score_bills", ids, queue="tag", job_timeout=3600
-    )

@@ -123,7 +123,7 @@ def _normalize(text: str) -> str:
 
 def cached_text(session: Session, data: bytes, media_type: str | None = None):  # noqa: ANN201
     """The ExtractedText row for these bytes, extracting and storing it on first sight."""
-    from tracker.tag_models import ExtractedText
+    from tracker.tagging_models import ExtractedText
 
     sha = sha256_bytes(data)
     row = session.get(ExtractedText, sha)

@@ -1,37 +1,22 @@
 """What other areas add to bill and legislator pages: topics, scores, similar bills
 (tagging) and the organization's letters and meetings (outreach).
 
-Those areas land in parallel; each function here looks for their modules and returns
-empty results while they are absent, so pages render either way. All lookups take a
-list of ids and run one query, so list pages stay free of N+1 queries.
+The areas are imported directly (a missing module is an ImportError when web starts).
+All lookups take a list of ids and run one query, so list pages stay free of N+1 queries.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import tagging_queries
 from tracker.models import Bill
-
-
-def _module(name: str) -> ModuleType | None:
-    try:
-        if importlib.util.find_spec(name) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return importlib.import_module(name)
-
-
-def tag_models() -> ModuleType | None:
-    """tracker.tag_models when the tagging area has landed."""
-    return _module("tracker.tag_models")
+from tracker.tagging_models import BillScore, BillTopic, SimilarBill
 
 
 @dataclass
@@ -55,25 +40,26 @@ class ScoreView:
 
 
 def _taxonomy():  # noqa: ANN202 - tracker.taxonomy.Taxonomy
-    mod = _module("tracker.taxonomy")
-    return mod.load_taxonomy() if mod is not None and hasattr(mod, "load_taxonomy") else None
+    from tracker.taxonomy import load_taxonomy
+
+    return load_taxonomy()
 
 
 def topic_labels() -> dict[str, str]:
     """Topic id -> label from the tagging taxonomy."""
     taxonomy = _taxonomy()
-    return {t.id: t.label for t in taxonomy.topics} if taxonomy is not None else {}
+    return {t.id: t.label for t in taxonomy.topics}
 
 
 def core_topics() -> list[str]:
     """The core topic ids (parity, crisis, workforce) the dashboard grid shows."""
     taxonomy = _taxonomy()
-    return list(taxonomy.core_topics) if taxonomy is not None else []
+    return list(taxonomy.core_topics)
 
 
 def topic_choices(session: Session) -> list[tuple[str, str]]:
-    """(key, label) of every topic, for filters; empty without tagging."""
-    return list(topic_labels().items()) if tag_models() is not None else []
+    """(key, label) of every topic, for filters."""
+    return list(topic_labels().items())
 
 
 def _reason_text(reason: Any) -> str:
@@ -86,15 +72,14 @@ def _reason_text(reason: Any) -> str:
 
 def topics_for(session: Session, bill_ids: list[str]) -> dict[str, list[TopicView]]:
     """Topics per bill id, best first, with evidence quotes (one query)."""
-    tm = tag_models()
-    if tm is None or not bill_ids:
+    if not bill_ids:
         return {}
     labels = topic_labels()
     out: dict[str, list[TopicView]] = {}
     rows = session.scalars(
-        select(tm.BillTopic)
-        .where(tm.BillTopic.bill_id.in_(list(bill_ids)))
-        .order_by(tm.BillTopic.bill_id, tm.BillTopic.score.desc(), tm.BillTopic.topic)
+        select(BillTopic)
+        .where(BillTopic.bill_id.in_(list(bill_ids)))
+        .order_by(BillTopic.bill_id, BillTopic.score.desc(), BillTopic.topic)
     )
     for row in rows:
         out.setdefault(row.bill_id, []).append(
@@ -112,11 +97,10 @@ def topics_for(session: Session, bill_ids: list[str]) -> dict[str, list[TopicVie
 
 def scores_for(session: Session, bill_ids: list[str]) -> dict[str, list[ScoreView]]:
     """Relevance and passage scores per bill id, with reasons (one query)."""
-    tm = tag_models()
-    if tm is None or not bill_ids:
+    if not bill_ids:
         return {}
     out: dict[str, list[ScoreView]] = {}
-    for bill_id, row in tm.scores_for(session, bill_ids).items():
+    for bill_id, row in tagging_queries.scores_for(session, bill_ids).items():
         views = [
             ScoreView(
                 "relevance",
@@ -151,14 +135,11 @@ class SimilarView:
 
 def similar_for(session: Session, bill_id: str, limit: int = 8) -> list[SimilarView]:
     """Similar bills in other jurisdictions, best first."""
-    tm = tag_models()
-    if tm is None:
-        return []
     rows = session.scalars(
-        select(tm.SimilarBill)
-        .where(tm.SimilarBill.bill_id == bill_id)
-        .options(selectinload(tm.SimilarBill.other))
-        .order_by(tm.SimilarBill.similarity.desc(), tm.SimilarBill.other_bill_id)
+        select(SimilarBill)
+        .where(SimilarBill.bill_id == bill_id)
+        .options(selectinload(SimilarBill.other))
+        .order_by(SimilarBill.similarity.desc(), SimilarBill.other_bill_id)
         .limit(limit)
     )
     return [SimilarView(bill=r.other, score=r.similarity) for r in rows]
@@ -170,39 +151,32 @@ def apply_filters(
     """Restrict a bill query by topic and relevance-score range."""
     if not topic and score_min is None and score_max is None:
         return stmt
-    tm = tag_models()
-    if tm is None:
-        # Nothing is tagged or scored until the tagging tables exist.
-        return stmt.where(false())
     if topic:
-        stmt = stmt.where(
-            Bill.id.in_(select(tm.BillTopic.bill_id).where(tm.BillTopic.topic == topic))
-        )
+        stmt = stmt.where(Bill.id.in_(select(BillTopic.bill_id).where(BillTopic.topic == topic)))
     if score_min is not None or score_max is not None:
-        scored = select(tm.BillScore.bill_id)
+        scored = select(BillScore.bill_id)
         if score_min is not None:
-            scored = scored.where(tm.BillScore.relevance >= score_min)
+            scored = scored.where(BillScore.relevance >= score_min)
         if score_max is not None:
-            scored = scored.where(tm.BillScore.relevance <= score_max)
+            scored = scored.where(BillScore.relevance <= score_max)
         stmt = stmt.where(Bill.id.in_(scored))
     return stmt
 
 
-def order_by_score(stmt: Select, topic: str) -> Select | None:
-    """Order by relevance score (highest first), or None when scores are unavailable."""
-    tm = tag_models()
-    if tm is None:
-        return None
-    return stmt.outerjoin(tm.BillScore, tm.BillScore.bill_id == Bill.id).order_by(
-        tm.BillScore.relevance.desc().nulls_last(),
+def order_by_score(stmt: Select, topic: str) -> Select:
+    """Order by relevance score (highest first)."""
+    return stmt.outerjoin(BillScore, BillScore.bill_id == Bill.id).order_by(
+        BillScore.relevance.desc().nulls_last(),
         Bill.last_action_date.desc().nulls_last(),
         Bill.id,
     )
 
 
-def outreach_models() -> ModuleType | None:
-    """outreach.models when the outreach area has landed."""
-    return _module("outreach.models")
+def outreach_models() -> ModuleType:
+    """The outreach area's tables (outreach.models)."""
+    from outreach import models as module
+
+    return module
 
 
 @dataclass
@@ -258,8 +232,6 @@ def _meetings(session: Session, om: ModuleType, org_id: int, where: Any) -> list
 def outreach_for_bill(session: Session, org_id: int, bill_id: str) -> dict[str, list[Any]]:
     """The organization's letter campaigns and meetings about a bill (never another org's)."""
     om = outreach_models()
-    if om is None:
-        return {"letters": [], "meetings": []}
     letters = _letter_summaries(session, om, org_id, om.Campaign.bill_id == bill_id)
     meetings = []
     discussed = select(om.MeetingBill.meeting_id).where(om.MeetingBill.bill_id == bill_id)
@@ -283,8 +255,6 @@ def outreach_for_legislator(
 ) -> dict[str, list[Any]]:
     """The organization's letters to and meetings with a legislator's office."""
     om = outreach_models()
-    if om is None:
-        return {"letters": [], "meetings": []}
     letters = _letter_summaries(session, om, org_id, om.Letter.legislator_id == legislator_id)
     met = select(om.MeetingAttendee.meeting_id).where(
         om.MeetingAttendee.legislator_id == legislator_id

@@ -392,11 +392,9 @@ def reindex(session: Session) -> int:
 def refresh_texts(session: Session, bill_ids: list[str] | None = None) -> int:
     """Copy each bill's latest extracted text (tagging's `extracted_texts`) into
     `bill_texts`, whose triggers index it; all bills when `bill_ids` is None."""
+    from tracker.tagging_queries import latest_text
     from web.models import BillText
 
-    tm = enrich.tag_models()
-    if tm is None or not hasattr(tm, "latest_text"):
-        return 0
     ids = bill_ids if bill_ids is not None else list(session.scalars(select(Bill.id)))
     changed = 0
     for start in range(0, len(ids), 500):
@@ -406,7 +404,7 @@ def refresh_texts(session: Session, bill_ids: list[str] | None = None) -> int:
             for t in session.scalars(select(BillText).where(BillText.bill_id.in_(chunk)))
         }
         for bill in session.scalars(select(Bill).where(Bill.id.in_(chunk))):
-            _, text_value = tm.latest_text(session, bill)
+            _, text_value = latest_text(session, bill)
             if not text_value:
                 continue
             row = current.get(bill.id)

@@ -76,16 +76,12 @@ def version_texts(
     wanted = {s for s in shas if s and re.fullmatch(r"[0-9a-f]{64}", s)}
     found: dict[str, str] = {}
     if wanted and session is not None:
-        from web import enrich
+        from tracker.tagging_models import ExtractedText
 
-        tm = enrich.tag_models()
-        if tm is not None and hasattr(tm, "ExtractedText"):
-            rows = session.execute(
-                select(tm.ExtractedText.sha256, tm.ExtractedText.text).where(
-                    tm.ExtractedText.sha256.in_(wanted)
-                )
-            )
-            found.update({sha: text for sha, text in rows if text})
+        rows = session.execute(
+            select(ExtractedText.sha256, ExtractedText.text).where(ExtractedText.sha256.in_(wanted))
+        )
+        found.update({sha: text for sha, text in rows if text})
     for sha in wanted - found.keys():
         path = version_text_path(settings, sha)
         if path.is_file():

@@ -11,9 +11,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.cli import cli
 from outreach.brief_models import BriefArchive, BriefSubscriber
 from tests.briefs.conftest import ENACTED_WEEK
-from tracker.cli import cli
 
 
 def run(*args: str):  # noqa: ANN201

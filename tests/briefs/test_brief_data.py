@@ -320,7 +320,7 @@ def test_outreach_section_counts_letters_meetings_and_open_follow_ups(db: Sessio
 
 
 def _tag_everything(db: Session) -> None:
-    from tracker.tag_models import score_bills, tag_bills
+    from tracker.tagging_service import score_bills, tag_bills
 
     ids = list(db.scalars(select(Bill.id)))
     assert tag_bills(db, ids)["tagged"] == len(ids)

@@ -140,6 +140,7 @@ def test_weekly_cron_job_mails_through_rq(
 ):
     from rq import Queue, SimpleWorker
 
+    from outreach.brief_jobs import send_weekly_briefs
     from tracker.jobs import enqueue
 
     sink, port = smtp
@@ -147,7 +148,7 @@ def test_weekly_cron_job_mails_through_rq(
     subscribe(db, org, "board@example.org")
     other = create_org(db, "No Subscribers")
     assert other.id != org.id
-    handle = enqueue(rq_settings, "outreach.brief_jobs.send_weekly_briefs", queue="briefs")
+    handle = enqueue(rq_settings, send_weekly_briefs, queue="briefs")
     assert handle.status == "queued"
     queue = Queue("briefs", connection=redis_conn)
     SimpleWorker([queue], connection=redis_conn).work(burst=True)
@@ -158,12 +159,11 @@ def test_weekly_cron_job_mails_through_rq(
 
 
 def test_weekly_job_is_on_the_schedule():
-    from tracker.jobs import resolve
-    from tracker.schedule import periodic_jobs
+    from app.schedule import periodic_jobs
+    from outreach.brief_jobs import send_weekly_briefs
 
-    [job] = [j for j in periodic_jobs() if j.func == "outreach.brief_jobs.send_weekly_briefs"]
+    [job] = [j for j in periodic_jobs() if j.func is send_weekly_briefs]
     assert job.queue == "briefs" and job.cron == "0 12 * * 1"
-    assert resolve(job.func).__name__ == "send_weekly_briefs"
 
 
 def test_email_without_cairo_has_no_broken_image_links(db: Session, org, settings, monkeypatch):

@@ -6,8 +6,8 @@ import sys
 import pytest
 from click.testing import CliRunner
 
+from app.cli import cli
 from outreach.templates import STARTERS_DIR
-from tracker.cli import cli
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_template_render_sample_prints_subject_and_body(runner):
 def test_installed_tracker_command_exits_nonzero_on_a_sandbox_violation(tmp_path):
     path = tmp_path / "bad.j2"
     path.write_text("{{ ''.__class__ }}")
-    tracker = [sys.executable, "-c", "from tracker.cli import main; main()"]
+    tracker = [sys.executable, "-c", "from app.cli import main; main()"]
     proc = subprocess.run(
         [*tracker, "template", "check", str(path)], capture_output=True, text=True, timeout=60
     )

@@ -15,7 +15,7 @@ from tests.scrapers.conftest import FIXTURES
 def test_sync_source_job_runs_on_the_sync_queue(rq_settings, redis_conn, tmp_path):
     from rq import Queue, SimpleWorker
 
-    from scrapers.jobs import enqueue_sync
+    from scrapers.pipeline import enqueue_sync
 
     replay = tmp_path / "replay"
     replay.mkdir()
@@ -40,7 +40,7 @@ def test_sync_source_job_runs_on_the_sync_queue(rq_settings, redis_conn, tmp_pat
 
 def test_importing_scrapers_loads_no_flask_and_opens_nothing():
     code = (
-        "import sys, scrapers, scrapers.sync, scrapers.jobs, scrapers.cli;"
+        "import sys, scrapers, scrapers.sync, scrapers.pipeline, scrapers.cli;"
         "print('flask' in sys.modules, 'rq' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from lxml import etree
 from sqlalchemy import func, select
 
+from app.cli import cli
 from scrapers import govinfo
 from scrapers.base import LiveTransport, make_retry
 from scrapers.congress_gov import BASE as CG_BASE
@@ -25,7 +26,6 @@ from scrapers.legiscan import BASE as LS_BASE
 from scrapers.openstates import BASE as OS_BASE
 from scrapers.sync import import_paths, reparse, run_sync
 from tests.scrapers.conftest import FIXTURES
-from tracker.cli import cli
 from tracker.db import session_scope
 from tracker.models import Bill, Legislator, SourceLink
 from tracker.sync_models import QuarantinedPayload, RawResponse, SyncCursor, SyncRun
@@ -710,7 +710,7 @@ def test_openstates_person_and_congress_member_merge_by_bioguide(settings, tmp_p
 
 
 def test_import_cli_hands_changed_bills_to_the_tagger_and_reimport_does_not(settings):
-    from tracker.tag_models import BillTopic
+    from tracker.tagging_models import BillTopic
 
     path = str(FIXTURES / "demo/bills.jsonl")
     first = CliRunner().invoke(cli, ["import", "--source", "bills-jsonl", path])

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from app.cli import cli
 from tests.tagging.helpers import dev_row, dev_rows
-from tracker.cli import cli
 
 
 def run(stdin: str, *args: str):  # noqa: ANN201

@@ -11,7 +11,9 @@ from tests.tagging.helpers import dev_row, ingest_demo
 from tracker.errors import InvalidInput
 from tracker.models import Bill, BillVersion
 from tracker.similarity import find_similar, shingles, update_similar_bills
-from tracker.tag_models import ExtractedText, similar_for, tag_bills, tags_for
+from tracker.tagging_models import ExtractedText
+from tracker.tagging_queries import similar_for, tags_for
+from tracker.tagging_service import tag_bills
 from tracker.textextract import extract_text, sha256_bytes, store_version_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

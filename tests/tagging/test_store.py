@@ -10,19 +10,16 @@ from sqlalchemy import func, select
 from tests.tagging.helpers import demo_record, demo_rows, ingest_demo
 from tracker.ingest import ingest
 from tracker.models import Bill
-from tracker.tag_models import (
-    BillScore,
-    BillTagging,
-    BillTopic,
+from tracker.tagging_models import BillScore, BillTagging, BillTopic
+from tracker.tagging_queries import (
     bill_ids_for_topic,
     bill_ids_tagged_with_older_taxonomy,
-    score_bills,
     scores_for,
     select_bills_to_tag,
-    tag_bills,
     tags_for,
     topics_for,
 )
+from tracker.tagging_service import score_bills, tag_bills
 from tracker.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy, parse_taxonomy
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from app.cli import cli
 from tests.tagging.helpers import ingest_demo
-from tracker.cli import cli
-from tracker.tag_models import BillScore, BillTagging
+from tracker.tagging_models import BillScore, BillTagging
 
 
 def test_tag_defaults_to_stale_bills_then_has_nothing_left(settings, db):

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import DEMO_BILLS
 from tests.tagging.helpers import FIXTURES, dev_row, dev_rows, load_jsonl
 from tracker.errors import InvalidInput
 from tracker.tagging import subjects_text, tag_bill
 from tracker.taxonomy import load_taxonomy, parse_taxonomy
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 from bench.tagging_eval import baseline_topics, score, tagger_topics  # noqa: E402
 
 CORE = ("parity", "crisis", "workforce")
@@ -209,10 +211,22 @@ def test_default_taxonomy_has_the_required_topics():
 
 
 def test_fixture_files_are_the_shared_copies():
-    shared = Path("/work/shared/fixtures/tagging/dev.jsonl")
-    if shared.exists():
-        assert shared.read_bytes() == (FIXTURES / "dev.jsonl").read_bytes()
+    """The evaluation and demo sets are byte-for-byte the shared, hand-checked copies:
+    an edit here would tune the tagger to a changed answer key (SHA256SUMS records them)."""
+    import hashlib
+
+    rows = [
+        line.split()
+        for line in (FIXTURES / "SHA256SUMS").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    assert {"dev.jsonl", "demo/bills.jsonl"} <= {local for _, local, _ in rows}
+    for digest, local, _origin in rows:
+        assert hashlib.sha256((FIXTURES / local).read_bytes()).hexdigest() == digest, local
     assert all(json.loads(line)["id"] for line in (FIXTURES / "dev.jsonl").open())
+    # The demo loads the same bills the tests and the tagging benchmark read.
+    assert DEMO_BILLS.read_bytes() == (FIXTURES / "demo/bills.jsonl").read_bytes()
+    assert (ROOT / "demo/bills.jsonl").read_bytes() == DEMO_BILLS.read_bytes()
 
 
 @pytest.mark.parametrize(

@@ -129,7 +129,7 @@ def test_admin_changes_roles_and_deactivated_users_are_signed_out_at_once(
 
 
 def test_cli_creates_the_first_organization_and_admin(settings) -> None:  # noqa: ANN001
-    from tracker.cli import cli
+    from app.cli import cli
 
     runner = CliRunner()
     made = runner.invoke(cli, ["org", "create", "Mental Health Coalition"])

@@ -288,7 +288,7 @@ def test_webhooks_to_private_addresses_are_refused() -> None:
 
 
 def test_saved_search_filters_apply_to_new_bills(db, world, settings) -> None:  # noqa: ANN001
-    from tracker.tag_models import tag_bills
+    from tracker.tagging_service import tag_bills
 
     org = world["alpha"]["org_id"]
     db.add_all(

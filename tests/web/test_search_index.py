@@ -98,9 +98,9 @@ def test_extracted_text_from_tagging_feeds_search_and_diffs(db, demo_bills, sett
 
     from click.testing import CliRunner
 
-    from tracker.cli import cli
+    from app.cli import cli
     from tracker.models import BillVersion
-    from tracker.tag_models import ExtractedText
+    from tracker.tagging_models import ExtractedText
     from web.text import version_text
 
     body = "SEC. 2. The Secretary shall fund telepsychiatry consultation lines."

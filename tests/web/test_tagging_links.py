@@ -12,7 +12,7 @@ from tests.web.conftest import PASSWORD, WATCHED
 
 
 def _tag_everything(db, demo_bills) -> None:  # noqa: ANN001
-    from tracker.tag_models import score_bills, tag_bills
+    from tracker.tagging_service import score_bills, tag_bills
 
     tag_bills(db, list(demo_bills))
     score_bills(db, list(demo_bills))
@@ -23,7 +23,7 @@ def _ids(html: str) -> list[str]:
 
 
 def test_topic_and_score_filters_use_the_tagging_tables(app: Flask, db, world, demo_bills) -> None:  # noqa: ANN001
-    from tracker.tag_models import bill_ids_for_topic, scores_for
+    from tracker.tagging_queries import bill_ids_for_topic, scores_for
 
     _tag_everything(db, demo_bills)
     client = app.test_client()
@@ -47,7 +47,7 @@ def test_bill_page_highlights_evidence_and_dashboard_groups_by_core_topic(
     world,
     demo_bills,  # noqa: ANN001
 ) -> None:
-    from tracker.tag_models import tags_for
+    from tracker.tagging_queries import tags_for
 
     _tag_everything(db, demo_bills)
     tags = tags_for(db, WATCHED)

@@ -34,11 +34,10 @@ from outreach.geocode import (
     manual_divisions,
     zip_choices,
 )
-from outreach.jobs import enqueue_confirmation
+from outreach.jobs import enqueue_confirmation, enqueue_letter
 from outreach.language import rules_for_organization
 from outreach.targeting import legislator_fields, targets
 from tracker.errors import InvalidInput, SourceUnavailable
-from tracker.jobs import enqueue
 from tracker.models import Organization
 from web.db import db, settings
 from web.limits import limiter, normalize_email
@@ -322,14 +321,7 @@ def confirm(token: str):  # noqa: ANN201
         FlaskForm().validate_on_submit() or _csrf_failed()
         ids = letters.confirm(db(), constituent)
         for letter_id in ids:
-            enqueue(
-                settings(),
-                "outreach.jobs.send_letter",
-                letter_id,
-                queue="outreach",
-                job_timeout=120,
-                network=True,
-            )
+            enqueue_letter(settings(), letter_id)
         return render_template(
             "outreach/act_confirmed.html",
             constituent=constituent,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from outreach import brief_archive, brief_render
+from outreach import brief_archive, brief_jobs, brief_render
 from outreach.brief_models import BriefSubscriber
 from outreach.briefs import Brief, build_brief, last_full_week, parse_date
 from tracker.errors import InvalidInput, NotFound
@@ -149,7 +149,7 @@ def send():  # noqa: ANN201
     brief = _brief()
     handle = enqueue(
         settings(),
-        "outreach.brief_jobs.send_weekly_brief",
+        brief_jobs.send_weekly_brief,
         org_id(),
         brief.start.isoformat(),
         brief.end.isoformat(),

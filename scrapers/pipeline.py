@@ -1,0 +1,200 @@
+"""The pipeline that runs itself: what follows a sync, on which queue, with which retries.
+
+    sync_all()                 queue sync      every 6 h (app/schedule.py): one sync per source
+      sync_source(source)      queue sync      network: Retry 60/300/900 s, 3 h timeout
+        fetch_texts(ids)       queue sync      network: Retry 60/300/900 s, 1 h timeout (hook)
+          tag_and_score(ids)   queue tag       CPU only: no retry, 1 h timeout
+            send_alerts()      queue outreach  SMTP/webhooks: Retry 60/300/900 s, 10 min
+
+`STEPS` below is that list; each step is a module-level job that calls the plain function
+holding its logic (`scrapers.sync.run_sync`, `tracker.tasks.tag_and_score_bills`,
+`tracker.alert_jobs.run_alerts`) and then `_then(...)` enqueues the next step with the ids
+of the bills that changed. A step with nothing to pass on ends the chain (a sync that
+changed nothing tags nothing; tagging that changed nothing sends no alerts). A sync run
+in-process (`tracker sync`, `tracker import`, `tracker reparse`, the demo) starts the chain
+at the step after the sync with `after_sync(settings, changed_ids)`.
+
+With Redis each step is an RQ job (RQ retries network steps with backoff; failures stay
+in the failed registry and show in `tracker jobs`); without Redis every step runs
+in-process in turn (tracker.jobs). This module lives in scrapers/ because collection starts
+the chain and scrapers is the lowest package that can see every step (tracker sees none
+of scrapers).
+
+The texts step is a hook: no bill-text fetcher exists in scrapers yet (it is being
+built). `fetch_texts` passes the ids on and reports that it fetched nothing; the text
+fetcher replaces its body with a call to its job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from tracker.config import Settings
+from tracker.jobs import JobHandle, enqueue, job_name, job_settings
+
+SYNC_JOB_TIMEOUT = 3 * 3600  # a full LegiScan state or Congress.gov backfill is slow
+SYNC_ALL_TIMEOUT = 600  # sync_all only enqueues
+# Sources whose sync lists one state at a time (the rest know their jurisdiction).
+NEEDS_JURISDICTION = ("openstates", "legiscan")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the chain: its job, queue, timeout, and whether it retries (network)."""
+
+    func: Callable[..., dict[str, Any]]
+    queue: str
+    timeout: int
+    network: bool
+
+
+# --- the steps, in order -------------------------------------------------------------
+
+
+def sync_all() -> dict[str, Any]:
+    """Periodic job: enqueue one incremental sync per configured source (and state)."""
+    settings = job_settings()
+    planned, skipped = plan_syncs(settings)
+    handles = [enqueue_sync(settings, source, jurisdiction=juris) for source, juris in planned]
+    return {
+        "enqueued": [f"{s}:{j}" if j else s for s, j in planned],
+        "jobs": [h.id for h in handles],
+        "skipped": skipped,
+    }
+
+
+def sync_source(
+    source: str,
+    jurisdiction: str | None = None,
+    since: str | None = None,
+    replay_dir: str | None = None,
+    topics: list[str] | None = None,
+    session: str | None = None,
+    tag: bool = True,
+) -> dict[str, Any]:
+    """Step 1: one incremental sync of one source, then the next step on what changed."""
+    from scrapers.sync import run_sync
+
+    since_value = None
+    if since:
+        since_value = datetime.fromisoformat(since) if "T" in since else date.fromisoformat(since)
+    summary = run_sync(
+        job_settings(),
+        source,
+        jurisdiction=jurisdiction,
+        since=since_value,
+        replay_dir=replay_dir,
+        topics=topics,
+        session_name=session,
+    )
+    result = summary.as_dict()
+    result["changed_bill_ids"] = sorted(summary.changed_bill_ids)
+    if tag:
+        handle = _then(sync_source, job_settings(), result["changed_bill_ids"])
+        result["next_job"] = handle.id if handle is not None else None
+    return result
+
+
+def fetch_texts(bill_ids: list[str]) -> dict[str, Any]:
+    """Step 2 (hook): fetch the full texts of changed bills; no fetcher exists yet."""
+    ids = sorted(set(bill_ids))
+    handle = _then(fetch_texts, job_settings(), ids)
+    return {
+        "bills": len(ids),
+        "fetched": 0,
+        "note": "no bill-text fetcher in scrapers yet: texts come with the sync payloads",
+        "next_job": handle.id if handle is not None else None,
+    }
+
+
+def tag_and_score(bill_ids: list[str]) -> dict[str, Any]:
+    """Step 3: (re)tag and (re)score the changed bills, then alerts if any were tagged."""
+    from tracker.tasks import tag_and_score_bills
+
+    summary = tag_and_score_bills(bill_ids, then_alert=False)
+    # Alerts run after tagging because saved searches filter on topics and scores.
+    handle = _then(tag_and_score, job_settings(), bill_ids if summary["tagged"] else [])
+    summary["next_job"] = handle.id if handle is not None else None
+    return summary
+
+
+def send_alerts(bill_ids: list[str]) -> dict[str, Any]:
+    """Step 4: detect changes on watched bills and saved-search matches; send alerts.
+
+    Detection compares the store with what each alert last saw, so it covers every bill
+    that changed, not only `bill_ids` (kept in the job's arguments for the jobs page).
+    """
+    from tracker.alert_jobs import run_alerts
+
+    return run_alerts()
+
+
+STEPS: tuple[Step, ...] = (
+    Step(sync_source, "sync", SYNC_JOB_TIMEOUT, network=True),
+    Step(fetch_texts, "sync", 3600, network=True),
+    Step(tag_and_score, "tag", 3600, network=False),
+    Step(send_alerts, "outreach", 600, network=True),
+)
+
+
+# --- starting and continuing the chain ------------------------------------------------
+
+
+def after_sync(settings: Settings, changed_bill_ids: Iterable[str]) -> JobHandle | None:
+    """Start the chain after a sync that ran in-process: the step after `sync_source`."""
+    return _then(sync_source, settings, changed_bill_ids)
+
+
+def enqueue_sync(settings: Settings, source: str, **kwargs: Any) -> JobHandle:
+    """Put step 1 (`sync_source`) on the `sync` queue (or run it in-process without Redis)."""
+    step = STEPS[0]
+    return enqueue(
+        settings,
+        step.func,
+        source,
+        queue=step.queue,
+        job_timeout=step.timeout,
+        network=kwargs.get("replay_dir") is None,
+        **kwargs,
+    )
+
+
+def _then(
+    current: Callable[..., Any], settings: Settings, bill_ids: Iterable[str]
+) -> JobHandle | None:
+    """Enqueue the step after `current` with these bill ids; nothing when there are none."""
+    ids = sorted(set(bill_ids))
+    names = [job_name(s.func) for s in STEPS]
+    position = names.index(job_name(current))
+    if not ids or position + 1 >= len(STEPS):
+        return None
+    step = STEPS[position + 1]
+    return enqueue(
+        settings, step.func, ids, queue=step.queue, job_timeout=step.timeout, network=step.network
+    )
+
+
+def plan_syncs(settings: Settings) -> tuple[list[tuple[str, str | None]], dict[str, str]]:
+    """Which (source, jurisdiction) pairs the scheduled sync runs, and why others are skipped.
+
+    `SYNC_SOURCES` (default: every syncable source) narrows the list; a source whose API
+    key is unset is skipped; Open States and LegiScan run once per `SYNC_JURISDICTIONS` state.
+    """
+    from scrapers import SYNCABLE, get_source
+
+    planned: list[tuple[str, str | None]] = []
+    skipped: dict[str, str] = {}
+    for source in settings.sync_sources or SYNCABLE:
+        key_setting = get_source(source).key_setting
+        if key_setting and not getattr(settings, key_setting):
+            skipped[source] = f"{key_setting.upper()} is not set"
+        elif source in NEEDS_JURISDICTION and not settings.sync_jurisdictions:
+            skipped[source] = "SYNC_JURISDICTIONS is not set"
+        elif source in NEEDS_JURISDICTION:
+            planned.extend((source, j) for j in settings.sync_jurisdictions)
+        else:
+            planned.append((source, None))
+    return planned, skipped
