@@ -70,7 +70,10 @@ _JURISDICTION = re.compile(r"^[a-z]{2}$")
 
 
 def _text(value: Any, limit: int) -> str:
-    return re.sub(r"\s+", " ", str(value or "")).strip()[:limit]
+    text = re.sub(r"\s+", " ", str(value or "")).strip()
+    if len(text) > limit:  # past any real field: a corrupt row, not one to cut and store
+        raise InvalidInput(f"a text field is {len(text)} characters; limit {limit}")
+    return text
 
 
 def _date(value: Any, field: str) -> date | None:

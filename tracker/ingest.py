@@ -216,12 +216,28 @@ def _validate(record: BillRecord) -> None:
             f"bill record needs jurisdiction, session and identifier (got {record.jurisdiction!r}, "
             f"{record.session!r}, {record.identifier!r})"
         )
+    for name, value, limit in (
+        ("title", record.title, MAX_TITLE),
+        ("abstract", record.abstract, MAX_ABSTRACT),
+        *(("action description", a.description, MAX_ACTION) for a in record.actions),
+    ):
+        if isinstance(value, str) and len(value) > limit:
+            raise InvalidInput(f"bill record's {name} is {len(value)} characters; limit {limit}")
+    if len(record.actions) > MAX_ACTIONS:
+        raise InvalidInput(f"bill record has {len(record.actions)} actions; limit {MAX_ACTIONS}")
     parts = (str(record.jurisdiction), str(record.session), str(record.identifier))
     if any(_NULLISH.search(p) for p in parts) or not any(c.isdigit() for c in parts[2]):
         raise InvalidInput(
             "bill record's jurisdiction, session or identifier is a null or has no number "
             f"(got {record.jurisdiction!r}, {record.session!r}, {record.identifier!r})"
         )
+
+
+# Far above any real bill (the longest recorded titles run to a few thousand characters).
+MAX_TITLE = 20_000
+MAX_ABSTRACT = 200_000
+MAX_ACTION = 20_000
+MAX_ACTIONS = 5_000
 
 
 class ShrinkRefused(InvalidInput):
@@ -604,6 +620,13 @@ def _ingest_member(session: Session, member: MemberRecord, result: IngestResult)
         new = True
     else:
         new = False
+    if not new:
+        reason = _member_shrinks(_legislator_content(legislator), current)
+        if reason:
+            raise ShrinkRefused(
+                f"legislator {member.name!r}: the update would {reason}; held for review "
+                "(the archive keeps both)"
+            )
     merged = {**_legislator_content(legislator), **{k: v for k, v in current.items() if v}}
     digest = _hash(merged)
     have = {(e.scheme, e.value) for e in legislator.external_ids}
@@ -622,6 +645,17 @@ def _ingest_member(session: Session, member: MemberRecord, result: IngestResult)
     session.flush()
     _apply_member_committees(session, legislator, member)
     return legislator
+
+
+def _member_shrinks(stored: dict, incoming: dict) -> str | None:
+    """How an update would shrink a legislator (a cut-off payload), or None."""
+    old_end, new_end = stored.get("term_end"), incoming.get("term_end")
+    if old_end and new_end and new_end < old_end:
+        return f"move their current term back to one that ended {new_end}"
+    old_offices, new_offices = len(stored.get("offices") or []), len(incoming["offices"])
+    if new_offices and new_offices < old_offices:
+        return f"drop {old_offices - new_offices} of their {old_offices} offices"
+    return None
 
 
 def _member_content(member: MemberRecord) -> dict:

@@ -132,3 +132,54 @@ def test_a_crash_in_the_loop_marks_the_run_failed_with_its_error(
     with _session(settings) as session:
         (run,) = session.scalars(select(SyncRun)).all()
         assert run.status == "failed" and "disk on fire" in run.message and run.finished_at
+
+
+def test_huge_fields_are_refused_not_stored(settings, tmp_path) -> None:  # noqa: ANN001
+    huge = {**ROWS[30], "title": "A" * 2_000_000}
+    summary = import_paths(
+        settings, "bills-jsonl", [_write(tmp_path / "h.jsonl", [json.dumps(huge)])]
+    )
+    assert summary.inserted == 0 and summary.quarantined == 1
+    with _session(settings) as session:
+        (held,) = session.scalars(select(QuarantinedPayload)).all()
+        assert "2000000 characters" in held.error
+
+
+def _bench():  # noqa: ANN202
+    import importlib.util
+
+    path = Path(__file__).parents[2] / "bench" / "robustness.py"
+    spec = importlib.util.spec_from_file_location("robustness_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "source, fixture",
+    [
+        ("govinfo", FIXTURES / "govinfo" / "v1" / "BILLSTATUS-116hr5177.xml"),
+        ("legiscan", FIXTURES / "legiscan" / "bill" / "HB1044.json"),
+        (
+            "congress-legislators",
+            FIXTURES / "congress_legislators" / "legislators-current.excerpt.yaml",
+        ),
+    ],
+)
+def test_every_corruption_kind_is_quarantined_or_harmless(tmp_path, source, fixture) -> None:  # noqa: ANN001
+    """The robustness bench's corruptions, one of each, as a test: no crash, nothing wrong."""
+    import random
+
+    from tracker import db as dbmod
+
+    bench = _bench()
+    template = tmp_path / "template.db"
+    dbmod.upgrade(f"sqlite:///{template}")
+    rng = random.Random(13)
+    pristine = fixture.read_bytes()
+    for kind in bench.KINDS:
+        variant = bench.corrupt(fixture, pristine, kind, rng)
+        outcome, detail = bench.run_variant(
+            template, tmp_path / "work", source, fixture.name, pristine, variant
+        )
+        assert outcome in ("quarantined", "imported-correctly"), (kind, outcome, detail)
