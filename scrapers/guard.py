@@ -79,9 +79,18 @@ def load_json(data: bytes | str, what: str = "payload", url: str | None = None) 
     if depth > MAX_DEPTH:
         raise ParseError(f"{what} nests {depth} levels deep; the limit is {MAX_DEPTH}", url=url)
     try:
-        return json.loads(data)
+        return json.loads(data, parse_int=_bounded_int)
     except (ValueError, RecursionError) as exc:
         raise ParseError(f"malformed JSON in {what}: {exc}", url=url) from exc
+
+
+MAX_INT_DIGITS = 30  # ids, counts and years; a longer integer is corruption
+
+
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(text)} digits")
+    return int(text)
 
 
 class _GuardedLoader(yaml.SafeLoader):

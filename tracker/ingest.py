@@ -613,6 +613,7 @@ def _ingest_member(session: Session, member: MemberRecord, result: IngestResult)
     matches = {e.legislator_id for e in ext if member.external_ids.get(e.scheme) == e.value}
     legislator = session.get(Legislator, min(matches)) if matches else None
     current = _member_content(member)
+    _validate_member_sizes(member.name, current)
     if legislator is None:
         legislator = Legislator(jurisdiction_id=member.jurisdiction.lower(), name=member.name)
         session.add(legislator)
@@ -645,6 +646,22 @@ def _ingest_member(session: Session, member: MemberRecord, result: IngestResult)
     session.flush()
     _apply_member_committees(session, legislator, member)
     return legislator
+
+
+MAX_MEMBER_TEXT = 2_000  # any one text value of a legislator (names, offices, URLs)
+
+
+def _validate_member_sizes(name: str, content: dict) -> None:
+    """Refuse a legislator whose text values are past any real size (a corrupt payload)."""
+    values = [v for v in content.values() if isinstance(v, str)]
+    values += [p for p in content["phones"] if isinstance(p, str)]
+    for office in content["offices"]:
+        values += [v for v in office.values() if isinstance(v, str)]
+    longest = max((len(v) for v in values), default=0)
+    if longest > MAX_MEMBER_TEXT:
+        raise InvalidInput(
+            f"legislator {name[:80]!r} has a {longest}-character value; limit {MAX_MEMBER_TEXT}"
+        )
 
 
 def _member_shrinks(stored: dict, incoming: dict) -> str | None:
