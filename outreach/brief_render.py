@@ -411,6 +411,15 @@ def render_markdown(
         lines.append("")
     else:
         lines += [f"{no_changes_text(brief)}.", ""]
+    if brief.text_changes:
+        lines += ["### What changed in the latest version", ""]
+        for t in brief.text_changes:
+            when = f" ({t.version_date.isoformat()})" if t.version_date else ""
+            lines.append(
+                f"- {_md_link(t.row)} **{md_escape(t.version)}**{when}, since "
+                f"{md_escape(t.since)}: {md_escape(t.summary)}."
+            )
+        lines.append("")
     lines += ["### New bills in scope", ""]
     if brief.new_bills:
         lines += [

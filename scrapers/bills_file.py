@@ -35,6 +35,7 @@ from typing import Any
 
 from scrapers import guard
 from scrapers.base import Failure, Scraper
+from scrapers.federal import loc_sponsor_name
 from tracker.errors import InvalidInput
 from tracker.ids import normalize_identifier
 from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord
@@ -67,6 +68,9 @@ _CHAMBERS = {
     "joint": "legislature",
 }
 _JURISDICTION = re.compile(r"^[a-z]{2}$")
+
+
+_LOC_NAME = re.compile(r"^(Rep|Sen|Del)\. [^,]+, .+\[[A-Z]-[A-Z]{2}(-\d+)?\]$")
 
 
 def _text(value: Any, limit: int) -> str:
@@ -127,9 +131,12 @@ def bill_from_mapping(data: Mapping[str, Any], source: str = "bills-jsonl") -> B
         role = str(item.get("role") or "primary").strip().lower()
         if role not in ("primary", "cosponsor"):
             raise InvalidInput(f"sponsors[{i}].role must be primary or cosponsor, got {role!r}")
+        name = _text(item["name"], 200)
+        if _LOC_NAME.match(name):
+            name = loc_sponsor_name(name)  # "Rep. Sewell, Terri A. [D-AL-7]" as Congress.gov
         sponsors.append(
             SponsorRecord(
-                name=_text(item["name"], 200),
+                name=name,
                 role=role,
                 party=_text(item.get("party"), 40) or None,
             )

@@ -18,10 +18,10 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from itertools import islice
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import status as status_rules
@@ -53,6 +53,7 @@ from tracker.records import (
     EventRecord,
     MemberRecord,
     SponsorRecord,
+    VoteRecord,
 )
 
 PRECEDENCE = {
@@ -64,6 +65,9 @@ PRECEDENCE = {
     "bills-csv": 50,
 }
 STATE_SITE_PRECEDENCE = 80  # any other source key is a legislature website scraper
+# Boilerplate some sites print in the sponsor slot ("Printed pursuant to Senate Interim
+# Rule 2.1", "By request"): not a person, so not a sponsor.
+_NOT_A_SPONSOR = re.compile(r"\bpursuant to\b|\binterim rule\b|^\s*(by request|printed)\b", re.I)
 SCALARS = ("title", "abstract", "classification", "introduced_date", "url")
 LISTS = ("actions", "sponsors", "versions", "subjects")
 
@@ -144,8 +148,16 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
         record_hash = _hash(incoming)
         if _same_as_last_time(known, stable_id, record, record_hash):
             result.unchanged += 1  # this source said exactly this before: nothing to merge
+        elif _older_than_known(known, stable_id, record):
+            # One import can hold two versions of a bill (GovInfo's old and new layouts);
+            # the older never overwrites the newer, so a re-import does not flap.
+            result.unchanged += 1
         else:
             todo.append((stable_id, record, incoming, record_hash))
+            for ref in record.sources:
+                key = (stable_id, ref.source, ref.url)
+                stored = known.get(key) or (None, None, None, None)
+                known[key] = (record_hash, ref.source_id, record.source_updated, stored[3])
     if not todo:
         return result
     existing = {
@@ -170,6 +182,7 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
     written: dict[str, dict] = {}
     for stable_id, record, incoming, record_hash in todo:
         bill = existing.get(stable_id)
+        incoming["_session_end"] = sessions[(record.jurisdiction.lower(), record.session)].end_date
         if bill is None:
             bill = Bill(
                 id=stable_id,
@@ -340,6 +353,7 @@ def _content_from_record(record: BillRecord) -> dict:
                 "external_id": s.external_id,
             }
             for s in record.sponsors
+            if not _NOT_A_SPONSOR.search(s.name or "")
         ],
         "versions": [
             {
@@ -353,7 +367,14 @@ def _content_from_record(record: BillRecord) -> dict:
         "subjects": sorted(
             {clean_text(s).strip()[:200] for s in record.subjects if s and clean_text(s).strip()}
         ),
+        "latest_action": (
+            {"date": record.latest_action.date, "description": record.latest_action.description}
+            if record.latest_action and not record.actions
+            else None
+        ),
         "_source_precedence": max((precedence(s.source) for s in record.sources), default=0),
+        "_origin": status_rules.origin_chamber(record.identifier),
+        "_session_end": None,
     }
 
 
@@ -389,6 +410,11 @@ def _content_from_bill(bill: Bill) -> dict:
             for v in bill.versions
         ],
         "subjects": sorted(s.subject for s in bill.subjects),
+        "latest_action": (
+            {"date": bill.last_action_date, "description": bill.last_action or ""}
+            if not bill.actions and bill.last_action_date
+            else None
+        ),
     }
 
 
@@ -405,21 +431,33 @@ def _merge(current: dict, current_precedence: int, incoming: dict) -> dict:
     for key in LISTS:
         if incoming[key] and (wins or not current[key]):
             merged[key] = incoming[key]
+    if merged["actions"]:
+        merged["latest_action"] = None
+    elif incoming["latest_action"] and (wins or not current["latest_action"]):
+        merged["latest_action"] = incoming["latest_action"]
+    merged["_origin"], merged["_session_end"] = incoming["_origin"], incoming["_session_end"]
     if incoming["status"] and (wins or not current["status"]):
         merged["status"], merged["status_date"] = incoming["status"], incoming["status_date"]
     elif merged["actions"] != current["actions"]:
-        merged["status"], merged["status_date"] = _derived_status(merged["actions"])
+        merged["status"], merged["status_date"] = _derived_status(merged)
     return merged
 
 
-def _derived_status(actions: list[dict]) -> tuple[str, date | None]:
-    return status_rules.derive_status([ActionRecord(**a) for a in actions])
+def _derived_status(content: dict) -> tuple[str, date | None]:
+    actions = [ActionRecord(**a) for a in content["actions"]]
+    if not actions and content.get("latest_action"):
+        actions = [ActionRecord(**content["latest_action"])]
+    return status_rules.derive_status(
+        actions,
+        origin=content.get("_origin"),
+        session_end=content.get("_session_end"),
+    )
 
 
 def _finalize(content: dict) -> dict:
     """Fill status and introduced date from the actions when the source gave none."""
     if not content["status"]:
-        content["status"], content["status_date"] = _derived_status(content["actions"])
+        content["status"], content["status_date"] = _derived_status(content)
     if not content["introduced_date"] and content["actions"]:
         content["introduced_date"] = content["actions"][0]["date"]
     return content
@@ -442,7 +480,7 @@ def _write_scalars(bill: Bill, content: dict) -> None:
     for key in SCALARS:
         setattr(bill, key, content[key] if key != "title" else (content[key] or ""))
     bill.status, bill.status_date = content["status"], content["status_date"]
-    actions = content["actions"]
+    actions = content["actions"] or ([content["latest_action"]] if content["latest_action"] else [])
     bill.last_action_date = actions[-1]["date"] if actions else None
     bill.last_action = actions[-1]["description"] if actions else None
 
@@ -540,6 +578,30 @@ def _same_as_last_time(
             or (record.source_updated and record.source_updated != source_updated)
             or (ref.payload_sha256 and ref.payload_sha256 != payload_sha256)
         ):
+            return False
+    return True
+
+
+def _token_time(token: str | None) -> datetime | None:
+    """A change token that is a timestamp (Congress.gov, GovInfo, Open States), else None."""
+    if not token or not token[:4].isdigit():
+        return None
+    try:
+        value = datetime.fromisoformat(token.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _older_than_known(known: dict[LinkKey, tuple], stable_id: str, record: BillRecord) -> bool:
+    """True when a source link already holds a newer change token than this record's."""
+    mine = _token_time(record.source_updated)
+    if mine is None or not record.sources:
+        return False
+    for ref in record.sources:
+        stored = known.get((stable_id, ref.source, ref.url))
+        theirs = _token_time(stored[2]) if stored else None
+        if theirs is None or mine >= theirs:
             return False
     return True
 
@@ -683,7 +745,10 @@ def _member_content(member: MemberRecord) -> dict:
         "family_name": member.family_name,
         "party": member.party or (term.party if term else None),
         "chamber": member.chamber or (term.chamber if term else None),
-        "district": member.district or (term.district if term else None),
+        # A term's district only stands in for a term in the member's current chamber (a
+        # senator's last House term is not their district).
+        "district": member.district
+        or (term.district if term and term.chamber == (member.chamber or term.chamber) else None),
         "district_ocd_id": member.district_ocd_id,
         "email": member.email,
         "phones": list(dict.fromkeys(member.phones)),
@@ -791,28 +856,174 @@ def ingest_committees(session: Session, committees: Iterable[CommitteeRecord]) -
     return count
 
 
+_EVENT_STATUS = {
+    "canceled": "cancelled",
+    "cancelled": "cancelled",
+    "postponed": "postponed",
+    "rescheduled": "rescheduled",
+}
+
+
+def event_status(value: str | None) -> str:
+    """Normalize a source's meeting status ("Canceled", "tentative") to ours."""
+    return _EVENT_STATUS.get((value or "").strip().lower(), "scheduled")
+
+
 def ingest_events(session: Session, events: Iterable[EventRecord]) -> int:
-    """Upsert hearings by external id (or name + start); returns count."""
+    """Upsert hearings by external id (or name + start); returns count.
+
+    A cancelled or rescheduled hearing updates its row in place (same external id):
+    new start, new status, new agenda. Each links to its committee when one with that
+    external id or name is known, and to the agenda's bills that are in the store.
+    """
     count = 0
     try:
         for record in events:
             key = (
                 record.external_id
                 or f"{record.jurisdiction}:{record.name}:{record.start.isoformat()}"
-            )
+            )[:200]
             event = session.scalars(select(Event).where(Event.external_id == key)).first()
             if event is None:
                 event = Event(
                     external_id=key,
                     jurisdiction_id=record.jurisdiction.lower(),
-                    name=record.name,
+                    name=record.name[:300],
                     start=record.start,
                 )
                 session.add(event)
-            event.name, event.start = record.name, record.start
-            event.location, event.description = record.location, record.description
+            event.name, event.start = record.name[:300], record.start
+            event.location = (record.location or None) and record.location[:300]
+            event.description = record.description
+            event.status = event_status(record.status)
+            event.committee_name = (record.committee or None) and record.committee[:300]
+            event.source = record.sources[0].source if record.sources else None
+            event.committee_id = _event_committee(session, record)
             known = set(session.scalars(select(Bill.id).where(Bill.id.in_(record.bill_ids))))
-            event.bills = [EventBill(bill_id=b) for b in record.bill_ids if b in known]
+            wanted = [b for b in dict.fromkeys(record.bill_ids) if b in known]
+            wanted = list(dict.fromkeys(wanted + _agenda_bills(session, record)))
+            if not record.agenda_complete:
+                wanted = list(dict.fromkeys([b.bill_id for b in event.bills] + wanted))
+            if sorted(b.bill_id for b in event.bills) != sorted(wanted):
+                event.bills = [EventBill(bill_id=b) for b in wanted]
+            count += 1
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return count
+
+
+def _agenda_bills(session: Session, record: EventRecord) -> list[str]:
+    """Bill ids for agenda items named only by identifier: the latest session's bill
+    introduced on or before the event (so HB 1 of 2021 is not HB 1 of 2023)."""
+    out = []
+    day = record.start.date()
+    for identifier in record.bill_identifiers:
+        rows = session.execute(
+            select(Bill.id, Bill.introduced_date).where(
+                Bill.jurisdiction_id == record.jurisdiction.lower(),
+                Bill.identifier == normalize_identifier(identifier),
+            )
+        ).all()
+        candidates = [(d or date.min, i) for i, d in rows if d is None or d <= day]
+        if candidates:
+            out.append(max(candidates)[1])
+    return out
+
+
+def _event_committee(session: Session, record: EventRecord) -> int | None:
+    juris = record.jurisdiction.lower()
+    if record.committee_external_id:
+        found = session.scalars(
+            select(Committee.id).where(
+                Committee.jurisdiction_id == juris,
+                func.upper(Committee.external_id) == record.committee_external_id.upper(),
+            )
+        ).first()
+        if found is not None:
+            return found
+    if record.committee:
+        return session.scalars(
+            select(Committee.id).where(
+                Committee.jurisdiction_id == juris,
+                func.lower(Committee.name) == record.committee.strip().lower(),
+            )
+        ).first()
+    return None
+
+
+_VOTE_OPTIONS = {
+    "yea": "yes",
+    "aye": "yes",
+    "yes": "yes",
+    "y": "yes",
+    "nay": "no",
+    "no": "no",
+    "n": "no",
+    "not voting": "not voting",
+    "nv": "not voting",
+    "absent": "absent",
+    "excused": "absent",
+    "present": "other",
+}
+
+
+def vote_option(value: str | None) -> str:
+    """`Yea`, `Aye`, `Y` -> yes; `Nay` -> no; `NV`/`Not Voting` -> not voting; else other."""
+    return _VOTE_OPTIONS.get((value or "").strip().lower(), "other")
+
+
+def ingest_votes(session: Session, votes: Iterable[VoteRecord]) -> int:
+    """Upsert roll calls by external id, replacing their per-legislator rows; returns count.
+
+    Each legislator's row links to a known legislator by external id ("bioguide:...",
+    "legiscan:..."); the vote links to its bill when the bill is in the store.
+    """
+    from tracker.vote_models import PersonVote, Vote
+
+    count = 0
+    try:
+        for record in votes:
+            bill_id, juris = record.bill_id, record.jurisdiction.lower()
+            if record.bill_source and not bill_id:
+                source, _, source_id = record.bill_source.partition(":")
+                bill_id = session.scalars(
+                    select(SourceLink.bill_id).where(
+                        SourceLink.source == source, SourceLink.source_id == source_id
+                    )
+                ).first()
+            if bill_id and not juris:
+                juris = bill_id.split("-", 1)[0]
+            if not juris:
+                continue  # a roll call of a bill never imported: nothing to hang it on
+            vote = session.scalars(select(Vote).where(Vote.external_id == record.external_id))
+            vote = vote.first()
+            if vote is None:
+                vote = Vote(external_id=record.external_id[:200], source="")
+                session.add(vote)
+            vote.jurisdiction_id = juris
+            vote.bill_ref = bill_id
+            vote.bill_id = bill_id if bill_id and session.get(Bill, bill_id) else None
+            vote.chamber, vote.date = record.chamber, record.date
+            vote.motion, vote.result = record.motion or "", record.result
+            vote.yes, vote.no, vote.other = record.yes, record.no, record.other
+            vote.source = record.sources[0].source if record.sources else ""
+            vote.url = record.sources[0].url if record.sources else None
+            links = _legislator_links(
+                session,
+                [SponsorRecord(name=v.name, external_id=v.external_id) for v in record.votes],
+            )
+            rows = [
+                (v.name[:200], vote_option(v.option), v.external_id, links.get(v.external_id or ""))
+                for v in record.votes
+            ]
+            current = [(r.name, r.option, r.external_id, r.legislator_id) for r in vote.records]
+            if rows and current != rows:  # a tally-only summary keeps the names it had
+                vote.records = [
+                    PersonVote(position=i, name=n, option=o, external_id=e, legislator_id=lid)
+                    for i, (n, o, e, lid) in enumerate(rows)
+                ]
             count += 1
         session.commit()
     except Exception:
@@ -827,5 +1038,6 @@ __all__ = [
     "ingest_committees",
     "ingest_events",
     "ingest_members",
+    "ingest_votes",
     "precedence",
 ]

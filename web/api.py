@@ -16,6 +16,7 @@ from flask import Blueprint, Response, abort, g, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import bill_query as search
 from tracker.errors import InvalidInput
 from tracker.models import (
     Bill,
@@ -27,7 +28,7 @@ from tracker.models import (
     WatchlistEntry,
     utcnow,
 )
-from web import csrf, enrich, search
+from web import csrf, enrich
 from web.db import db
 from web.limits import api_token_backoff, limiter
 from web.models import ApiToken
@@ -155,10 +156,13 @@ def _bill_list(require_q: bool) -> Any:
     query = search.parse_query(args)
     result = search.search_bills(db(), query, _user().organization_id)
     items = []
+    snips = search.snippets(db(), query.q, [b.id for b in result.bills])
     for bill in result.bills:
         item = bill_summary(bill)
         if search.tokens(query.q):
             item["rank"] = round(result.ranks.get(bill.id, 0.0), 6)
+            if bill.id in snips:
+                item["snippet"] = snips[bill.id].striptags()
         items.append(item)
     return _paged(items, result.total, query.page, query.per_page)
 
@@ -230,7 +234,10 @@ def bill(bill_id: str):  # noqa: ANN201
         ],
         subjects=[s.subject for s in item.subjects],
         sources=[{"source": s.source, "url": s.url} for s in item.source_links],
-        topics=[t.__dict__ for t in enrich.topics_for(db(), [item.id]).get(item.id, [])],
+        topics=[
+            t.__dict__
+            for t in enrich.topics_for(db(), [item.id], _user().organization_id).get(item.id, [])
+        ],
         scores=[s.__dict__ for s in enrich.scores_for(db(), [item.id]).get(item.id, [])],
         watchlist_entries=[_entry(e) for e in entries],
     )

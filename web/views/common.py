@@ -12,6 +12,7 @@ from web.db import db
 NAV = [
     ("home.index", "Dashboard", "viewer"),
     ("bills.search", "Bills", "viewer"),
+    ("corrections.review", "Review", "viewer"),
     ("watchlists.index", "Watchlists", "viewer"),
     ("legislators.index", "Legislators", "viewer"),
     ("campaigns.index", "Campaigns", "viewer"),  # outreach's blueprints, when registered

@@ -108,7 +108,7 @@ def index():  # noqa: ANN201
         .all()
     )
     tracked = [row.id for row in tracked_bills]
-    topics = enrich.topics_for(db(), tracked)
+    topics = enrich.topics_for(db(), tracked, org_id())
     core = enrich.core_topics()
     grid: dict[str, Counter] = {}
     for bill in tracked_bills:
@@ -161,6 +161,7 @@ def index():  # noqa: ANN201
                 EventBill.bill_id.in_(_tracked_ids_query(org_id())),
                 Event.start >= now - timedelta(hours=12),
                 Event.start <= now + timedelta(days=14),
+                Event.status != "cancelled",
             )
             .order_by(Event.start, Bill.id)
             .limit(50)
