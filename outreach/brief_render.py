@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 
 from outreach.brief_charts import STAGE_LABELS
 from outreach.briefs import HEARING_WINDOW_DAYS, PRIORITY_RANK, BillRow, Brief, shorten
-from tracker.cells import neutralize, safe_csv_writer
+from tracker.cells import clean_text, safe_csv_writer
 from tracker.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -631,7 +631,8 @@ def render_xlsx(brief: Brief) -> bytes:
             cells = []
             for value in row:
                 if isinstance(value, str):
-                    value = neutralize(value)  # no formula, no control characters
+                    # Typed as a string below, so never a formula; XLSX refuses controls.
+                    value = clean_text(value)
                 cell = WriteOnlyCell(ws, value=value)
                 if isinstance(value, str):
                     # A string cell, never a formula, whatever the scraped text starts with.

@@ -107,6 +107,10 @@ def send_hearing_alert(alert_id: int) -> dict:
 RECONCILE_BATCH = 50  # letters per re-enqueued job
 
 
+def _longest_send_job() -> int:
+    return SEND_TIMEOUT + 5 * RECONCILE_BATCH
+
+
 def reconcile(stale_seconds: int | None = None) -> dict:
     """Re-enqueue letters left in queued/sending past the timeout, in batches."""
     from outreach.delivery import STALE_SECONDS

@@ -42,6 +42,7 @@ from outreach.models import (
 from outreach.targeting import TARGET_MODES, legislator_fields, plan
 from tracker.config import Settings
 from tracker.errors import InvalidInput, NotFound
+from tracker.mailbox import normalize_email
 from tracker.models import Bill, Legislator, Organization, User, utcnow
 
 LIMITS = {"name": 200, "email": 254, "address": 300, "city": 120, "message": 5000, "story": 5000}
@@ -271,6 +272,17 @@ class Submission:
         )
 
 
+def offices_already_written(session: Session, campaign: Campaign, email: str) -> set[int]:
+    """Legislators this mailbox (any +tag or Gmail dots) already has a letter to here."""
+    key = normalize_email(email)
+    rows = session.execute(
+        select(Letter.legislator_id, Constituent.email)
+        .join(Constituent, Constituent.id == Letter.constituent_id)
+        .where(Letter.campaign_id == campaign.id)
+    )
+    return {legislator_id for legislator_id, address in rows if normalize_email(address) == key}
+
+
 def submit(
     session: Session,
     campaign: Campaign,
@@ -287,6 +299,13 @@ def submit(
         raise InvalidInput(
             targeting.out_of_state
             or "this campaign has no letters for your districts; check your address or districts"
+        )
+    already = offices_already_written(session, campaign, data.email)
+    chosen = [legislator for legislator in chosen if legislator.id not in already]
+    if not chosen:
+        raise InvalidInput(
+            "you have already written to every office in this campaign; look for the "
+            "confirmation email we sent you"
         )
     constituent = Constituent(
         organization_id=campaign.organization_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from outreach.letters import link_token
@@ -18,11 +19,29 @@ from outreach.models import Constituent
 from tracker.config import Settings
 from tracker.errors import SourceUnavailable
 from tracker.mail import send_plain_email
+from tracker.mailbox import GMAIL_DOMAINS, normalize_email
 from tracker.models import utcnow
 
 # Seconds to wait before each further try; the last interval repeats.
 RETRY_BACKOFF = (60, 300, 900, 3600)
 MAX_CONFIRMATION_AGE_DAYS = 2
+MAX_CONFIRMATIONS_PER_HOUR = 3  # per mailbox (tracker.mailbox.normalize_email)
+
+
+def confirmations_last_hour(session: Session, email: str) -> int:
+    """Confirmation emails sent to this mailbox (any +tag or Gmail dots) in the last hour."""
+    key = normalize_email(email)
+    domain = email.rpartition("@")[2].lower()
+    domains = GMAIL_DOMAINS if domain in GMAIL_DOMAINS else (domain,)
+    since = utcnow() - timedelta(hours=1)
+    addresses = session.scalars(
+        select(Constituent.email).where(
+            Constituent.confirmation_sent_at >= since,
+            or_(*(func.lower(Constituent.email).like(f"%@{d}") for d in domains)),
+        )
+    )
+    return sum(1 for address in addresses if normalize_email(address) == key)
+
 
 CONFIRMATION_TEXT = """Hello {name},
 
@@ -136,6 +155,9 @@ def send_confirmation_email(
         return {"constituent": constituent_id, "outcome": "skipped", "reason": "deleted"}
     if constituent.confirmation_sent_at is not None:
         return {"constituent": constituent_id, "outcome": "skipped", "reason": "already sent"}
+    if confirmations_last_hour(session, constituent.email) >= MAX_CONFIRMATIONS_PER_HOUR:
+        # Nobody gets mail-bombed through the public form; the letters wait as drafts.
+        return {"constituent": constituent_id, "outcome": "skipped", "reason": "hourly cap"}
     recipients = "\n".join(
         f"  - {letter.legislator.name} ({letter.delivery})" for letter in constituent.letters
     )

@@ -31,13 +31,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scrapers import guard
 from scrapers.base import Failure, Scraper
 from scrapers.federal import loc_sponsor_name
 from tracker.errors import InvalidInput
@@ -78,7 +78,10 @@ _LOC_NAME = re.compile(r"^(Rep|Sen|Del)\. [^,]+, .+\[[A-Z]-[A-Z]{2}(-\d+)?\]$")
 
 
 def _text(value: Any, limit: int) -> str:
-    return re.sub(r"\s+", " ", str(value or "")).strip()[:limit]
+    text = re.sub(r"\s+", " ", str(value or "")).strip()
+    if len(text) > limit:  # past any real field: a corrupt row, not one to cut and store
+        raise InvalidInput(f"a text field is {len(text)} characters; limit {limit}")
+    return text
 
 
 def _date(value: Any, field: str) -> date | None:
@@ -228,8 +231,9 @@ def parse_jsonl(text: str, origin: str = "bills.jsonl") -> Iterator[BillRecord |
             continue
         where = f"{origin}:{number}"
         try:
-            yield bill_from_mapping(json.loads(line), "bills-jsonl")
-        except (ValueError, InvalidInput) as exc:
+            row = guard.expect_mapping(guard.load_json(line, f"line {number}"), f"line {number}")
+            yield bill_from_mapping(row, "bills-jsonl")
+        except guard.RECORD_ERRORS as exc:
             yield Failure("bills-jsonl", f"line {number}: {exc}", url=where, source_id=where)
 
 
@@ -245,7 +249,7 @@ def parse_csv(text: str, origin: str = "bills.csv") -> Iterator[BillRecord | Fai
         where = f"{origin}:{number}"
         try:
             yield bill_from_mapping(row_to_mapping(row), "bills-csv")
-        except (ValueError, InvalidInput) as exc:
+        except guard.RECORD_ERRORS as exc:
             yield Failure("bills-csv", f"row {number}: {exc}", url=where, source_id=where)
 
 

@@ -16,13 +16,13 @@ actions are newest first and repeated per recording system (see scrapers.federal
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from scrapers import guard
 from scrapers.base import Checkpoint, Failure, Scraper, Unchanged, parse_date
 from scrapers.federal import (
     build_actions,
@@ -502,10 +502,8 @@ def _stem_prefix(path: Path) -> str:
 
 
 def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except ValueError as exc:
-        raise ParseError(f"malformed JSON: {exc}", url=str(path), source=SOURCE) from exc
+    payload = guard.load_json(path.read_bytes(), path.name, url=str(path))
+    return guard.expect_mapping(payload, path.name, url=str(path))
 
 
 def _api_datetime(value: date | datetime) -> str:

@@ -14,8 +14,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from scrapers import guard
 from scrapers.base import Scraper, parse_date
 from tracker.errors import ParseError
 from tracker.jurisdictions import congressional_ocd_id
@@ -38,11 +37,11 @@ _ID_SCHEMES = (
 _COMMITTEE_CHAMBER = {"house": "lower", "senate": "upper", "joint": "legislature"}
 
 
-def _load(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_bytes())
-    except yaml.YAMLError as exc:
-        raise ParseError(f"malformed YAML: {exc}", url=str(path), source=SOURCE) from exc
+def _load(path: Path, shape: type = list) -> Any:
+    data = guard.load_yaml(path.read_bytes(), path.name, url=str(path))
+    if shape is dict:
+        return guard.expect_mapping(data or {}, path.name, url=str(path))
+    return guard.expect_list(data, path.name, url=str(path))
 
 
 def _ids(block: Mapping[str, Any]) -> dict[str, str]:
@@ -223,7 +222,7 @@ class CongressLegislatorsImporter(Scraper):
                 yield member
         elif name.startswith("committees-current"):
             siblings = sorted(path.parent.glob("committee-membership-current*.yaml"))
-            membership = _load(siblings[0]) if siblings else {}
+            membership = _load(siblings[0], dict) if siblings else {}
             yield from parse_committees(_load(path) or [], membership)
         # social media and membership files alone add nothing we store
 

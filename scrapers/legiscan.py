@@ -19,12 +19,12 @@ carry the bare `{"bill": ...}` object without the `{"status": "OK"}` envelope.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from scrapers import guard
 from scrapers.base import Checkpoint, Failure, Scraper, Unchanged, parse_date
 from scrapers.divisions import state_district
 from tracker.errors import InvalidInput, NotFound, ParseError, SourceUnavailable
@@ -436,10 +436,7 @@ class LegiScanScraper(Scraper):
         self, path: Path, *, session: str | None = None, jurisdiction: str | None = None
     ) -> Iterator[Any]:
         """A getBill / getPerson response or LegiScan dataset JSON file."""
-        try:
-            payload = json.loads(path.read_bytes())
-        except ValueError as exc:
-            raise ParseError(f"malformed JSON: {exc}", url=str(path), source=SOURCE) from exc
+        payload = guard.load_json(path.read_bytes(), path.name, url=str(path))
         if isinstance(payload, Mapping) and "bill" in payload:
             record = parse_bill(payload, url=None)
             yield record

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from scrapers import guard
 from scrapers.base import Checkpoint, Failure, Scraper, Unchanged, parse_date
 from scrapers.divisions import state_abbr
 from tracker.errors import InvalidInput, NotFound, ParseError
@@ -407,10 +408,7 @@ class OpenStatesScraper(Scraper):
         """Bills inside an archived /bills page or single-bill response (reparse)."""
         if kind not in ("bill-page", "bill-watch", "event-page"):
             return None
-        try:
-            payload = json.loads(content)
-        except ValueError as exc:
-            raise ParseError(f"malformed JSON: {exc}", url=url, source=SOURCE) from exc
+        payload = guard.load_json(content, "the archived page", url=url)
         if kind == "bill-watch":
             return [parse_bill(payload, url=url)]
         if kind == "event-page":
@@ -423,10 +421,7 @@ class OpenStatesScraper(Scraper):
         self, path: Path, *, session: str | None = None, jurisdiction: str | None = None
     ) -> Iterator[Any]:
         """A saved /bills page or single bill object (JSON)."""
-        try:
-            payload = json.loads(path.read_bytes())
-        except ValueError as exc:
-            raise ParseError(f"malformed JSON: {exc}", url=str(path), source=SOURCE) from exc
+        payload = guard.load_json(path.read_bytes(), path.name, url=str(path))
         if isinstance(payload, Mapping) and "results" in payload:
             results, _, _ = parse_bill_page(payload, str(path))
             for data in results:

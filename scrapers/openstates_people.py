@@ -18,8 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from scrapers import guard
 from scrapers.base import Checkpoint, Failure, Scraper, parse_date
 from scrapers.divisions import state_district
 from scrapers.openstates import jurisdiction_code
@@ -40,9 +39,9 @@ _ROLE_CHAMBER = {
 
 def _load_yaml(content: bytes | str, url: str | None) -> Any:
     try:
-        return yaml.safe_load(content)
-    except yaml.YAMLError as exc:
-        raise ParseError(f"malformed YAML: {exc}", url=url, source=SOURCE) from exc
+        return guard.load_yaml(content, "the YAML file", url=url)
+    except ParseError as exc:
+        raise ParseError(str(exc.args[0]), url=url, source=SOURCE) from exc
 
 
 def _current_role(

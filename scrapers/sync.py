@@ -17,15 +17,17 @@ import inspect
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scrapers import get_source
+from scrapers import get_source, guard
 from scrapers.base import (
     Checkpoint,
     Failure,
@@ -253,6 +255,11 @@ def list_quarantine(
 # --- writing records ------------------------------------------------------------------
 
 
+# What writing one record may raise when the record (not the code) is wrong: our own
+# validation, the database refusing a value, a malformed field a parser let through.
+WRITE_ERRORS = (TrackerError, SQLAlchemyError, *guard.RECORD_ERRORS)
+
+
 def _write_hearings(session: Session, bills: list[BillRecord], summary: Summary) -> None:
     """Hearings the bills' histories announce (WA, FL, MA wording) become events."""
     events = [event for bill in bills for event in hearings_from_actions(bill)]
@@ -286,7 +293,9 @@ def _write_batch(
         if bills:
             summary.add_ingest(ingest(session, bills, batch_size=len(bills)))
             _write_hearings(session, bills, summary)
-    except TrackerError:
+    except WRITE_ERRORS:
+        # One bad record (a NUL byte PostgreSQL refuses, a shrink held for review ...)
+        # never costs the batch: each record again in its own transaction.
         session.rollback()
         for record in bills:
             _write_one(session, settings, record, summary, run_id)
@@ -299,7 +308,7 @@ def _write_one(
 ) -> None:
     try:
         _write_record(session, record, summary)
-    except TrackerError as exc:
+    except WRITE_ERRORS as exc:
         session.rollback()
         source = record.sources[0].source if getattr(record, "sources", None) else summary.source
         ref = record.sources[0] if getattr(record, "sources", None) else None
@@ -313,9 +322,19 @@ def _write_one(
                 source_id=(ref.source_id if ref else None) or getattr(record, "identifier", None),
             ),
             run_id,
+            payload=_record_payload(record),
         )
         summary.quarantined += 1
         session.commit()
+
+
+def _record_payload(record: Any) -> bytes | None:
+    """The refused record as JSON, kept with its quarantine row for review."""
+    if not is_dataclass(record):
+        return None
+    return json.dumps(asdict(record), default=str, ensure_ascii=False).encode(
+        "utf-8", errors="replace"
+    )
 
 
 # --- import -------------------------------------------------------------------------------
@@ -364,32 +383,47 @@ def import_paths(
             # (bill id, source) -> (token, batch number, position) of its first description
             seen: dict[tuple[str, str], tuple[str | None, int, int]] = {}
             batches = 0
-            for path in _progress(files, progress, f"import {source}"):
-                try:
-                    items = list(
-                        scraper.parse_file(path, session=session_name, jurisdiction=jurisdiction)
-                    )
-                except (ParseError, InvalidInput, ValueError, UnicodeDecodeError) as exc:
-                    items = [Failure(source, f"{type(exc).__name__}: {exc}", url=str(path))]
-                for item in items:
-                    if isinstance(item, Failure):
-                        quarantine(session, settings, item, run.id, payload=_read_small(path))
-                        summary.quarantined += 1
-                        session.commit()
-                        continue
-                    summary.fetched += 1
-                    if not _first_description(item, seen, batch, batches):
-                        summary.unchanged += 1  # described earlier in this import
-                        continue
-                    if len(batch) >= batch_size:
-                        _write_batch(session, settings, batch, summary, run.id)
-                        batch, batches = [], batches + 1
-            if batch:
-                _write_batch(session, settings, batch, summary, run.id)
-            _finish_run(session, run, summary)
+            with _marks_failure(session, run, summary):
+                for path in _progress(files, progress, f"import {source}"):
+                    items = _parse_file(scraper, source, path, session_name, jurisdiction)
+                    for item in items:
+                        if isinstance(item, Failure):
+                            quarantine(session, settings, item, run.id, payload=_read_small(path))
+                            summary.quarantined += 1
+                            session.commit()
+                            continue
+                        summary.fetched += 1
+                        if not _first_description(item, seen, batch, batches):
+                            summary.unchanged += 1  # described earlier in this import
+                            continue
+                        if len(batch) >= batch_size:
+                            _write_batch(session, settings, batch, summary, run.id)
+                            batch, batches = [], batches + 1
+                if batch:
+                    _write_batch(session, settings, batch, summary, run.id)
+                _finish_run(session, run, summary)
     finally:
         engine.dispose()
     return summary
+
+
+def _parse_file(
+    scraper: Scraper,
+    source: str,
+    path: Path,
+    session_name: str | None,
+    jurisdiction: str | None,
+) -> list[Any]:
+    """Everything a file yields; a failure part-way keeps what came before it."""
+    items: list[Any] = []
+    try:
+        if path.stat().st_size > guard.MAX_PAYLOAD_BYTES:
+            raise ParseError(f"{path.name} is larger than {guard.MAX_PAYLOAD_BYTES} bytes")
+        for item in scraper.parse_file(path, session=session_name, jurisdiction=jurisdiction):
+            items.append(item)
+    except guard.RECORD_ERRORS as exc:
+        items.append(Failure(source, f"{type(exc).__name__}: {exc}", url=str(path)))
+    return items
 
 
 def _first_description(
@@ -569,50 +603,53 @@ def run_sync(
             # The run row is written once the client exists, so a missing key or offline
             # mode leaves no "running" row behind.
             run = _start_run(session, summary)
-            scraper = scraper_cls(http, settings, session_name)
-            known = known_tokens(session, source, juris or None)
-            extra: dict[str, Any] = {}
-            if "watch" in inspect.signature(scraper.scrape).parameters and juris:
-                extra["watch"] = watched_without_source(session, source, juris)
-            session.commit()
-            since_text = since.isoformat() if since else None
-            completed = False
-            try:
-                stream = scraper.scrape(
-                    since,
-                    jurisdiction=juris or None,
-                    known=known,
-                    resume=resume_state,
-                    topics=topics,
-                    **extra,
-                )
-                for item in _progress(stream, progress, f"sync {source}"):
-                    _handle(session, settings, http, item, summary, run.id, cursor, since_text)
-                completed = True
-            except QuotaExhausted as exc:
-                session.rollback()
-                summary.status, summary.message = "stopped", str(exc)
-            except (ParseError, NotFound) as exc:
-                session.rollback()
+            with _marks_failure(session, run, summary):
+                scraper = scraper_cls(http, settings, session_name)
+                known = known_tokens(session, source, juris or None)
+                extra: dict[str, Any] = {}
+                if "watch" in inspect.signature(scraper.scrape).parameters and juris:
+                    extra["watch"] = watched_without_source(session, source, juris)
+                session.commit()
+                since_text = since.isoformat() if since else None
+                completed = False
+                try:
+                    stream = scraper.scrape(
+                        since,
+                        jurisdiction=juris or None,
+                        known=known,
+                        resume=resume_state,
+                        topics=topics,
+                        **extra,
+                    )
+                    for item in _progress(stream, progress, f"sync {source}"):
+                        _handle(session, settings, http, item, summary, run.id, cursor, since_text)
+                    completed = True
+                except QuotaExhausted as exc:
+                    session.rollback()
+                    summary.status, summary.message = "stopped", str(exc)
+                except (ParseError, NotFound) as exc:
+                    session.rollback()
+                    archive_responses(session, settings, http.drain(), run.id)
+                    quarantine(
+                        session,
+                        settings,
+                        Failure(
+                            source, f"{type(exc).__name__}: {exc}", url=getattr(exc, "url", None)
+                        ),
+                        run.id,
+                    )
+                    summary.quarantined += 1
+                    summary.status, summary.message = "failed", redact_text(str(exc))
+                except ScrapeError as exc:
+                    session.rollback()
+                    summary.status, summary.message = "failed", redact_text(str(exc))
                 archive_responses(session, settings, http.drain(), run.id)
-                quarantine(
-                    session,
-                    settings,
-                    Failure(source, f"{type(exc).__name__}: {exc}", url=getattr(exc, "url", None)),
-                    run.id,
-                )
-                summary.quarantined += 1
-                summary.status, summary.message = "failed", redact_text(str(exc))
-            except ScrapeError as exc:
-                session.rollback()
-                summary.status, summary.message = "failed", redact_text(str(exc))
-            archive_responses(session, settings, http.drain(), run.id)
-            if completed:
-                cursor.value = (started - CURSOR_OVERLAP).isoformat()
-                cursor.resume = None
-                cursor.updated_at = datetime.now(UTC)
-            summary.requests = http.requests_used
-            _finish_run(session, run, summary)
+                if completed:
+                    cursor.value = (started - CURSOR_OVERLAP).isoformat()
+                    cursor.resume = None
+                    cursor.updated_at = datetime.now(UTC)
+                summary.requests = http.requests_used
+                _finish_run(session, run, summary)
     finally:
         engine.dispose()
     return summary
@@ -748,6 +785,20 @@ def reparse(settings: Settings, source: str | None = None, progress: bool = Fals
 
 
 # --- runs and progress --------------------------------------------------------------------
+
+
+@contextmanager
+def _marks_failure(session: Session, run: SyncRun, summary: Summary) -> Iterator[None]:
+    """Whatever escapes the loop (a bug, Ctrl-C, a lost database) still closes the run as
+    failed with its error, so no run stays `running` forever; then it propagates."""
+    try:
+        yield
+    except BaseException as exc:
+        session.rollback()
+        summary.status = "failed"
+        summary.message = redact_text(f"{type(exc).__name__}: {exc}")[:2000]
+        _finish_run(session, run, summary)
+        raise
 
 
 def _start_run(session: Session, summary: Summary) -> SyncRun:

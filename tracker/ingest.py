@@ -197,6 +197,12 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
         else:
             current = written.get(stable_id) or _content_from_bill(bill)
             merged = _finalize(_merge(current, _top_precedence(bill), incoming))
+            reason = _shrinks(current, merged)
+            if reason and not _clearly_newer(known, stable_id, record):
+                raise ShrinkRefused(
+                    f"{stable_id}: the update would {reason}, and its payload is not newer "
+                    "than what we have; held for review (the archive keeps both)"
+                )
         merged_hash = _hash(merged)
         link_new = _apply_source_links(bill, record, record_hash)
         if merged_hash == bill.content_hash and not link_new:
@@ -224,6 +230,73 @@ def _validate(record: BillRecord) -> None:
             f"bill record needs jurisdiction, session and identifier (got {record.jurisdiction!r}, "
             f"{record.session!r}, {record.identifier!r})"
         )
+    for name, value, limit in (
+        ("title", record.title, MAX_TITLE),
+        ("abstract", record.abstract, MAX_ABSTRACT),
+        *(("action description", a.description, MAX_ACTION) for a in record.actions),
+    ):
+        if isinstance(value, str) and len(value) > limit:
+            raise InvalidInput(f"bill record's {name} is {len(value)} characters; limit {limit}")
+    if len(record.actions) > MAX_ACTIONS:
+        raise InvalidInput(f"bill record has {len(record.actions)} actions; limit {MAX_ACTIONS}")
+    parts = (str(record.jurisdiction), str(record.session), str(record.identifier))
+    if any(_NULLISH.search(p) for p in parts) or not any(c.isdigit() for c in parts[2]):
+        raise InvalidInput(
+            "bill record's jurisdiction, session or identifier is a null or has no number "
+            f"(got {record.jurisdiction!r}, {record.session!r}, {record.identifier!r})"
+        )
+
+
+# Far above any real bill (the longest recorded titles run to a few thousand characters).
+MAX_TITLE = 20_000
+MAX_ABSTRACT = 200_000
+MAX_ACTION = 20_000
+MAX_ACTIONS = 5_000
+
+
+class ShrinkRefused(InvalidInput):
+    """An update would sharply shrink a bill from a payload that is not clearly newer."""
+
+
+_NULLISH = re.compile(r"(?i)\b(none|null|nan|undefined)\b|^\s*$")
+# Terminal stages rank past enacted: leaving one is a regression too.
+_STAGE_RANK = {
+    "introduced": 0,
+    "in_committee": 1,
+    "passed_origin": 2,
+    "passed_second": 3,
+    "to_executive": 4,
+    "enacted": 5,
+    "vetoed": 5,
+    "failed": 5,
+    "withdrawn": 5,
+}
+
+
+def _shrinks(current: dict, merged: dict) -> str | None:
+    """How `merged` would sharply shrink `current` (None when it does not)."""
+    before, after = len(current["actions"]), len(merged["actions"])
+    if before >= 2 and before - after >= max(2, before // 4):
+        return f"drop {before - after} of its {before} actions"
+    old, new = _STAGE_RANK.get(current["status"] or ""), _STAGE_RANK.get(merged["status"] or "")
+    if old is not None and new is not None and new < old:
+        return f"move its status back from {current['status']} to {merged['status']}"
+    if current["title"].strip() and not merged["title"].strip():
+        return "empty its title"
+    return None
+
+
+def _clearly_newer(known: dict[LinkKey, tuple], stable_id: str, record: BillRecord) -> bool:
+    """True when the record's change token is later than every one stored for its source."""
+    if not record.source_updated:
+        return False
+    sources = {ref.source for ref in record.sources}
+    stored = [
+        value[2]
+        for (bill, source, _url), value in known.items()
+        if bill == stable_id and source in sources and value[2]
+    ]
+    return bool(stored) and all(str(record.source_updated) > str(s) for s in stored)
 
 
 def _session_cache(
@@ -666,6 +739,7 @@ def _ingest_member(session: Session, member: MemberRecord, result: IngestResult)
     matches = {e.legislator_id for e in ext if member.external_ids.get(e.scheme) == e.value}
     legislator = session.get(Legislator, min(matches)) if matches else None
     current = _member_content(member)
+    _validate_member_sizes(member.name, current)
     if legislator is None:
         legislator = Legislator(jurisdiction_id=member.jurisdiction.lower(), name=member.name)
         session.add(legislator)
@@ -673,6 +747,13 @@ def _ingest_member(session: Session, member: MemberRecord, result: IngestResult)
         new = True
     else:
         new = False
+    if not new:
+        reason = _member_shrinks(_legislator_content(legislator), current)
+        if reason:
+            raise ShrinkRefused(
+                f"legislator {member.name!r}: the update would {reason}; held for review "
+                "(the archive keeps both)"
+            )
     merged = {**_legislator_content(legislator), **{k: v for k, v in current.items() if v}}
     digest = _hash(merged)
     have = {(e.scheme, e.value) for e in legislator.external_ids}
@@ -691,6 +772,33 @@ def _ingest_member(session: Session, member: MemberRecord, result: IngestResult)
     session.flush()
     _apply_member_committees(session, legislator, member)
     return legislator
+
+
+MAX_MEMBER_TEXT = 2_000  # any one text value of a legislator (names, offices, URLs)
+
+
+def _validate_member_sizes(name: str, content: dict) -> None:
+    """Refuse a legislator whose text values are past any real size (a corrupt payload)."""
+    values = [v for v in content.values() if isinstance(v, str)]
+    values += [p for p in content["phones"] if isinstance(p, str)]
+    for office in content["offices"]:
+        values += [v for v in office.values() if isinstance(v, str)]
+    longest = max((len(v) for v in values), default=0)
+    if longest > MAX_MEMBER_TEXT:
+        raise InvalidInput(
+            f"legislator {name[:80]!r} has a {longest}-character value; limit {MAX_MEMBER_TEXT}"
+        )
+
+
+def _member_shrinks(stored: dict, incoming: dict) -> str | None:
+    """How an update would shrink a legislator (a cut-off payload), or None."""
+    old_end, new_end = stored.get("term_end"), incoming.get("term_end")
+    if old_end and new_end and new_end < old_end:
+        return f"move their current term back to one that ended {new_end}"
+    old_offices, new_offices = len(stored.get("offices") or []), len(incoming["offices"])
+    if new_offices and new_offices < old_offices:
+        return f"drop {old_offices - new_offices} of their {old_offices} offices"
+    return None
 
 
 def _member_content(member: MemberRecord) -> dict:

@@ -189,8 +189,9 @@ def test_per_email_rate_limit_applies_across_ip_addresses(act_app, smtp, db):
             environ_base=ip,
         )
         statuses.append(r.status_code)
-    assert statuses == [302, 302, 302, 429]
-    assert len(db.scalars(select(Constituent)).all()) == 3
+    # Repeats are refused as duplicates (400) and still count toward the limit (429).
+    assert statuses == [302, 400, 400, 429]
+    assert len(db.scalars(select(Constituent)).all()) == 1
 
 
 def test_per_ip_rate_limit(act_app):
