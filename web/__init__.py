@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import Settings
-from tracker.db import make_engine, make_session_factory
+from tracker.db import session_factory
 from web import limits, security
 
 csrf = CSRFProtect()
@@ -69,9 +69,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.extensions["tracker.settings"] = settings
-    engine = make_engine(settings)
-    app.extensions["tracker.engine"] = engine
-    app.extensions["tracker.session_factory"] = make_session_factory(engine)
+    factory = session_factory(settings)  # the same sessions as CLI commands and jobs
+    app.extensions["tracker.engine"] = factory.kw["bind"]
+    app.extensions["tracker.session_factory"] = factory
     csrf.init_app(app)
     limits.init(app, settings.redis_url)
 
