@@ -57,6 +57,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     for source, path in DEMO_IMPORTS:
         click.echo(f"$ tracker import --source {source} {path}")
         load_demo_import(settings, source, path)
+    _demo_similar(settings)
     password = _demo_admin(settings)
     _demo_watchlist(settings)
     slug = _demo_campaign(settings)
@@ -92,6 +93,22 @@ def load_demo_import(settings, source: str, path: Path) -> None:  # noqa: ANN001
             f"{handle.status}",
             err=True,
         )
+
+
+def _demo_similar(settings) -> None:  # noqa: ANN001
+    """Find near-copies across the loaded bills (the daily job), then rescore: companion
+    and reintroduction factors read the pairs."""
+    from sqlalchemy import select
+
+    from tracker.db import session_scope
+    from tracker.models import Bill
+    from tracker.similarity import update_similar_bills
+    from tracker.tagging_service import score_bills
+
+    with session_scope(settings) as session:
+        summary = update_similar_bills(session)
+        score_bills(session, list(session.scalars(select(Bill.id))))
+    click.echo(f"similar bills: {summary['pairs']} pair(s) among {summary['bills']} bills")
 
 
 def _demo_admin(settings) -> str:  # noqa: ANN001

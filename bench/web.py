@@ -11,7 +11,7 @@
 3. From this process, 8 client threads sign in through the real form and request
    `/bills?q=...` (one phase), then `/` (another phase), while the server's CPU time is
    read from /proc; the same search words are also run as the bare FTS5 query
-   (`web.search.bare_search`) in-process, single-threaded and with 8 threads.
+   (`tracker.bill_query.bare_search`) in-process, single-threaded and with 8 threads.
 4. Prints p50/p95 per kind; `--write` puts them in bench/RESULTS.md under "Web".
 """
 
@@ -234,13 +234,13 @@ def load(base: str, sessions: list, per_client: int, kind: str, pid: int) -> tup
 
 def bare(settings: Settings, clients: int, per_client: int) -> dict[str, list[float]]:
     """The bare FTS query for the same words: alone, and from `clients` threads at once."""
-    from web.search import bare_search
+    from tracker.bill_query import bare_search
 
     engine = make_engine(settings)
     factory = make_session_factory(engine)
     out: dict[str, list[float]] = {"bare": [], "bare_concurrent": []}
     with factory() as session:
-        from web.search import count_matches
+        from tracker.bill_query import count_matches
 
         MATCHES.update({q: count_matches(session, q, 10**9) for q in QUERIES})
         cpu0 = time.thread_time()

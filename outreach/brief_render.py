@@ -14,7 +14,6 @@ the weekly job renders without an app.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import logging
 import re
@@ -28,6 +27,7 @@ from markupsafe import Markup, escape
 
 from outreach.brief_charts import STAGE_LABELS
 from outreach.briefs import HEARING_WINDOW_DAYS, PRIORITY_RANK, BillRow, Brief, shorten
+from tracker.cells import neutralize, safe_csv_writer
 from tracker.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -411,6 +411,15 @@ def render_markdown(
         lines.append("")
     else:
         lines += [f"{no_changes_text(brief)}.", ""]
+    if brief.text_changes:
+        lines += ["### What changed in the latest version", ""]
+        for t in brief.text_changes:
+            when = f" ({t.version_date.isoformat()})" if t.version_date else ""
+            lines.append(
+                f"- {_md_link(t.row)} **{md_escape(t.version)}**{when}, since "
+                f"{md_escape(t.since)}: {md_escape(t.summary)}."
+            )
+        lines.append("")
     lines += ["### New bills in scope", ""]
     if brief.new_bills:
         lines += [
@@ -566,7 +575,7 @@ def csv_safe(value: Any) -> str:
 def render_csv(brief: Brief) -> bytes:
     """The bill tables as CSV (UTF-8 with BOM so Excel reads accents right)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    writer = safe_csv_writer(buf, lineterminator="\r\n")
     writer.writerow(TABLE_COLUMNS)
     for row in table_rows(brief):
         writer.writerow([csv_safe(v) for v in row])
@@ -607,6 +616,8 @@ def render_xlsx(brief: Brief) -> bytes:
         for row in rows:
             cells = []
             for value in row:
+                if isinstance(value, str):
+                    value = neutralize(value)  # no formula, no control characters
                 cell = WriteOnlyCell(ws, value=value)
                 if isinstance(value, str):
                     # A string cell, never a formula, whatever the scraped text starts with.

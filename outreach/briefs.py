@@ -98,6 +98,17 @@ class Change:
 
 
 @dataclass
+class TextChange:
+    """A tracked bill's new version text in the period and what it changed."""
+
+    row: BillRow
+    version: str
+    version_date: date | None
+    since: str
+    summary: str  # tracker.textdiff: sections changed/added/removed, words, which
+
+
+@dataclass
 class Hearing:
     """A scheduled event in the next 14 days with tracked bills on its agenda."""
 
@@ -172,6 +183,7 @@ class Brief:
     state_activity: dict[str, int]
     topic_labels: dict[str, str]
     tagging_available: bool = False
+    text_changes: list[TextChange] = field(default_factory=list)
 
     @property
     def no_changes(self) -> bool:
@@ -556,6 +568,45 @@ def _moving_action(
     return in_range[-1] if in_range else None
 
 
+def _text_changes(
+    session: Session, by_id: dict[str, BillRow], start: date, end: date
+) -> list[TextChange]:
+    """Tracked bills with a new version text dated in [start, end]: what changed since
+    the version before it (section by section, tracker.textdiff)."""
+    from tracker.models import BillVersion
+    from tracker.tagging_models import ExtractedText
+    from tracker.textdiff import diff_versions
+
+    if not by_id:
+        return []
+    rows = session.execute(
+        select(BillVersion, ExtractedText.text)
+        .join(ExtractedText, ExtractedText.sha256 == BillVersion.text_sha256)
+        .where(BillVersion.bill_id.in_(list(by_id)), ExtractedText.chars > 0)
+        .order_by(BillVersion.bill_id, BillVersion.date.asc().nulls_first(), BillVersion.id)
+    ).all()
+    per_bill: dict[str, list[Any]] = defaultdict(list)
+    for version, text in rows:
+        per_bill[version.bill_id].append((version, text))
+    out = []
+    for bill_id, versions in per_bill.items():
+        if len(versions) < 2:
+            continue
+        (before, old), (after, new) = versions[-2], versions[-1]
+        if after.date is None or not start <= after.date <= end or old == new:
+            continue
+        out.append(
+            TextChange(
+                row=by_id[bill_id],
+                version=after.note or after.date.isoformat(),
+                version_date=after.date,
+                since=before.note or (before.date.isoformat() if before.date else "earlier text"),
+                summary=diff_versions(old, new).summary(),
+            )
+        )
+    return sorted(out, key=lambda c: (c.version_date, c.row.jurisdiction, c.row.identifier))
+
+
 def build_brief(
     session: Session,
     org: Organization,
@@ -732,6 +783,7 @@ def build_brief(
         changes=changes,
         new_bills=new_bills,
         hearings=_hearings(events, by_id, tz),
+        text_changes=_text_changes(session, by_id, start, end),
         momentum=momentum,
         topics=tables,
         outreach=load_outreach(session, org, start, end, lo, hi),

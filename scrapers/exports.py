@@ -10,7 +10,6 @@ organization, as that organization corrected them (`tracker.tagging_queries`).
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from typing import IO, Any
@@ -18,6 +17,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker.cells import SafeDictWriter
 from tracker.models import Bill, Legislator
 
 BILL_FIELDS = (
@@ -177,7 +177,7 @@ def write_rows(
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             count += 1
         return count
-    writer = csv.DictWriter(out, fieldnames=list(fields))
+    writer = SafeDictWriter(out, fieldnames=list(fields))
     writer.writeheader()
     for row in rows:
         writer.writerow(

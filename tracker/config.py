@@ -48,6 +48,9 @@ class Settings:
     sync_sources: tuple[str, ...] = ()  # what the scheduled sync runs; empty = every source
     sync_jurisdictions: tuple[str, ...] = ()  # states for Open States / LegiScan syncs
     demo: bool = False
+    trusted_hosts: tuple[str, ...] = ()  # Host headers accepted besides BASE_URL's and loopback
+    proxy_fix_hops: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
+    site_admin_emails: tuple[str, ...] = ()  # who sees /jobs (default: first org's admins)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -95,7 +98,11 @@ class Settings:
             errors.append("SECRET_KEY must be at least 16 characters")
 
         ints: dict[str, int] = {}
-        for name, default in (("SMTP_PORT", 25), ("LEGISCAN_MONTHLY_CAP", 30000)):
+        for name, default in (
+            ("SMTP_PORT", 25),
+            ("LEGISCAN_MONTHLY_CAP", 30000),
+            ("PROXY_FIX_HOPS", 0),
+        ):
             raw = env.get(name)
             try:
                 ints[name] = int(raw) if raw else default
@@ -146,6 +153,9 @@ class Settings:
             demo=demo,
             sync_sources=_names(env.get("SYNC_SOURCES")),
             sync_jurisdictions=_names(env.get("SYNC_JURISDICTIONS")),
+            trusted_hosts=_names(env.get("TRUSTED_HOSTS")),
+            proxy_fix_hops=ints["PROXY_FIX_HOPS"],
+            site_admin_emails=_names(env.get("SITE_ADMIN_EMAILS")),
         )
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import status as status_rules
+from tracker.cells import clean_text
 from tracker.errors import InvalidInput
 from tracker.ids import bill_id as make_bill_id
 from tracker.ids import normalize_identifier
@@ -233,9 +234,11 @@ def _session_cache(
 
 
 def _content_from_record(record: BillRecord) -> dict:
+    # Control characters (NUL, C1, lone surrogates) never reach the database: PostgreSQL
+    # refuses NUL and feeds/workbooks refuse the rest (tracker.cells).
     return {
-        "title": (record.title or "").strip(),
-        "abstract": (record.abstract or "").strip(),
+        "title": clean_text(record.title or "").strip(),
+        "abstract": clean_text(record.abstract or "").strip(),
         "classification": record.classification or "bill",
         "introduced_date": record.introduced_date,
         "url": record.url,
@@ -245,7 +248,7 @@ def _content_from_record(record: BillRecord) -> dict:
             (
                 {
                     "date": a.date,
-                    "description": a.description,
+                    "description": clean_text(a.description or ""),
                     "chamber": a.chamber,
                     "classification": list(a.classification)
                     or status_rules.classify_action(a.description, a.chamber),
@@ -256,19 +259,26 @@ def _content_from_record(record: BillRecord) -> dict:
         ),
         # Cut to the column sizes here, so a re-read bill hashes the same as its record.
         "sponsors": [
-            {"name": s.name[:200], "role": s.role, "party": s.party, "external_id": s.external_id}
+            {
+                "name": clean_text(s.name)[:200],
+                "role": s.role,
+                "party": s.party,
+                "external_id": s.external_id,
+            }
             for s in record.sponsors
         ],
         "versions": [
             {
-                "note": (v.note or "")[:300],
+                "note": clean_text(v.note or "")[:300],
                 "url": v.url[:500],
                 "date": v.date,
                 "media_type": v.media_type,
             }
             for v in record.versions
         ],
-        "subjects": sorted({s.strip()[:200] for s in record.subjects if s and s.strip()}),
+        "subjects": sorted(
+            {clean_text(s).strip()[:200] for s in record.subjects if s and clean_text(s).strip()}
+        ),
         "_source_precedence": max((precedence(s.source) for s in record.sources), default=0),
     }
 

@@ -105,14 +105,26 @@ def select_bills_to_tag(session: Session, taxonomy: Any, mode: str = "stale") ->
     if mode == "all":
         return list(session.scalars(select(Bill.id).order_by(Bill.id)))
     rows = session.execute(
-        select(Bill.id, Bill.content_hash, BillTagging.taxonomy_version, BillTagging.content_hash)
+        select(
+            Bill.id,
+            Bill.content_hash,
+            BillTagging.taxonomy_version,
+            BillTagging.content_hash,
+            BillTagging.text_sha256,
+        )
         .outerjoin(BillTagging, BillTagging.bill_id == Bill.id)
         .order_by(Bill.id)
     )
+    # A new version's text (or a first extracted text) re-tags the bill even when the
+    # bill record itself did not change.
+    texts = latest_text_shas(session)
     return [
         bid
-        for bid, content, version, tagged_content in rows
-        if version is None or version != taxonomy.version or tagged_content != content
+        for bid, content, version, tagged_content, tagged_text in rows
+        if version is None
+        or version != taxonomy.version
+        or tagged_content != content
+        or texts.get(bid) != tagged_text
     ]
 
 
@@ -129,18 +141,43 @@ def bill_ids_tagged_with_older_taxonomy(session: Session, version: str) -> list[
 
 def latest_text(session: Session, bill: Bill) -> tuple[str | None, str | None]:
     """(sha256, text) of the newest version whose text has been extracted, if any."""
+    _version, sha, text = latest_version_text(session, bill)
+    return sha, text
+
+
+def latest_version_text(session: Session, bill: Bill) -> tuple[Any, str | None, str | None]:
+    """(BillVersion, sha256, text) of the newest version with extracted text, or Nones."""
     # Queried, not read from `bill.versions`: that collection may have been loaded
     # before a version's text was extracted in this session.
-    rows = session.execute(
-        select(ExtractedText.sha256, ExtractedText.text)
-        .join(BillVersion, BillVersion.text_sha256 == ExtractedText.sha256)
+    row = session.execute(
+        select(BillVersion, ExtractedText.sha256, ExtractedText.text)
+        .join(ExtractedText, BillVersion.text_sha256 == ExtractedText.sha256)
         .where(BillVersion.bill_id == bill.id, ExtractedText.chars > 0)
         .order_by(
             BillVersion.date.desc().nulls_last(), BillVersion.position.desc(), BillVersion.id.desc()
         )
         .limit(1)
     ).first()
-    return (rows[0], rows[1]) if rows else (None, None)
+    return (row[0], row[1], row[2]) if row else (None, None, None)
+
+
+def latest_text_shas(session: Session, bill_ids: Iterable[str] | None = None) -> dict[str, str]:
+    """bill id -> sha256 of its newest extracted version text (bills without text absent)."""
+    stmt = (
+        select(BillVersion.bill_id, BillVersion.text_sha256)
+        .join(ExtractedText, BillVersion.text_sha256 == ExtractedText.sha256)
+        .where(ExtractedText.chars > 0)
+        # Oldest first, so the newest version of each bill is the one left in the dict.
+        .order_by(
+            BillVersion.bill_id,
+            BillVersion.date.asc().nulls_first(),
+            BillVersion.position.asc(),
+            BillVersion.id.asc(),
+        )
+    )
+    if bill_ids is not None:
+        stmt = stmt.where(BillVersion.bill_id.in_(list(bill_ids)))
+    return dict(session.execute(stmt).all())
 
 
 # ----------------------------------------------------- what an organization sees

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, g
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import Settings
-from tracker.db import make_engine, make_session_factory
-from web import limits
+from tracker.db import session_factory
+from web import limits, security
 
 csrf = CSRFProtect()
 
@@ -56,7 +57,11 @@ def blueprints() -> list[Blueprint]:
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for `settings` (from the environment when omitted)."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = security.App(__name__)
+    if settings.proxy_fix_hops:
+        # Trust X-Forwarded-For/-Proto from exactly this many proxies (never X-Forwarded-Host).
+        hops = settings.proxy_fix_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -66,16 +71,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.extensions["tracker.settings"] = settings
-    engine = make_engine(settings)
-    app.extensions["tracker.engine"] = engine
-    app.extensions["tracker.session_factory"] = make_session_factory(engine)
+    factory = session_factory(settings)  # the same sessions as CLI commands and jobs
+    app.extensions["tracker.engine"] = factory.kw["bind"]
+    app.extensions["tracker.session_factory"] = factory
     csrf.init_app(app)
     limits.init(app, settings.redis_url)
 
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
 
-    from web import errors, security
+    from web import errors
 
     errors.register(app)
     security.register(app)

@@ -12,10 +12,11 @@ import hashlib
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, Response, abort, g, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import bill_query as search
 from tracker.errors import InvalidInput
 from tracker.models import (
     Bill,
@@ -27,9 +28,9 @@ from tracker.models import (
     WatchlistEntry,
     utcnow,
 )
-from web import csrf, enrich, search
+from web import csrf, enrich
 from web.db import db
-from web.limits import limiter
+from web.limits import api_token_backoff, limiter
 from web.models import ApiToken
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -54,6 +55,18 @@ def _authenticate() -> None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         abort(401, "Send an API token: Authorization: Bearer <token>")
+    ip = request.remote_addr or "?"
+    wait = api_token_backoff.wait(ip)
+    if wait:
+        abort(
+            Response(
+                '{"error": "Slow down", "message": "Too many unknown API tokens from your '
+                f'address. Try again in {wait} seconds."}}',
+                status=429,
+                mimetype="application/json",
+                headers={"Retry-After": str(wait)},
+            )
+        )
     hashed = hashlib.sha256(header[7:].strip().encode()).hexdigest()
     token = (
         db()
@@ -65,6 +78,7 @@ def _authenticate() -> None:
         .first()
     )
     if token is None or not token.user.active:
+        api_token_backoff.failure(ip)
         abort(401, "This API token is unknown or revoked.")
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
@@ -142,10 +156,13 @@ def _bill_list(require_q: bool) -> Any:
     query = search.parse_query(args)
     result = search.search_bills(db(), query, _user().organization_id)
     items = []
+    snips = search.snippets(db(), query.q, [b.id for b in result.bills])
     for bill in result.bills:
         item = bill_summary(bill)
         if search.tokens(query.q):
             item["rank"] = round(result.ranks.get(bill.id, 0.0), 6)
+            if bill.id in snips:
+                item["snippet"] = snips[bill.id].striptags()
         items.append(item)
     return _paged(items, result.total, query.page, query.per_page)
 

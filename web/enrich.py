@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import tagging_queries
-from tracker.models import Bill
-from tracker.tagging_models import BillScore, BillTopic, SimilarBill
+from tracker.tagging_models import BillTopic, SimilarBill
 
 
 @dataclass
@@ -162,37 +161,6 @@ def similar_for(session: Session, bill_id: str, limit: int = 8) -> list[SimilarV
         .limit(limit)
     )
     return [SimilarView(bill=r.other, score=r.similarity) for r in rows]
-
-
-def apply_filters(
-    stmt: Select,
-    topic: str,
-    score_min: float | None,
-    score_max: float | None,
-    org_id: int | None = None,
-) -> Select:
-    """Restrict a bill query by topic (as `org_id` sees it) and relevance-score range."""
-    if not topic and score_min is None and score_max is None:
-        return stmt
-    if topic:
-        stmt = stmt.where(Bill.id.in_(tagging_queries.bill_ids_with_topic(topic, org_id)))
-    if score_min is not None or score_max is not None:
-        scored = select(BillScore.bill_id)
-        if score_min is not None:
-            scored = scored.where(BillScore.relevance >= score_min)
-        if score_max is not None:
-            scored = scored.where(BillScore.relevance <= score_max)
-        stmt = stmt.where(Bill.id.in_(scored))
-    return stmt
-
-
-def order_by_score(stmt: Select, topic: str) -> Select:
-    """Order by relevance score (highest first)."""
-    return stmt.outerjoin(BillScore, BillScore.bill_id == Bill.id).order_by(
-        BillScore.relevance.desc().nulls_last(),
-        Bill.last_action_date.desc().nulls_last(),
-        Bill.id,
-    )
 
 
 def outreach_models() -> ModuleType:

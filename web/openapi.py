@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.bill_query import MAX_PER_PAGE, SORTS
 from tracker.records import STAGES
-from web.search import MAX_PER_PAGE, SORTS
 
 
 def _param(name: str, where: str, schema: dict, description: str, required: bool = False) -> dict:

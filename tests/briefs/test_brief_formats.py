@@ -159,7 +159,8 @@ def test_xlsx_reads_back_with_string_cells_only(brief):
         for r in range(2, all_bills.max_row + 1)
         if "HYPERLINK" in str(all_bills.cell(row=r, column=title_col).value)
     )
-    assert hostile.value == HOSTILE_TITLE and hostile.data_type == "s"
+    # a text cell, and neutralized: a spreadsheet shows the title, never runs it
+    assert hostile.value == "'" + HOSTILE_TITLE and hostile.data_type == "s"
     summary = {r[0].value: r[1].value for r in wb["Summary"].iter_rows(min_row=2)}
     assert summary["Tracked bills"] == brief.headline.tracked
 

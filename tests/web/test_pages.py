@@ -242,12 +242,12 @@ def test_sign_in_is_rate_limited(app: Flask, world: dict) -> None:
         client.post(
             "/login",
             data={
-                "email": "nobody@example.org",
+                "email": f"nobody{i}@example.org",  # per IP; per account is web/test_security
                 "password": "wrong password!",
                 "csrf_token": token,
             },
         ).status_code
-        for _ in range(12)
+        for i in range(12)
     ]
     assert codes[:10] == [400] * 10 and codes[-1] == 429
 

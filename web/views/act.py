@@ -40,7 +40,7 @@ from outreach.targeting import legislator_fields, targets
 from tracker.errors import InvalidInput, SourceUnavailable
 from tracker.models import Organization
 from web.db import db, settings
-from web.limits import limiter
+from web.limits import limiter, normalize_email
 
 bp = Blueprint("act", __name__, url_prefix="/act")
 
@@ -85,7 +85,7 @@ class ActForm(FlaskForm):
 
 
 def _email_key() -> str:
-    return "email:" + (request.form.get("email") or "").strip().lower()[:254]
+    return "email:" + normalize_email(request.form.get("email") or "")[:254]
 
 
 def _not_submit() -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker import bill_query as search
+from tracker.cells import neutralize, safe_csv_writer
 from tracker.errors import InvalidInput
 from tracker.models import (
     Bill,
@@ -19,10 +20,20 @@ from tracker.models import (
     WatchlistEntry,
 )
 from tracker.records import STAGES
-from web import enrich, search
+from tracker.similarity import bill_document, model_act_matches, shared_passages
+from tracker.tagging_queries import latest_version_text, tags_for
+from tracker.textdiff import diff_versions
+from web import enrich
 from web.auth import has_role, login_required
 from web.db import db, settings
-from web.text import highlight, stage_bar, version_text, version_texts, word_diff
+from web.text import (
+    evidence_text,
+    highlight,
+    render_sections,
+    stage_bar,
+    version_text,
+    version_texts,
+)
 from web.views import corrections
 from web.views.common import org_id, org_watchlists
 from web.views.forms import SaveSearchForm, WatchForm
@@ -69,6 +80,7 @@ def search_page():  # noqa: ANN201
         topics=enrich.topics_for(db(), ids, org_id()),
         topic_choices=enrich.topic_choices(db()),
         scores=enrich.scores_for(db(), ids),
+        snippets=search.snippets(db(), query.q, ids),
         watched=_watched_map(ids),
         watchlists=watchlists,
         watch_form=WatchForm.for_watchlists(watchlists) if has_role("advocate") else None,
@@ -83,7 +95,7 @@ def export_csv():  # noqa: ANN201
     query = search.parse_query(request.args)
     bills = search.iter_all(db(), query, org_id())
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_csv_writer(buffer)
     writer.writerow(
         [
             "id",
@@ -120,9 +132,7 @@ def export_csv():  # noqa: ANN201
     )
 
 
-def _csv_safe(value: str) -> str:
-    """Neutralize spreadsheet formulas in scraped text (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+_csv_safe = neutralize  # every cell goes through safe_csv_writer as well
 
 
 def _load_bill(bill_id: str) -> Bill:
@@ -166,7 +176,28 @@ def show(bill_id: str):  # noqa: ANN201
         .all()
     )
     by_sha = version_texts(settings(), db(), [v.text_sha256 for v in bill.versions])
+    text_version, text_sha, text = latest_version_text(db(), bill)
+    labels = enrich.topic_labels()
+    bill_text = (
+        evidence_text(
+            text,
+            [(r.topic, labels.get(r.topic, r.topic), r.evidence) for r in tags_for(db(), bill.id)],
+            text_sha,
+        )
+        if text
+        else None
+    )
     texts = {v.id: by_sha.get(v.text_sha256 or "") for v in bill.versions}
+    with_text = [v for v in bill.versions if texts.get(v.id)]
+    latest_change = None
+    if len(with_text) >= 2:  # "what changed in the latest version", with a link to it
+        before, after = sorted(with_text, key=lambda v: (v.date is None, v.date, v.position))[-2:]
+        latest_change = (before, after, diff_versions(texts[before.id], texts[after.id]).summary())
+    similar = enrich.similar_for(db(), bill.id)
+    mine = bill_document(db(), bill)
+    shared = {
+        s.bill.id: shared_passages(mine, bill_document(db(), s.bill), limit=2) for s in similar[:5]
+    }
     watchlists = org_watchlists()
     return render_template(
         "bills/show.html",
@@ -176,11 +207,16 @@ def show(bill_id: str):  # noqa: ANN201
         abstract_html=highlight(bill.abstract, evidence),
         topics=topics,
         scores=enrich.scores_for(db(), [bill.id]).get(bill.id, []),
-        similar=enrich.similar_for(db(), bill.id),
+        similar=similar,
+        shared=shared,
+        model_acts=model_act_matches(text or ""),
         corrections=corrections.panel(bill.id, topics),
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
-        with_text=[v for v in bill.versions if texts.get(v.id)],
+        with_text=with_text,
+        latest_change=latest_change,
+        bill_text=bill_text,
+        text_version=text_version,
         entries=_watched_map([bill.id]).get(bill.id, []),
         watchlists=watchlists,
         watch_form=WatchForm.for_watchlists(watchlists, bill_id=bill.id)
@@ -203,4 +239,9 @@ def diff(bill_id: str):  # noqa: ANN201
     new = version_text(settings(), b.text_sha256, db())
     if old is None or new is None:
         abort(404, "The text of one of these versions has not been extracted yet.")
-    return render_template("bills/diff.html", bill=bill, a=a, b=b, diff=word_diff(old, new))
+    if a.date and b.date and a.date > b.date:  # always read as older -> newer
+        a, b, old, new = b, a, new, old
+    redline = diff_versions(old, new)
+    return render_template(
+        "bills/diff.html", bill=bill, a=a, b=b, redline=redline, sections=render_sections(redline)
+    )
