@@ -78,6 +78,14 @@ def parse_person(
             f"Open States person {data['id']} has no jurisdiction", url=url, source=SOURCE
         )
     chamber = _ROLE_CHAMBER.get(str(role.get("type"))) if role else None
+    if role and role.get("district") is not None and not isinstance(role["district"], str):
+        # The people schema writes districts as strings ('10'); anything else is corrupt.
+        raise ParseError(
+            f"Open States person {data['id']}: district must be text, got "
+            f"{type(role['district']).__name__}",
+            url=url,
+            source=SOURCE,
+        )
     district = str(role.get("district")) if role and role.get("district") is not None else None
     ocd = _us_district_ocd(district) if juris == "us" else state_district(juris, chamber, district)
     if juris == "us":
