@@ -122,7 +122,11 @@ def _shade(n: int, biggest: int) -> str:
     return steps[min(4, (n * 5 - 1) // max(1, biggest))]
 
 
-def state_tile_svg(activity: dict[str, int], title: str = "Bill activity by state") -> str:
+def state_tile_svg(
+    activity: dict[str, int],
+    title: str = "Bill activity by state",
+    note: str = "Number = actions on tracked bills in the period; US = Congress.",
+) -> str:
     """A tile-grid map: one square per state (plus DC, PR and US), darker for more activity."""
     size, gap, top = 46, 4, 30
     cols = 1 + max(c for _, c in TILES.values())
@@ -149,8 +153,6 @@ def state_tile_svg(activity: dict[str, int], title: str = "Bill activity by stat
         out.append(_text(x + size / 2, y + 20, abbr, 12, "middle", fill=ink, font_weight="bold"))
         if n:
             out.append(_text(x + size / 2, y + 36, str(n), 11, "middle", fill=ink))
-    out.append(
-        _text(0, height - 6, "Number = actions on tracked bills in the period; US = Congress.", 10)
-    )
+    out.append(_text(0, height - 6, note, 10))
     out.append("</svg>")
     return "".join(out)

@@ -20,6 +20,7 @@ def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
 
     Alerts run after tagging because saved searches can filter on topics and scores.
     """
+    from tracker.provisions_store import store_provisions
     from tracker.second_opinion import score_new_bills
     from tracker.tagging_service import score_bills, tag_bills
     from tracker.taxonomy import load_taxonomy
@@ -33,6 +34,12 @@ def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
             tagged = tag_bills(session, batch, taxonomy)
             scored = score_bills(session, batch, today=job_settings().today())
             opinions = score_new_bills(session, batch)
+            summary["provisions"] = (
+                summary.get("provisions", 0)
+                + store_provisions(session, batch, job_settings().scraper_cache_dir / "text")[
+                    "computed"
+                ]
+            )
             summary["tagged"] += tagged["tagged"]
             summary["disagreements"] = summary.get("disagreements", 0) + opinions["disagreements"]
             summary["topics"] += tagged["topics"]

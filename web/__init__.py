@@ -34,6 +34,7 @@ def blueprints() -> list[Blueprint]:
         jobs,
         legislators,
         meetings,
+        provisions,
         watchlists,
     )
 
@@ -54,6 +55,7 @@ def blueprints() -> list[Blueprint]:
         campaigns.bp,
         meetings.bp,
         briefs.bp,
+        provisions.bp,
     ]
 
 

@@ -19,6 +19,7 @@ NAV = [
     ("meetings.index", "Meetings", "viewer"),
     ("briefs.index", "Weekly brief", "viewer"),
     ("alerts.index", "Alerts", "viewer"),
+    ("provisions.index", "988 funding", "viewer"),
     ("jobs.index", "Jobs", "admin"),
     ("admin.users", "Team", "admin"),
     ("account.tokens", "API tokens", "viewer"),
