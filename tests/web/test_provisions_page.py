@@ -86,3 +86,23 @@ def test_988_page_table_filters_and_exports(app: Flask, db, world) -> None:  # n
     assert values[0][0] == "state" and values[1][1] == "HB 1477"
     assert sheet.cell(row=2, column=3).data_type == "s"  # a string, never a formula
     assert values[1][10] == 26620000
+
+
+def test_988_page_in_headless_chromium(app: Flask, db, world, live_server, browser_page):  # noqa: ANN001
+    from tests.conftest import ARTIFACTS
+
+    _versions(db)
+    store_provisions(db, [HB1477])
+    page = browser_page
+    page.goto(f"{live_server}/988")
+    assert page.locator("#provisions tbody tr").count() == 1
+    assert page.locator("#provisions").inner_text().count("$0.40") >= 1
+    page.select_option("select[name=provision]", "appropriations")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**/988?provision=appropriations*")
+    page.locator("#provisions details").nth(1).evaluate("e => e.open = true")
+    assert page.get_by_text("$23,016,000", exact=False).is_visible()
+    with page.expect_download() as dl:
+        page.click("text=CSV")
+    assert dl.value.suggested_filename == "988-provisions.csv"
+    page.screenshot(path=str(ARTIFACTS / "provisions988.png"), full_page=True)
