@@ -23,7 +23,6 @@ UTC midnight, and the reconciler picks it up then.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import smtplib
@@ -41,6 +40,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from outreach.models import Bounce, Campaign, DeliveryAttempt, Letter
+from tracker.cells import neutralize, safe_csv_writer
 from tracker.config import Settings
 from tracker.errors import NotFound, SourceUnavailable
 from tracker.mail import close as _quit
@@ -584,7 +584,7 @@ def letters_csv(session: Session, organization_id: int, campaign_id: int) -> str
         .order_by(Legislator.name, Letter.id)
     ).all()
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_csv_writer(out)
     writer.writerow(
         [
             "letter_id",
@@ -621,8 +621,4 @@ def letters_csv(session: Session, organization_id: int, campaign_id: int) -> str
     return out.getvalue()
 
 
-def _csv_safe(value: str) -> str:
-    """Neutralize spreadsheet formulas in user-written cells (CSV injection)."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
+_csv_safe = neutralize  # every cell goes through safe_csv_writer as well

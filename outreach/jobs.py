@@ -13,33 +13,11 @@ see docs/outreach.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from tracker.db import make_engine, make_session_factory, session_scope
+from tracker.db import session_scope
 from tracker.jobs import enqueue, job_settings
 
 QUEUE = "outreach"
 SEND_TIMEOUT = 120  # seconds; an SMTP send that takes longer is stuck
-_FACTORIES: dict[str, object] = {}  # database URL -> session factory, per worker process
-
-
-@contextmanager
-def _session(settings) -> Iterator:  # noqa: ANN001
-    """A session for one job. RQ workers keep one engine per process (a send is a few
-    milliseconds; building an engine and connecting each time would dominate); embedded
-    runs use a fresh engine like any other unit of work."""
-    if settings.embedded:
-        with session_scope(settings) as session:
-            yield session
-        return
-    factory = _FACTORIES.get(settings.database_url)
-    if factory is None:
-        if len(_FACTORIES) >= 4:  # tests switch databases; keep the cache small
-            _FACTORIES.clear()
-        factory = _FACTORIES[settings.database_url] = make_session_factory(make_engine(settings))
-    with factory() as session:
-        yield session
 
 
 def enqueue_letter(settings, letter_id: int):  # noqa: ANN001, ANN201
@@ -59,7 +37,7 @@ def send_letter(letter_id: int) -> dict:
     from outreach.delivery import deliver_letter
 
     settings = job_settings()
-    with _session(settings) as session:
+    with session_scope(settings) as session:
         return deliver_letter(session, settings, int(letter_id))
 
 
@@ -80,7 +58,7 @@ def send_letters(letter_ids: list[int]) -> dict:
     from outreach.delivery import deliver_batch
 
     settings = job_settings()
-    with _session(settings) as session:
+    with session_scope(settings) as session:
         return deliver_batch(session, settings, [int(i) for i in letter_ids])
 
 

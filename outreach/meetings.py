@@ -5,7 +5,6 @@ Everything here is organization-private: every query filters on organization_id.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,6 +19,7 @@ from outreach.models import (
     MeetingAttendee,
     MeetingBill,
 )
+from tracker.cells import neutralize, safe_csv_writer
 from tracker.config import Settings
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import Bill, Legislator, User, utcnow
@@ -197,16 +197,13 @@ def open_follow_ups(session: Session, organization_id: int) -> list[FollowUp]:
     )
 
 
-def _csv_safe(value: str) -> str:
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
+_csv_safe = neutralize  # every cell goes through safe_csv_writer as well
 
 
 def meetings_csv(session: Session, organization_id: int) -> str:
     """CSV: one row per (meeting, bill discussed); meetings without bills get one row."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_csv_writer(out)
     writer.writerow(
         [
             "meeting_id",

@@ -18,6 +18,7 @@ import yaml
 
 from scrapers.base import Scraper, parse_date
 from tracker.errors import ParseError
+from tracker.jurisdictions import congressional_ocd_id
 from tracker.records import CommitteeRecord, MemberRecord, OfficeRecord, SourceRef, TermRecord
 
 SOURCE = "congress-legislators"
@@ -51,14 +52,19 @@ def _ids(block: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def _party(value: object) -> str | None:
+    """congress-legislators writes "Democrat"; every other source "Democratic"."""
+    if not value:
+        return None
+    return "Democratic" if str(value) == "Democrat" else str(value)
+
+
 def _district_ocd(term: Mapping[str, Any]) -> str | None:
     state = str(term.get("state") or "").lower()
     if not state:
         return None
-    district = term.get("district")
-    if term.get("type") == "rep" and district not in (None, 0, "0"):
-        return f"ocd-division/country:us/state:{state}/cd:{int(district)}"
-    return f"ocd-division/country:us/state:{state}"
+    chamber = "lower" if term.get("type") == "rep" else "upper"
+    return congressional_ocd_id(state, chamber, term.get("district"))
 
 
 def parse_legislator(data: Mapping[str, Any]) -> MemberRecord:
@@ -74,7 +80,7 @@ def parse_legislator(data: Mapping[str, Any]) -> MemberRecord:
             district=str(t["district"]) if t.get("district") is not None else None,
             start_date=parse_date(t.get("start")),
             end_date=parse_date(t.get("end")),
-            party=t.get("party"),
+            party=_party(t.get("party")),
             jurisdiction="us",
         )
         for t in terms_raw
@@ -99,7 +105,7 @@ def parse_legislator(data: Mapping[str, Any]) -> MemberRecord:
         external_ids=ids,
         given_name=name.get("first"),
         family_name=name.get("last"),
-        party=current.get("party"),
+        party=_party(current.get("party")),
         chamber=terms[-1].chamber,
         district=terms[-1].district,
         district_ocd_id=_district_ocd(current),

@@ -38,6 +38,7 @@ from scrapers.base import (
     http_session,
     redact_text,
 )
+from scrapers.hearings import hearings_from_actions
 from tracker.config import Settings
 from tracker.db import make_engine, make_session_factory
 from tracker.errors import (
@@ -48,9 +49,17 @@ from tracker.errors import (
     ScrapeError,
     TrackerError,
 )
-from tracker.ingest import IngestResult, ingest, ingest_committees, ingest_members
+from tracker.ids import bill_id as make_bill_id
+from tracker.ingest import (
+    IngestResult,
+    ingest,
+    ingest_committees,
+    ingest_events,
+    ingest_members,
+    ingest_votes,
+)
 from tracker.models import Bill, LegislativeSession, SourceLink, WatchlistEntry
-from tracker.records import BillRecord, CommitteeRecord, MemberRecord
+from tracker.records import BillRecord, CommitteeRecord, EventRecord, MemberRecord, VoteRecord
 from tracker.sync_models import QuarantinedPayload, RawResponse, SyncCursor, SyncRun
 
 log = logging.getLogger(__name__)
@@ -77,6 +86,8 @@ class Summary:
     requests: int = 0
     legislators: int = 0
     committees: int = 0
+    events: int = 0
+    votes: int = 0
     changed_bill_ids: set[str] = field(default_factory=set)
     message: str = ""
     run_id: int | None = None
@@ -89,6 +100,11 @@ class Summary:
         self.changed_bill_ids |= result.changed_bill_ids
         self.legislators += result.legislators_inserted + result.legislators_updated
 
+    @property
+    def outcome(self) -> str:
+        """What the CLI reports and exits on: "partial" when a payload was quarantined."""
+        return "partial" if self.status == "ok" and self.quarantined else self.status
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly summary (job results, --json output)."""
         return {
@@ -96,6 +112,7 @@ class Summary:
             "jurisdiction": self.jurisdiction,
             "mode": self.mode,
             "status": self.status,
+            "outcome": self.outcome,
             "fetched": self.fetched,
             "inserted": self.inserted,
             "updated": self.updated,
@@ -104,6 +121,8 @@ class Summary:
             "requests": self.requests,
             "legislators": self.legislators,
             "committees": self.committees,
+            "events": self.events,
+            "votes": self.votes,
             "changed": len(self.changed_bill_ids),
             "message": self.message,
             "run_id": self.run_id,
@@ -113,12 +132,14 @@ class Summary:
         """One human line for the CLI."""
         text = (
             f"{self.source}{'/' + self.jurisdiction if self.jurisdiction else ''} [{self.mode}] "
-            f"{self.status}: fetched {self.fetched}, inserted {self.inserted}, "
+            f"{self.outcome}: fetched {self.fetched}, inserted {self.inserted}, "
             f"updated {self.updated}, unchanged {self.unchanged}, "
             f"quarantined {self.quarantined}, requests {self.requests}"
         )
         if self.legislators or self.committees:
             text += f", legislators {self.legislators}, committees {self.committees}"
+        if self.events or self.votes:
+            text += f", events {self.events}, votes {self.votes}"
         return text + (f" - {self.message}" if self.message else "")
 
 
@@ -232,13 +253,25 @@ def list_quarantine(
 # --- writing records ------------------------------------------------------------------
 
 
+def _write_hearings(session: Session, bills: list[BillRecord], summary: Summary) -> None:
+    """Hearings the bills' histories announce (WA, FL, MA wording) become events."""
+    events = [event for bill in bills for event in hearings_from_actions(bill)]
+    if events:
+        summary.events += ingest_events(session, events)
+
+
 def _write_record(session: Session, record: Any, summary: Summary) -> None:
     if isinstance(record, BillRecord):
         summary.add_ingest(ingest(session, [record]))
+        _write_hearings(session, [record], summary)
     elif isinstance(record, MemberRecord):
         summary.add_ingest(ingest_members(session, [record]))
     elif isinstance(record, CommitteeRecord):
         summary.committees += ingest_committees(session, [record])
+    elif isinstance(record, EventRecord):
+        summary.events += ingest_events(session, [record])
+    elif isinstance(record, VoteRecord):
+        summary.votes += ingest_votes(session, [record])
     else:
         raise InvalidInput(f"unexpected record type {type(record).__name__}")
 
@@ -252,6 +285,7 @@ def _write_batch(
     try:
         if bills:
             summary.add_ingest(ingest(session, bills, batch_size=len(bills)))
+            _write_hearings(session, bills, summary)
     except TrackerError:
         session.rollback()
         for record in bills:
@@ -327,6 +361,9 @@ def import_paths(
         with make_session_factory(engine)() as session:
             run = _start_run(session, summary)
             batch: list[Any] = []
+            # (bill id, source) -> (token, batch number, position) of its first description
+            seen: dict[tuple[str, str], tuple[str | None, int, int]] = {}
+            batches = 0
             for path in _progress(files, progress, f"import {source}"):
                 try:
                     items = list(
@@ -341,16 +378,68 @@ def import_paths(
                         session.commit()
                         continue
                     summary.fetched += 1
-                    batch.append(item)
+                    if not _first_description(item, seen, batch, batches):
+                        summary.unchanged += 1  # described earlier in this import
+                        continue
                     if len(batch) >= batch_size:
                         _write_batch(session, settings, batch, summary, run.id)
-                        batch = []
+                        batch, batches = [], batches + 1
             if batch:
                 _write_batch(session, settings, batch, summary, run.id)
             _finish_run(session, run, summary)
     finally:
         engine.dispose()
     return summary
+
+
+def _first_description(
+    item: Any,
+    seen: dict[tuple[str, str], tuple[str | None, int, int]],
+    batch: list[Any],
+    number: int,
+) -> bool:
+    """Add `item` to the batch; False when it only replaced or repeated an earlier one.
+
+    One import can hold a bill twice (GovInfo's old and new layouts of S. 35, Oregon's
+    two saved pages of HB 3623). The first description stands unless a later one carries
+    a newer timestamp token, so every re-import makes the same choice and is a no-op.
+    """
+    if not isinstance(item, BillRecord):
+        batch.append(item)
+        return True
+    try:
+        key = (
+            make_bill_id(item.jurisdiction, item.session, item.identifier),
+            item.sources[0].source if item.sources else "",
+        )
+    except InvalidInput:
+        batch.append(item)
+        return True
+    if key in seen:
+        token, owner, position = seen[key]
+        if not _newer_token(item.source_updated, token):
+            return False
+        if owner == number:
+            batch[position] = item  # not written yet: the older one is dropped
+            seen[key] = (item.source_updated, number, position)
+            return False
+    batch.append(item)
+    seen[key] = (item.source_updated, number, len(batch) - 1)
+    return True
+
+
+def _newer_token(mine: str | None, theirs: str | None) -> bool:
+    def as_time(token: str | None) -> datetime | None:
+        if not token or not token[:4].isdigit():
+            return None
+        try:
+            value = datetime.fromisoformat(token.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    a, b = as_time(mine), as_time(theirs)
+    return a is not None and b is not None and a > b
 
 
 def _read_small(path: Path, limit: int = 5_000_000) -> bytes | None:
@@ -391,13 +480,16 @@ def watched_without_source(
     return [(s, i) for s, i in rows]
 
 
-def requests_this_month(session: Session, source: str, now: datetime | None = None) -> int:
-    """Requests already spent on a source this calendar month (for monthly caps)."""
+def requests_this_month(
+    session: Session, source: str | tuple[str, ...], now: datetime | None = None
+) -> int:
+    """Requests already spent on a source (or sources sharing one key) this month."""
     now = now or datetime.now(UTC)
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    sources = (source,) if isinstance(source, str) else source
     total = session.scalar(
         select(func.coalesce(func.sum(SyncRun.requests), 0)).where(
-            SyncRun.source == source, SyncRun.started_at >= start, SyncRun.mode == "sync"
+            SyncRun.source.in_(sources), SyncRun.started_at >= start, SyncRun.mode == "sync"
         )
     )
     return int(total or 0)
@@ -464,7 +556,8 @@ def run_sync(
                     raise InvalidInput(f"{source} needs {key_name.upper()} (or use --replay DIR)")
                 options = scraper_cls.client_options(settings)
                 if options.get("cap") is not None:
-                    options["used"] = requests_this_month(session, source)
+                    shared = getattr(scraper_cls, "cap_sources", ()) or (source,)
+                    options["used"] = requests_this_month(session, tuple(shared))
                 http = http_session(
                     settings,
                     source,

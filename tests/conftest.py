@@ -4,6 +4,16 @@ set), a real Redis (TEST_REDIS_URL, default db 15), the Flask app and test clien
 Migrations run once per session per engine (a SQLite template file each test copies; a
 PostgreSQL schema truncated after each test), so tests never see each other's rows.
 Migration tests use `fresh_database_url`, a database migrated from nothing.
+
+Why PostgreSQL tests truncate instead of rolling back an outer transaction (the savepoint
+pattern in STYLE.md): the code under test opens its own sessions, as it does in
+production (`tracker.db.session_scope`: CLI commands, jobs run by a real RQ
+SimpleWorker, the embedded job runner), and several tests run it in other threads or
+processes (waitress behind headless Chromium, `tracker demo`, a worker process killed
+mid-send, concurrent letter claims). Those sessions use their own connections and see
+only committed rows, so the test must commit, and an outer transaction could not hold
+the test's rows and still show them to the worker. Truncating the few tables a test
+wrote, after it, isolates tests just as well on a schema migrated once per session.
 """
 
 from __future__ import annotations
@@ -184,16 +194,15 @@ def settings(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 @pytest.fixture
 def engine(settings: Settings):  # noqa: ANN201
-    """An engine on the test database."""
-    eng = dbmod.make_engine(settings)
-    yield eng
-    eng.dispose()
+    """The process's engine on the test database (the one jobs and the app use)."""
+    yield dbmod.session_factory(settings).kw["bind"]
+    dbmod.dispose_all()
 
 
 @pytest.fixture
-def db(engine) -> Iterator[Session]:  # noqa: ANN001
-    """A session on the test database."""
-    with dbmod.make_session_factory(engine)() as session:
+def db(settings: Settings, engine) -> Iterator[Session]:  # noqa: ANN001
+    """A session on the test database, opened the way commands and jobs open theirs."""
+    with dbmod.session_scope(settings) as session:
         yield session
 
 

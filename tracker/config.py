@@ -12,12 +12,14 @@ import os
 import re
 import secrets
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from tracker.errors import ConfigError
 
 DEFAULT_VAR_DIR = Path("var")
+DEMO_AS_OF_FILE = "demo_as_of"  # under var/: the demo's "today"
 
 
 def _default_database_url(var_dir: Path) -> str:
@@ -37,6 +39,7 @@ class Settings:
     openstates_api_key: str | None = None
     legiscan_api_key: str | None = None
     legiscan_monthly_cap: int = 30000
+    text_max_bytes: int = 50_000_000  # bill documents larger than this are not downloaded
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -56,7 +59,24 @@ class Settings:
     sync_sources: tuple[str, ...] = ()  # what the scheduled sync runs; empty = every source
     sync_jurisdictions: tuple[str, ...] = ()  # states for Open States / LegiScan syncs
     demo: bool = False
+    trusted_hosts: tuple[str, ...] = ()  # Host headers accepted besides BASE_URL's and loopback
+    proxy_fix_hops: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
+    site_admin_emails: tuple[str, ...] = ()  # who sees /jobs (default: first org's admins)
+    # The day the app treats as today (dashboard windows, scores, default brief week,
+    # alerts). The demo sets it to the day after its newest action so a frozen corpus
+    # still shows movement; unset in production.
+    as_of: date | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    def today(self) -> date:
+        """Today, or the `as_of` day when one is set."""
+        return self.as_of or date.today()
+
+    def now(self) -> datetime:
+        """Now (UTC), or noon UTC of the `as_of` day when one is set."""
+        if self.as_of is None:
+            return datetime.now(UTC)
+        return datetime.combine(self.as_of, time(12), tzinfo=UTC)
 
     @property
     def embedded(self) -> bool:
@@ -112,7 +132,12 @@ class Settings:
             errors.append("SECRET_KEY must be at least 16 characters")
 
         ints: dict[str, int] = {}
-        for name, default in (("SMTP_PORT", 25), ("LEGISCAN_MONTHLY_CAP", 30000)):
+        for name, default in (
+            ("SMTP_PORT", 25),
+            ("LEGISCAN_MONTHLY_CAP", 30000),
+            ("TEXT_MAX_BYTES", 50_000_000),
+            ("PROXY_FIX_HOPS", 0),
+        ):
             raw = env.get(name)
             try:
                 ints[name] = int(raw) if raw else default
@@ -142,6 +167,16 @@ class Settings:
             errors.append(f"CWC_URL must be an http(s) URL (got {cwc_url!r})")
         if cwc_url and not re.fullmatch(r"\d{3}-\d{3}-\d{4}", env.get("CWC_AGENT_PHONE") or ""):
             errors.append("CWC_AGENT_PHONE (xxx-xxx-xxxx) is required with CWC_URL")
+        as_of: date | None = None
+        raw_as_of = (env.get("TRACKER_AS_OF") or "").strip()
+        if not raw_as_of and (var_dir / DEMO_AS_OF_FILE).exists():
+            # `tracker demo` wrote it: later commands on the demo data share its day.
+            raw_as_of = (var_dir / DEMO_AS_OF_FILE).read_text().strip()
+        if raw_as_of:
+            try:
+                as_of = date.fromisoformat(raw_as_of)
+            except ValueError:
+                errors.append(f"TRACKER_AS_OF must be a date YYYY-MM-DD (got {raw_as_of!r})")
 
         if errors:
             raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(errors))
@@ -156,6 +191,7 @@ class Settings:
             openstates_api_key=env.get("OPENSTATES_API_KEY") or None,
             legiscan_api_key=env.get("LEGISCAN_API_KEY") or None,
             legiscan_monthly_cap=ints["LEGISCAN_MONTHLY_CAP"],
+            text_max_bytes=ints["TEXT_MAX_BYTES"],
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
             smtp_port=ints["SMTP_PORT"],
             smtp_username=env.get("SMTP_USERNAME") or None,
@@ -174,6 +210,10 @@ class Settings:
             demo=demo,
             sync_sources=_names(env.get("SYNC_SOURCES")),
             sync_jurisdictions=_names(env.get("SYNC_JURISDICTIONS")),
+            trusted_hosts=_names(env.get("TRUSTED_HOSTS")),
+            proxy_fix_hops=ints["PROXY_FIX_HOPS"],
+            site_admin_emails=_names(env.get("SITE_ADMIN_EMAILS")),
+            as_of=as_of,
         )
 
 

@@ -1,7 +1,12 @@
-"""Engine and session factories, and migrations (Alembic) as functions."""
+"""Engines and sessions, and migrations (Alembic) as functions.
+
+`session_scope(settings)` is the one way to open a session (CLI commands, jobs, tests);
+the web app uses the same `session_factory(settings)` for its per-request sessions.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,15 +54,40 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+# One engine (and its connection pool) per database URL per process: CLI commands, jobs,
+# the web app and tests all open sessions through `session_factory` / `session_scope`.
+_FACTORIES: dict[str, sessionmaker[Session]] = {}
+_MAX_FACTORIES = 8  # tests switch databases per test; keep the cache small
+
+
+def session_factory(settings: Settings | str) -> sessionmaker[Session]:
+    """The process's session factory for this database (built once, then reused)."""
+    url = normalize_url(settings if isinstance(settings, str) else settings.database_url)
+    factory = _FACTORIES.get(url)
+    if factory is None:
+        if len(_FACTORIES) >= _MAX_FACTORIES:
+            dispose_all()
+        factory = _FACTORIES[url] = make_session_factory(make_engine(url))
+    return factory
+
+
 @contextmanager
-def session_scope(settings: Settings) -> Iterator[Session]:
-    """A session on a fresh engine for one unit of work (CLI commands, jobs)."""
-    engine = make_engine(settings)
-    try:
-        with make_session_factory(engine)() as session:
-            yield session
-    finally:
-        engine.dispose()
+def session_scope(settings: Settings | str) -> Iterator[Session]:
+    """The way to open a session for one unit of work (a command, a job, a request)."""
+    with session_factory(settings)() as session:
+        yield session
+
+
+def dispose_all(close: bool = True) -> None:
+    """Drop the cached engines (tests between databases; `close=False` after a fork)."""
+    for factory in _FACTORIES.values():
+        factory.kw["bind"].dispose(close=close)
+    _FACTORIES.clear()
+
+
+# A forked child (RQ's forking Worker runs each job in one) must not reuse the parent's
+# pooled connections: SQLAlchemy's advice is dispose(close=False) in the child.
+os.register_at_fork(after_in_child=lambda: dispose_all(close=False))
 
 
 def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config

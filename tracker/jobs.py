@@ -139,12 +139,10 @@ def _run_inline(
     queue: str,
 ) -> JobHandle:
     """Embedded mode: run now, record the outcome as a JobRun, never raise to the caller."""
-    from tracker.db import make_engine, make_session_factory
+    from tracker.db import session_scope
     from tracker.models import JobRun, utcnow
 
-    engine = make_engine(settings)
-    factory = make_session_factory(engine)
-    with factory() as session:
+    with session_scope(settings) as session:
         run = JobRun(
             kind=func_path, status="running", summary={"queue": queue, "args": _jsonable(args)}
         )
@@ -161,7 +159,7 @@ def _run_inline(
         trace = traceback.format_exc()
     else:
         trace = None
-    with factory() as session:
+    with session_scope(settings) as session:
         run = session.get(JobRun, run_id)
         run.status = "done" if handle.status == "finished" else "failed"
         run.finished_at = utcnow()
@@ -169,7 +167,6 @@ def _run_inline(
         if isinstance(handle.result, dict):
             run.summary = {**run.summary, "result": _jsonable(handle.result)}
         session.commit()
-    engine.dispose()
     return handle
 
 

@@ -5,19 +5,22 @@ Views parse input, call tracker/outreach, render. Nothing connects at import.
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Flask, g
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import Settings
-from tracker.db import make_engine, make_session_factory
-from web import i18n, limits
+from tracker.db import session_factory
+from web import i18n, limits, security
 
 csrf = CSRFProtect()
 
 
 def blueprints() -> list[Blueprint]:
     """One blueprint per area, in registration order. Areas add one import and one entry."""
-    from web import api, auth
+    from web import api, api_docs, auth
     from web.views import (
         account,
         act,
@@ -26,6 +29,7 @@ def blueprints() -> list[Blueprint]:
         bills,
         briefs,
         campaigns,
+        corrections,
         home,
         jobs,
         legislators,
@@ -37,6 +41,7 @@ def blueprints() -> list[Blueprint]:
         home.bp,
         auth.bp,
         bills.bp,
+        corrections.bp,
         legislators.bp,
         watchlists.bp,
         alerts.bp,
@@ -44,6 +49,7 @@ def blueprints() -> list[Blueprint]:
         admin.bp,
         account.bp,
         api.bp,
+        api_docs.bp,
         act.bp,
         campaigns.bp,
         meetings.bp,
@@ -54,7 +60,11 @@ def blueprints() -> list[Blueprint]:
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the app for `settings` (from the environment when omitted)."""
     settings = settings or Settings.from_env()
-    app = Flask(__name__)
+    app = security.App(__name__)
+    if settings.proxy_fix_hops:
+        # Trust X-Forwarded-For/-Proto from exactly this many proxies (never X-Forwarded-Host).
+        hops = settings.proxy_fix_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
@@ -64,9 +74,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     app.extensions["tracker.settings"] = settings
-    engine = make_engine(settings)
-    app.extensions["tracker.engine"] = engine
-    app.extensions["tracker.session_factory"] = make_session_factory(engine)
+    factory = session_factory(settings)  # the same sessions as CLI commands and jobs
+    app.extensions["tracker.engine"] = factory.kw["bind"]
+    app.extensions["tracker.session_factory"] = factory
     csrf.init_app(app)
     limits.init(app, settings.redis_url)
     i18n.init_app(app)
@@ -74,10 +84,24 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
 
-    from web import errors, security
+    from web import errors
 
     errors.register(app)
     security.register(app)
+
+    @app.before_request
+    def _start_clock() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _server_timing(response):  # noqa: ANN001, ANN202
+        # Server-Timing: what the app spent on the request (bench/web.py --demo reads it).
+        started = g.pop("request_started", None)
+        if started is not None:
+            response.headers["Server-Timing"] = (
+                f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+            )
+        return response
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

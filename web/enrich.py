@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import tagging_queries
-from tracker.models import Bill
-from tracker.tagging_models import BillScore, BillTopic, SimilarBill
+from tracker.tagging_models import BillTopic, SimilarBill
 
 
 @dataclass
@@ -27,6 +26,7 @@ class TopicView:
     label: str
     evidence: list[str] = field(default_factory=list)
     confidence: float | None = None
+    correction: str = ""  # "confirmed by Ana" when the organization judged this topic
 
 
 @dataclass
@@ -70,29 +70,47 @@ def _reason_text(reason: Any) -> str:
     return str(reason)
 
 
-def topics_for(session: Session, bill_ids: list[str]) -> dict[str, list[TopicView]]:
-    """Topics per bill id, best first, with evidence quotes (one query)."""
+def topics_for(
+    session: Session, bill_ids: list[str], org_id: int | None = None
+) -> dict[str, list[TopicView]]:
+    """Topics per bill id as organization `org_id` sees them (its corrections override
+    the tagger), best first, with the tagger's evidence quotes."""
     if not bill_ids:
         return {}
     labels = topic_labels()
+    seen = tagging_queries.effective_topics_for(session, bill_ids, org_id)
+    rows = {
+        (r.bill_id, r.topic): r
+        for r in session.scalars(select(BillTopic).where(BillTopic.bill_id.in_(list(bill_ids))))
+    }
+    fixes = tagging_queries.corrections_for(session, org_id, bill_ids) if org_id else {}
     out: dict[str, list[TopicView]] = {}
-    rows = session.scalars(
-        select(BillTopic)
-        .where(BillTopic.bill_id.in_(list(bill_ids)))
-        .order_by(BillTopic.bill_id, BillTopic.score.desc(), BillTopic.topic)
-    )
-    for row in rows:
-        out.setdefault(row.bill_id, []).append(
-            TopicView(
-                key=row.topic,
-                label=labels.get(row.topic, row.topic),
-                evidence=[
-                    e["quote"] for e in row.evidence or [] if isinstance(e, dict) and e.get("quote")
-                ],
-                confidence=row.score,
+    for bill_id, topics in seen.items():
+        for topic in topics:
+            row = rows.get((bill_id, topic))
+            fix = fixes.get(bill_id, {}).get(topic)
+            out.setdefault(bill_id, []).append(
+                TopicView(
+                    key=topic,
+                    label=labels.get(topic, topic),
+                    evidence=[
+                        e["quote"]
+                        for e in (row.evidence if row else None) or []
+                        if isinstance(e, dict) and e.get("quote")
+                    ],
+                    confidence=row.score if row else None,
+                    correction=_correction_text(fix),
+                )
             )
-        )
     return out
+
+
+def _correction_text(fix: Any) -> str:
+    if fix is None:
+        return ""
+    who = (fix.user.name or fix.user.email) if fix.user is not None else "a former member"
+    verb = {"confirm": "confirmed", "add": "added", "reject": "rejected"}[fix.verdict]
+    return f"{verb} by {who}" + (f" (with {fix.implied_by})" if fix.implied_by else "")
 
 
 def scores_for(session: Session, bill_ids: list[str]) -> dict[str, list[ScoreView]]:
@@ -143,33 +161,6 @@ def similar_for(session: Session, bill_id: str, limit: int = 8) -> list[SimilarV
         .limit(limit)
     )
     return [SimilarView(bill=r.other, score=r.similarity) for r in rows]
-
-
-def apply_filters(
-    stmt: Select, topic: str, score_min: float | None, score_max: float | None
-) -> Select:
-    """Restrict a bill query by topic and relevance-score range."""
-    if not topic and score_min is None and score_max is None:
-        return stmt
-    if topic:
-        stmt = stmt.where(Bill.id.in_(select(BillTopic.bill_id).where(BillTopic.topic == topic)))
-    if score_min is not None or score_max is not None:
-        scored = select(BillScore.bill_id)
-        if score_min is not None:
-            scored = scored.where(BillScore.relevance >= score_min)
-        if score_max is not None:
-            scored = scored.where(BillScore.relevance <= score_max)
-        stmt = stmt.where(Bill.id.in_(scored))
-    return stmt
-
-
-def order_by_score(stmt: Select, topic: str) -> Select:
-    """Order by relevance score (highest first)."""
-    return stmt.outerjoin(BillScore, BillScore.bill_id == Bill.id).order_by(
-        BillScore.relevance.desc().nulls_last(),
-        Bill.last_action_date.desc().nulls_last(),
-        Bill.id,
-    )
 
 
 def outreach_models() -> ModuleType:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from redis.exceptions import RedisError
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from tracker.errors import InvalidInput, NotFound, SourceUnavailable
 
@@ -35,8 +36,24 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # noqa: ANN202
+        if isinstance(exc, SecurityError):  # untrusted Host: no URLs can be built, say little
+            return (
+                "This site is not served under that host name.",
+                400,
+                {"Content-Type": "text/plain"},
+            )
         titles = {404: "Not found", 403: "Not allowed", 400: "Bad request", 429: "Slow down"}
         return _render(exc.code or 500, titles.get(exc.code or 500, exc.name), exc.description)
+
+    @app.errorhandler(RedisError)
+    def _redis_down(_exc: RedisError):  # noqa: ANN202
+        # Rate limits fall back to memory (web.limits); queueing work cannot, so say so.
+        return _render(
+            503,
+            "Please try again in a minute",
+            "A background service is briefly unavailable. What you sent is saved; "
+            "try again in a minute.",
+        )
 
     @app.errorhandler(500)
     def _server_error(_exc: Exception):  # noqa: ANN202

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import threading
-from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from sqlalchemy import select
 from app.schedule import build_scheduler, periodic_jobs
 from scrapers import congress_gov, pipeline
 from tests.conftest import FIXTURES, free_port
+from tests.web.conftest import _Inbox
 from tracker import alerts
 from tracker.accounts import create_org, create_user
 from tracker.ingest import ingest
@@ -34,17 +34,6 @@ pytestmark = pytest.mark.redis
 LOC = FIXTURES / "congress_gov" / "loc_api_sample_output"
 HR21 = "us-117-hr21"
 KEY = "e2e-congress-key"
-
-
-class _Inbox:
-    """aiosmtpd handler keeping every message."""
-
-    def __init__(self) -> None:
-        self.messages: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
 
 
 def _congress_gov_server(files: dict[str, bytes], seen: list[tuple[str, str]]):  # noqa: ANN202

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import sign_in
+from tests.conftest import csrf_token, sign_in
 from tests.web.conftest import PASSWORD, WATCHED, demo_rows, record_from_row
 from tracker import alerts
 from tracker.ingest import ingest, ingest_events
@@ -226,15 +226,18 @@ def test_saving_a_search_from_the_bills_page(app: Flask, db, world) -> None:  # 
     assert saved.organization_id == world["alpha"]["org_id"]
 
 
-def test_feeds_and_calendar_open_with_the_signed_key_only(app: Flask, db, world) -> None:  # noqa: ANN001
+def test_feeds_and_calendar_open_with_the_feed_key_only(app: Flask, db, world) -> None:  # noqa: ANN001
     client = app.test_client()
     sign_in(client, world["users"][("alpha", "viewer")].email, PASSWORD)
-    html = client.get(f"/watchlists/{world['alpha']['watchlist']}").get_data(as_text=True)
-    atom = re.search(r'href="http://localhost(/watchlists/\d+/feed\.atom\?key=[^"]+)"', html).group(
-        1
+    path = f"/watchlists/{world['alpha']['watchlist']}"
+    html = client.post(f"{path}/feed-key", data={"csrf_token": csrf_token(client, path)}).get_data(
+        as_text=True
     )
+    atom = re.search(
+        r'href="http://127\.0\.0\.1:5000(/watchlists/\d+/feed\.atom\?key=[^"]+)"', html
+    ).group(1)
     ics = re.search(
-        r'href="http://localhost(/watchlists/\d+/hearings\.ics\?key=[^"]+)"', html
+        r'href="http://127\.0\.0\.1:5000(/watchlists/\d+/hearings\.ics\?key=[^"]+)"', html
     ).group(1)
     anonymous = app.test_client()
     feed = anonymous.get(atom.replace("&amp;", "&"))

@@ -175,11 +175,11 @@ def test_dashboard_shows_tracked_bills_changes_hearings_and_momentum(app: Flask,
     )
     ingest(db, [record])
     html = _admin(app, world).get("/").get_data(as_text=True)
-    tracked = html[html.index('id="tracked"') : html.index('id="changes-h"')]
+    tracked = html[html.index('id="tracked"') : html.index('id="momentum-h"')]
     assert "HR 498" in tracked and "support" in tracked
     changes = html[html.index('id="changes"') : html.index('id="hearings-h"')]
     assert "Ordered reported." in changes
-    hearings = html[html.index('id="hearings-h"') : html.index('id="momentum-h"')]
+    hearings = html[html.index('id="hearings-h"') : html.index('id="tracked-h"')]
     assert "Health Subcommittee hearing" in hearings
     momentum = html[html.index('id="momentum-h"') :]
     assert "HR 498" in momentum and "2 actions" in momentum
@@ -242,12 +242,12 @@ def test_sign_in_is_rate_limited(app: Flask, world: dict) -> None:
         client.post(
             "/login",
             data={
-                "email": "nobody@example.org",
+                "email": f"nobody{i}@example.org",  # per IP; per account is web/test_security
                 "password": "wrong password!",
                 "csrf_token": token,
             },
         ).status_code
-        for _ in range(12)
+        for i in range(12)
     ]
     assert codes[:10] == [400] * 10 and codes[-1] == 429
 

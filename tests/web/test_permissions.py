@@ -5,6 +5,7 @@ Alpha owns every object the routes point at. Expected, per route:
 - anonymous visitors are sent to the sign-in page;
 - a signed-in user below the route's role gets 403;
 - a user of the other organization (Beta) gets 404 for Alpha's objects, never the object;
+- site-wide pages (/jobs) answer only the site's admins (Alpha's admins here), 403 otherwise;
 - everyone else succeeds.
 Beta's responses are also searched for Alpha's private strings (list name, note, search).
 """
@@ -34,6 +35,7 @@ WEB_BLUEPRINTS = {
     "jobs",
     "admin",
     "account",
+    "corrections",
 }
 USERS = [None] + [(org, role) for org in ("beta", "alpha") for role in ROLES]
 
@@ -42,7 +44,9 @@ USERS = [None] + [(org, role) for org in ("beta", "alpha") for role in ROLES]
 class Route:
     method: str
     min_role: str | None  # None: public
-    scope: str  # "public" | "global" | "org" (Alpha's object) | "owner" (Alpha admin's own)
+    # "public" | "global" | "org" (Alpha's object) | "owner" (Alpha admin's own)
+    # | "site" (the installation's admins: Alpha, the first organization, has them)
+    scope: str
     path: Callable[[dict, object], str]
     data: Callable[[dict, object], dict] = lambda ctx, db: {}
     fresh: Callable[[dict, object], None] | None = None  # make a new target before each call
@@ -110,6 +114,13 @@ def _new_invite(ctx: dict, db) -> None:  # noqa: ANN001
     ctx["tmp_invite"] = inv.id
 
 
+def _new_correction(ctx: dict, db) -> None:  # noqa: ANN001
+    from tracker.corrections import record_correction
+
+    row = record_correction(db, ctx["alpha"]["org_id"], None, ctx["bill"], "parity", "add")
+    ctx["tmp_correction"] = row.id
+
+
 A = "alpha"
 ROUTES: list[Route] = [
     Route("GET", None, "public", lambda c, d: "/login"),
@@ -118,6 +129,9 @@ ROUTES: list[Route] = [
     Route("GET", None, "public", lambda c, d: f"/password/reset/{c[A]['reset_token']}"),
     Route("GET", None, "public", lambda c, d: f"/invite/{c[A]['invite_token']}"),
     Route("GET", None, "public", lambda c, d: "/api/v1/openapi.json"),
+    Route("GET", None, "public", lambda c, d: "/api/v1/"),
+    Route("GET", None, "public", lambda c, d: "/api/v1"),
+    Route("GET", None, "public", lambda c, d: "/api/docs"),
     Route("GET", "viewer", "global", lambda c, d: "/"),
     Route("GET", "viewer", "global", lambda c, d: "/bills?q=988"),
     Route("GET", "viewer", "global", lambda c, d: "/bills.csv?q=988"),
@@ -127,6 +141,21 @@ ROUTES: list[Route] = [
         "viewer",
         "global",
         lambda c, d: f"/bills/{c['bill']}/diff?a={c['versions'][0]}&b={c['versions'][1]}",
+    ),
+    Route("GET", "viewer", "global", lambda c, d: "/review"),
+    Route(
+        "POST",
+        "advocate",
+        "global",
+        lambda c, d: f"/bills/{c['bill']}/corrections",
+        lambda c, d: {"form": "tag", "tag-topic": "crisis", "tag-verdict": "confirm"},
+    ),
+    Route(
+        "POST",
+        "advocate",
+        "org",
+        lambda c, d: f"/corrections/{c['tmp_correction']}/undo",
+        fresh=_new_correction,
     ),
     Route("GET", "viewer", "global", lambda c, d: "/legislators"),
     Route("GET", "viewer", "global", lambda c, d: f"/legislators/{c['legislator']}"),
@@ -141,6 +170,8 @@ ROUTES: list[Route] = [
     Route("GET", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}"),
     Route("GET", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}/feed.atom"),
     Route("GET", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}/feed.rss"),
+    Route("POST", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}/feed-key"),
+    Route("POST", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}/feed-key/revoke"),
     Route("GET", "viewer", "org", lambda c, d: f"/watchlists/{c[A]['watchlist']}/hearings.ics"),
     Route(
         "POST",
@@ -204,8 +235,8 @@ ROUTES: list[Route] = [
         lambda c, d: f"/alerts/searches/{c['tmp_search']}/delete",
         fresh=_new_search,
     ),
-    Route("GET", "admin", "global", lambda c, d: "/jobs"),
-    Route("POST", "admin", "global", lambda c, d: "/jobs/some-job-id/retry"),
+    Route("GET", "admin", "site", lambda c, d: "/jobs"),
+    Route("POST", "admin", "site", lambda c, d: "/jobs/some-job-id/retry"),
     Route("GET", "admin", "global", lambda c, d: "/admin/users"),
     Route(
         "POST",
@@ -251,6 +282,8 @@ def _expected(route: Route, user: tuple[str, str] | None) -> str:
     org, role = user
     if ROLES.index(role) < ROLES.index(route.min_role):
         return "forbidden"
+    if route.scope == "site" and user != ("alpha", "admin"):
+        return "forbidden"
     if route.scope == "org" and org != "alpha":
         return "missing"
     if route.scope == "owner" and user != ("alpha", "admin"):
@@ -285,7 +318,8 @@ def test_every_route_role_and_organization_gets_exactly_its_rights(app: Flask, d
         for rule in app.url_map.iter_rules()
         if rule.endpoint.split(".")[0] in WEB_BLUEPRINTS
     }
-    covered = {"auth.logout"}  # POST-only; tested below
+    # POST-only sign-outs end the client's session: tested below and in test_security.py
+    covered = {"auth.logout", "auth.logout_everywhere"}
     problems = []
     for route in ROUTES:
         for user in USERS:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from tracker.accounts import hash_password
 from tracker.alerts import send_email
 from tracker.errors import SourceUnavailable
 from tracker.models import User, utcnow
-from web.auth import current_user, login_required
+from web.auth import current_user, end_all_sessions, end_session, login_required, start_session
 from web.db import db, settings
 from web.limits import limiter
 from web.models import ApiToken, Invitation, PasswordReset
@@ -57,8 +57,7 @@ def accept_invite(token: str):  # noqa: ANN201
         db().add(user)
         invitation.accepted_at = utcnow()
         db().commit()
-        session.clear()
-        session["user_id"] = user.id
+        start_session(user)
         flash("Welcome! Your account is ready.")
         return redirect(url_for("home.index"))
     return render_template("account/accept.html", form=form, invitation=invitation), (
@@ -127,8 +126,13 @@ def reset_password(token: str):  # noqa: ANN201
         ):
             other.used_at = now
         db().commit()
-        session.clear()
-        flash("Your password is changed. Sign in with the new one.")
+        # Whoever knew the old password may hold a cookie or a token: end them all.
+        end_all_sessions(user.id, revoke_tokens=True)
+        end_session()
+        flash(
+            "Your password is changed. You are signed out everywhere and your API tokens are "
+            "revoked; sign in with the new password."
+        )
         return redirect(url_for("auth.login"))
     return render_template("account/reset.html", form=form), (400 if form.errors else 200)
 

@@ -40,7 +40,8 @@ from tracker.errors import InvalidInput
 from tracker.models import Organization
 from web.db import db, settings
 from web.i18n import campaign_text
-from web.limits import limiter
+from web.limits import limiter, normalize_email
+from web.views.forms import options
 
 bp = Blueprint("act", __name__, url_prefix="/act")
 
@@ -60,14 +61,14 @@ class ActForm(FlaskForm):
 
     prefix = SelectField(
         _l("Title"),
-        choices=[("", _l("None"))] + [(p, p) for p in CWC_PREFIXES],
+        choices=options([("", _l("None"))] + [(p, p) for p in CWC_PREFIXES]),
         validators=[Optional()],
         default="",
     )
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
-    state = SelectField(_l("State"), choices=STATE_CHOICES, validators=[Optional()])
+    state = SelectField(_l("State"), choices=options(STATE_CHOICES), validators=[Optional()])
     congressional_district = StringField(
         _l("Congressional district"), validators=[Optional(), Length(max=40)]
     )
@@ -93,7 +94,7 @@ class ActForm(FlaskForm):
 
 
 def _email_key() -> str:
-    return "email:" + (request.form.get("email") or "").strip().lower()[:254]
+    return "email:" + normalize_email(request.form.get("email") or "")[:254]
 
 
 def _not_submit() -> bool:

@@ -32,6 +32,7 @@ from tracker.terms import serving
 from web.auth import current_user, login_required, role_required
 from web.db import db, settings
 from web.views.common import org_id
+from web.views.forms import options
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -65,12 +66,14 @@ class CampaignForm(FlaskForm):
     )
     target_level = SelectField(
         "Write to",
-        choices=[("state", "State legislators"), ("federal", "Members of Congress"),
-                 ("both", "Both")],
+        choices=options([("state", "State legislators"), ("federal", "Members of Congress"),
+                 ("both", "Both")]),
     )  # fmt: skip
     target_chambers = SelectMultipleField(
         "Chambers (none = all)",
-        choices=[("upper", "Senate"), ("lower", "House / Assembly"), ("legislature", "Unicameral")],
+        choices=options(
+            [("upper", "Senate"), ("lower", "House / Assembly"), ("legislature", "Unicameral")]
+        ),
     )
     target_mode = SelectField(
         "Whose offices",
@@ -83,8 +86,8 @@ class CampaignForm(FlaskForm):
     target_office_ids = SelectMultipleField("Offices", coerce=int, validate_choice=False)
     target_sponsors = SelectField(
         "Sponsors of the bill",
-        choices=[("any", "Sponsors or not"), ("only", "Only sponsors"),
-                 ("exclude", "Everyone but sponsors")],
+        choices=options([("any", "Sponsors or not"), ("only", "Only sponsors"),
+                 ("exclude", "Everyone but sponsors")]),
     )  # fmt: skip
     editable_default = TextAreaField(
         "Starting text of the editable part", validators=[Length(max=5000)]
@@ -233,21 +236,24 @@ def template_edit(template_id: int):  # noqa: ANN201
 
 def _campaign_form() -> CampaignForm:
     form = CampaignForm()
-    form.template_id.choices = [(t.id, t.name) for t in _templates()]
+    form.template_id.choices = options([(t.id, t.name) for t in _templates()])
     committees = db().scalars(select(Committee).order_by(Committee.jurisdiction_id, Committee.name))
-    form.target_committee_id.choices = [(0, "Any committee")] + [
-        (c.id, f"{c.jurisdiction_id.upper()} {c.chamber or ''} {c.name}".replace("  ", " "))
-        for c in committees
-    ]
+    form.target_committee_id.choices = options(
+        [(0, "Any committee")]
+        + [
+            (c.id, f"{c.jurisdiction_id.upper()} {c.chamber or ''} {c.name}".replace("  ", " "))
+            for c in committees
+        ]
+    )
     legislators = db().scalars(
         select(Legislator)
         .where(serving())
         .order_by(Legislator.jurisdiction_id, Legislator.name)
         .limit(5000)
     )
-    form.target_office_ids.choices = [
+    form.target_office_ids.choices = options(
         (leg.id, f"{leg.jurisdiction_id.upper()} {leg.name}") for leg in legislators
-    ]
+    )
     return form
 
 

@@ -12,6 +12,7 @@ from web.db import db
 NAV = [
     ("home.index", "Dashboard", "viewer"),
     ("bills.search", "Bills", "viewer"),
+    ("corrections.review", "Review", "viewer"),
     ("watchlists.index", "Watchlists", "viewer"),
     ("legislators.index", "Legislators", "viewer"),
     ("campaigns.index", "Campaigns", "viewer"),  # outreach's blueprints, when registered
@@ -36,10 +37,14 @@ def nav_links() -> list[tuple[str, str]]:
     """Links the current user may follow."""
     if current_user() is None:
         return []
+    from web.auth import is_site_admin
+
     return [
         (endpoint, label)
         for endpoint, label, role in NAV
-        if has_role(role) and endpoint in current_app.view_functions
+        if has_role(role)
+        and endpoint in current_app.view_functions
+        and (endpoint != "jobs.index" or is_site_admin(current_user()))
     ]
 
 

@@ -1,4 +1,4 @@
-"""Jobs page (admins): recent syncs with summaries, queue lengths, failed jobs, retry."""
+"""Jobs page (site admins; jobs are site-wide): recent syncs, queue lengths, failed jobs, retry."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tracker.errors import InvalidInput
 from tracker.jobs import queue_status, retry_failed
 from tracker.models import JobRun
-from web.auth import role_required
+from web.auth import site_admin_required
 from web.db import db, settings
 from web.views.forms import ButtonForm
 
@@ -55,7 +55,7 @@ def _recent_syncs() -> list[dict]:
 
 
 @bp.route("/jobs")
-@role_required("admin")
+@site_admin_required
 def index():  # noqa: ANN201
     """What the background workers did and what failed."""
     from redis.exceptions import RedisError
@@ -83,7 +83,7 @@ def index():  # noqa: ANN201
 
 
 @bp.route("/jobs/<job_id>/retry", methods=["POST"])
-@role_required("admin")
+@site_admin_required
 def retry(job_id: str):  # noqa: ANN201
     """Requeue a failed RQ job."""
     if not ButtonForm().validate_on_submit():

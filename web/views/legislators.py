@@ -18,6 +18,7 @@ from tracker.models import (
     WatchlistEntry,
 )
 from tracker.terms import serving
+from tracker.vote_models import member_votes
 from web import enrich
 from web.auth import login_required
 from web.db import db
@@ -110,4 +111,5 @@ def show(legislator_id: int):  # noqa: ANN201
         tracked=[(b, role) for b, role, t in sponsored if t],
         others=[(b, role) for b, role, t in sponsored if not t],
         outreach=enrich.outreach_for_legislator(db(), org_id(), legislator.id),
+        member_votes=member_votes(db(), legislator.id, tracked_ids),
     )

@@ -1,7 +1,7 @@
 """Watchlists: several per organization; entries with position, priority, notes, owner.
 
 Also the watchlist's feeds (RSS, Atom) and its hearings calendar (ICS). Feed readers and
-calendar apps cannot sign in, so those URLs carry a signed key for one watchlist.
+calendar apps cannot sign in, so those URLs carry a random key (`web.feed_keys`).
 """
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from tracker.alerts import ensure_bill_states
+from tracker.cells import clean_text
 from tracker.models import (
     Bill,
     BillAction,
@@ -24,17 +24,14 @@ from tracker.models import (
     Watchlist,
     WatchlistEntry,
 )
+from web import feed_keys
 from web.auth import current_user, has_role, login_required, role_required
 from web.db import db, settings
+from web.security import safe_next
 from web.views.common import get_watchlist, org_id, org_watchlists
-from web.views.forms import ButtonForm, EntryForm, WatchForm, WatchlistForm
+from web.views.forms import ButtonForm, EntryForm, WatchForm, WatchlistForm, options
 
 bp = Blueprint("watchlists", __name__)
-
-
-def feed_key(watchlist_id: int) -> str:
-    """The signed key that opens one watchlist's feeds without signing in."""
-    return URLSafeSerializer(settings().secret_key, salt="watchlist-feed").dumps(watchlist_id)
 
 
 def _feed_watchlist(watchlist_id: int) -> Watchlist:
@@ -46,11 +43,8 @@ def _feed_watchlist(watchlist_id: int) -> Watchlist:
             abort(redirect(url_for("auth.login", next=request.full_path)))
         abort(404)
     if key:
-        try:
-            if URLSafeSerializer(settings().secret_key, salt="watchlist-feed").loads(key) == wl.id:
-                return wl
-        except BadSignature:
-            pass
+        if feed_keys.opens(db(), wl, key):
+            return wl
         abort(404)
     user = current_user()
     if user is None:
@@ -100,7 +94,7 @@ def index():  # noqa: ANN201
 
 @bp.route("/watchlists/<int:watchlist_id>")
 @login_required
-def show(watchlist_id: int):  # noqa: ANN201
+def show(watchlist_id: int, new_key: str | None = None):  # noqa: ANN201
     """A watchlist's entries with their position, priority, owner and notes."""
     wl = get_watchlist(watchlist_id)
     entries = (
@@ -130,28 +124,52 @@ def show(watchlist_id: int):  # noqa: ANN201
     if has_role("advocate"):
         for e in entries:
             form = EntryForm(prefix=f"e{e.id}", obj=e)
-            form.owner_id.choices = [(0, "Nobody")] + [(u.id, u.name or u.email) for u in members]
+            form.owner_id.choices = options(
+                [(0, "Nobody")] + [(u.id, u.name or u.email) for u in members]
+            )
             form.owner_id.data = e.owner_id or 0
             forms[e.id] = form
-    key = feed_key(wl.id)
     return render_template(
         "watchlists/show.html",
         watchlist=wl,
         entries=entries,
         forms=forms,
         button=ButtonForm(),
-        feeds={
-            "Atom": url_for(
-                "watchlists.feed", watchlist_id=wl.id, fmt="atom", key=key, _external=True
-            ),
-            "RSS": url_for(
-                "watchlists.feed", watchlist_id=wl.id, fmt="rss", key=key, _external=True
-            ),
-            "Hearings calendar (ICS)": url_for(
-                "watchlists.calendar", watchlist_id=wl.id, key=key, _external=True
-            ),
-        },
+        feed_key=feed_keys.live(db(), wl, current_user()),
+        feeds=_feed_urls(wl, new_key) if new_key else None,
     )
+
+
+def _feed_urls(wl: Watchlist, key: str) -> dict[str, str]:
+    return {
+        "Atom": url_for("watchlists.feed", watchlist_id=wl.id, fmt="atom", key=key, _external=True),
+        "RSS": url_for("watchlists.feed", watchlist_id=wl.id, fmt="rss", key=key, _external=True),
+        "Hearings calendar (ICS)": url_for(
+            "watchlists.calendar", watchlist_id=wl.id, key=key, _external=True
+        ),
+    }
+
+
+@bp.route("/watchlists/<int:watchlist_id>/feed-key", methods=["POST"])
+@login_required
+def new_feed_key(watchlist_id: int):  # noqa: ANN201
+    """Make (or rotate) your feed key for this watchlist; the links are shown once."""
+    wl = get_watchlist(watchlist_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    return show(watchlist_id, new_key=feed_keys.create(db(), wl, current_user()))
+
+
+@bp.route("/watchlists/<int:watchlist_id>/feed-key/revoke", methods=["POST"])
+@login_required
+def revoke_feed_key(watchlist_id: int):  # noqa: ANN201
+    """Revoke your feed key for this watchlist: its links stop working at once."""
+    wl = get_watchlist(watchlist_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    feed_keys.revoke_all(db(), wl, current_user())
+    flash("Your feed links for this watchlist are revoked.")
+    return redirect(url_for("watchlists.show", watchlist_id=wl.id))
 
 
 @bp.route("/watchlists/entries", methods=["POST"])
@@ -194,10 +212,7 @@ def add_entry():  # noqa: ANN201
         flash(f"{bill.jurisdiction_id.upper()} {bill.identifier} added to {wl.name}.")
     else:
         flash(f"{bill.jurisdiction_id.upper()} {bill.identifier} is already on {wl.name}.")
-    target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect(url_for("bills.show", bill_id=bill.id))
+    return redirect(safe_next(request.form.get("next"), url_for("bills.show", bill_id=bill.id)))
 
 
 def _entry(watchlist_id: int, entry_id: int) -> tuple[Watchlist, WatchlistEntry]:
@@ -215,7 +230,7 @@ def update_entry(watchlist_id: int, entry_id: int):  # noqa: ANN201
     wl, entry = _entry(watchlist_id, entry_id)
     form = EntryForm(prefix=f"e{entry.id}")
     members = db().scalars(select(User.id).where(User.organization_id == org_id())).all()
-    form.owner_id.choices = [(0, "Nobody")] + [(m, str(m)) for m in members]
+    form.owner_id.choices = options([(0, "Nobody")] + [(m, str(m)) for m in members])
     if not form.validate_on_submit():
         flash(
             "That change was not saved: "
@@ -226,7 +241,10 @@ def update_entry(watchlist_id: int, entry_id: int):  # noqa: ANN201
     entry.owner_id = form.owner_id.data or None
     entry.notes = (form.notes.data or "").strip()
     db().commit()
-    flash("Saved.")
+    flash(f"Saved: {entry.position}, {entry.priority} priority on {wl.name}.")
+    back = request.form.get("next", "")
+    if back == url_for("bills.show", bill_id=entry.bill_id):  # edited on the bill page
+        return redirect(back + "#watch-h")
     return redirect(url_for("watchlists.show", watchlist_id=wl.id) + f"#entry-{entry.id}")
 
 
@@ -284,7 +302,7 @@ def feed(watchlist_id: int, fmt: str):  # noqa: ANN201
         self_url=request.url,
     )
     mimetype = "application/atom+xml" if fmt == "atom" else "application/rss+xml"
-    return Response(body, mimetype=mimetype)
+    return Response(clean_text(body), mimetype=mimetype)  # no control characters in XML
 
 
 @bp.route("/watchlists/<int:watchlist_id>/hearings.ics")
@@ -308,4 +326,4 @@ def calendar(watchlist_id: int):  # noqa: ANN201
     body = make_calendar(
         f"{wl.name} hearings", rows, host=settings().base_url.split("//")[-1].split("/")[0]
     )
-    return Response(body, mimetype="text/calendar")
+    return Response(clean_text(body), mimetype="text/calendar")
