@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import tagging_queries
@@ -182,19 +182,12 @@ class MeetingView:
 
 
 def _letter_summaries(session: Session, om: ModuleType, org_id: int, where: Any) -> list:
-    rows = session.execute(
-        select(
-            om.Campaign.id,
-            om.Campaign.title,
-            func.count(om.Letter.id),
-            func.count(om.Letter.sent_at),
-        )
-        .join(om.Letter, om.Letter.campaign_id == om.Campaign.id)
-        .where(om.Campaign.organization_id == org_id, om.Letter.organization_id == org_id, where)
-        .group_by(om.Campaign.id, om.Campaign.title)
-        .order_by(om.Campaign.id.desc())
-    ).all()
-    return [LetterSummary(cid, title, total, sent) for cid, title, total, sent in rows]
+    from outreach.counts import letters_by_campaign
+
+    return [
+        LetterSummary(c.campaign_id, c.title, c.total, c.sent)
+        for c in letters_by_campaign(session, org_id, where)
+    ]
 
 
 def _meetings(session: Session, om: ModuleType, org_id: int, where: Any) -> list[Any]:

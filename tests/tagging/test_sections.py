@@ -22,16 +22,19 @@ def test_section_labels_in_real_texts_of_three_styles():
     assert section_at(wa, at) == "Section 101(2)(d)"
     us = _text("us/h1058_enr.XML")  # USLM: "SEC. 3.", "(a)", "(1)"
     labels = [label for _, label in SectionIndex(us).headings()]
+    # The extractor keeps each enum with its text ("(A) in the first sentence, ..."), so
+    # every level of SEC. 2's amendments is a heading.
     assert labels[:8] == [
         "SEC. 1",
         "SEC. 2",
         "SEC. 2(1)",
+        "SEC. 2(1)(A)",
+        "SEC. 2(1)(B)",
         "SEC. 2(2)",
-        "SEC. 3",
-        "SEC. 3(a)",
-        "SEC. 3(a)(1)",
-        "SEC. 3(a)(2)",
+        "SEC. 2(2)(A)",
+        "SEC. 2(2)(A)(i)",
     ]
+    assert {"SEC. 3", "SEC. 3(a)", "SEC. 3(a)(1)", "SEC. 3(a)(2)"} <= set(labels)
     mo = _text("mo/HB1533_full_text.md")  # Missouri PDF text with printed line numbers
     labels = [label for _, label in SectionIndex(mo).headings()]
     assert "Section 337.600(17)(a)" in labels and "Section 337.604.1(2)(b)" in labels
