@@ -22,6 +22,7 @@ DEMO_WATCHLIST = [
     ("ca-20252026-ab308", "support", "high", "Mobile crisis teams: testify at the next hearing."),
     ("nh-2025-sb255", "support", "high", "Crisis stabilization services."),
     ("ny-2025-s499", "support", "medium", "Parity enforcement; companion A 1792."),
+    ("ny-2025-s9927", "support", "high", "Parity audits of insurers: introduced this week."),
     ("us-119-hr2741", "support", "medium", "PEER Support Act (companion S 1329)."),
     ("hi-2026-sb2242", "monitor", "low", "PSYPACT: watch for a hearing."),
     ("wa-202122-hb1477", "support", "low", "Enacted 988 law: model for other states."),
@@ -63,6 +64,8 @@ def demo(host: str, port: int, no_serve: bool) -> None:
         load_demo_import(settings, source, path)
     load_demo_texts(settings)
     _demo_similar(settings)
+    settings = demo_as_of(settings)
+    click.echo(f"Demo data as of {settings.as_of} (the day after its newest action)")
     password = _demo_admin(settings)
     _demo_watchlist(settings)
     slug = _demo_campaign(settings)
@@ -113,6 +116,37 @@ def load_demo_import(settings, source: str, path: Path) -> None:  # noqa: ANN001
             f"{handle.status}",
             err=True,
         )
+
+
+def demo_as_of(settings):  # noqa: ANN001, ANN201 - Settings -> Settings
+    """Fix the demo's "today" to the day after its newest action, and rescore for it.
+
+    The bundled corpus is frozen, so against the real calendar every "last 7 days" window
+    would be empty; against this day the dashboard, scores and brief show its real
+    movement. The day is kept in var/ so later commands (`tracker brief`, the server)
+    share it.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from tracker.config import DEMO_AS_OF_FILE
+    from tracker.db import session_scope
+    from tracker.models import Bill, BillAction
+    from tracker.tagging_service import score_bills
+
+    with session_scope(settings) as session:
+        newest = session.scalar(select(func.max(BillAction.date)))
+        if newest is None:
+            raise click.ClickException("the demo data loaded no bill actions")
+        as_of = newest + timedelta(days=1)
+        ids = list(session.scalars(select(Bill.id).order_by(Bill.id)))
+        for i in range(0, len(ids), 500):
+            score_bills(session, ids[i : i + 500], today=as_of)
+        session.commit()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    (settings.var_dir / DEMO_AS_OF_FILE).write_text(as_of.isoformat() + "\n")
+    return settings.with_(as_of=as_of)
 
 
 def _demo_similar(settings) -> None:  # noqa: ANN001
@@ -237,5 +271,6 @@ def _demo_campaign(settings) -> str:  # noqa: ANN001
             ),
             bill_id="ca-20252026-ab308",
             target_level="state",
+            subject="Please support {{ bill.identifier }}: mobile crisis teams",
         )
         return campaign.slug

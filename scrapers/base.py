@@ -40,6 +40,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
+from scrapers import guard
 from tracker.config import Settings
 from tracker.errors import NotFound, ParseError, QuotaExhausted, SourceUnavailable, TooLarge
 
@@ -144,9 +145,9 @@ class FetchedResponse:
     def json(self) -> Any:
         """The body as JSON; malformed JSON raises ParseError naming the URL."""
         try:
-            return json.loads(self.content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ParseError(f"malformed JSON: {exc}", url=self.url, source=self.source) from exc
+            return guard.load_json(self.content, "the response", url=self.url)
+        except ParseError as exc:
+            raise ParseError(str(exc.args[0]), url=self.url, source=self.source) from exc
 
 
 class Transport(Protocol):

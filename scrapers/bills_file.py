@@ -31,14 +31,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scrapers import guard
 from scrapers.base import Failure, Scraper
+from scrapers.federal import loc_sponsor_name
 from tracker.errors import InvalidInput
 from tracker.ids import normalize_identifier
 from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord, VersionRecord
@@ -73,8 +74,14 @@ _CHAMBERS = {
 _JURISDICTION = re.compile(r"^[a-z]{2}$")
 
 
+_LOC_NAME = re.compile(r"^(Rep|Sen|Del)\. [^,]+, .+\[[A-Z]-[A-Z]{2}(-\d+)?\]$")
+
+
 def _text(value: Any, limit: int) -> str:
-    return re.sub(r"\s+", " ", str(value or "")).strip()[:limit]
+    text = re.sub(r"\s+", " ", str(value or "")).strip()
+    if len(text) > limit:  # past any real field: a corrupt row, not one to cut and store
+        raise InvalidInput(f"a text field is {len(text)} characters; limit {limit}")
+    return text
 
 
 def _date(value: Any, field: str) -> date | None:
@@ -128,9 +135,12 @@ def bill_from_mapping(data: Mapping[str, Any], source: str = "bills-jsonl") -> B
         role = str(item.get("role") or "primary").strip().lower()
         if role not in ("primary", "cosponsor"):
             raise InvalidInput(f"sponsors[{i}].role must be primary or cosponsor, got {role!r}")
+        name = _text(item["name"], 200)
+        if _LOC_NAME.match(name):
+            name = loc_sponsor_name(name)  # "Rep. Sewell, Terri A. [D-AL-7]" as Congress.gov
         sponsors.append(
             SponsorRecord(
-                name=_text(item["name"], 200),
+                name=name,
                 role=role,
                 party=_text(item.get("party"), 40) or None,
             )
@@ -221,8 +231,9 @@ def parse_jsonl(text: str, origin: str = "bills.jsonl") -> Iterator[BillRecord |
             continue
         where = f"{origin}:{number}"
         try:
-            yield bill_from_mapping(json.loads(line), "bills-jsonl")
-        except (ValueError, InvalidInput) as exc:
+            row = guard.expect_mapping(guard.load_json(line, f"line {number}"), f"line {number}")
+            yield bill_from_mapping(row, "bills-jsonl")
+        except guard.RECORD_ERRORS as exc:
             yield Failure("bills-jsonl", f"line {number}: {exc}", url=where, source_id=where)
 
 
@@ -238,7 +249,7 @@ def parse_csv(text: str, origin: str = "bills.csv") -> Iterator[BillRecord | Fai
         where = f"{origin}:{number}"
         try:
             yield bill_from_mapping(row_to_mapping(row), "bills-csv")
-        except (ValueError, InvalidInput) as exc:
+        except guard.RECORD_ERRORS as exc:
             yield Failure("bills-csv", f"row {number}: {exc}", url=where, source_id=where)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import load_settings
+from tracker.cli import load_settings, output_file
 from tracker.errors import TrackerError
 
 
@@ -293,7 +293,9 @@ def quarantine_list(source, limit, as_json) -> None:
         )
 
 
-def _export(kind: str, fmt: str, jurisdiction: str | None, output: str | None) -> None:
+def _export(
+    kind: str, fmt: str, jurisdiction: str | None, output: str | None, org: str | None = None
+) -> None:
     from scrapers.exports import (
         BILL_FIELDS,
         LEGISLATOR_FIELDS,
@@ -308,12 +310,23 @@ def _export(kind: str, fmt: str, jurisdiction: str | None, output: str | None) -
         (bill_rows, BILL_FIELDS) if kind == "bills" else (legislator_rows, LEGISLATOR_FIELDS)
     )
     with session_scope(settings) as session:
+        if org:
+            from sqlalchemy import select
+
+            from tracker.models import Organization
+
+            org_id = session.scalar(select(Organization.id).where(Organization.slug == org))
+            if org_id is None:
+                raise click.BadParameter(f"no organization with slug {org!r}", param_hint="--org")
+            rows = bill_rows(session, jurisdiction, org_id=org_id)
+        else:
+            rows = rows_fn(session, jurisdiction)
         if output and output != "-":
             with open(output, "w", encoding="utf-8", newline="") as handle:
-                count = write_rows(rows_fn(session, jurisdiction), handle, fmt, fields)
+                count = write_rows(rows, handle, fmt, fields)
             click.echo(f"wrote {count} {kind} to {output}", err=True)
         else:
-            write_rows(rows_fn(session, jurisdiction), sys.stdout, fmt, fields)
+            write_rows(rows, sys.stdout, fmt, fields)
 
 
 @click.group("bills")
@@ -326,10 +339,13 @@ def bills() -> None:
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @click.option("--jurisdiction", "-j", default=None)
-@click.option("--output", "-o", default=None, help="File to write (default stdout).")
-def bills_export(fmt, jurisdiction, output) -> None:
+@click.option(
+    "--output", "-o", default=None, callback=output_file, help="File to write (default stdout)."
+)
+@click.option("--org", default=None, help="Topics as this organization (slug) corrected them.")
+def bills_export(fmt, jurisdiction, output, org) -> None:
     """Export bills, one object (or row) per bill."""
-    _export("bills", fmt, jurisdiction, output)
+    _export("bills", fmt, jurisdiction, output, org)
 
 
 @click.group("legislators")
@@ -342,7 +358,9 @@ def legislators() -> None:
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @click.option("--jurisdiction", "-j", default=None)
-@click.option("--output", "-o", default=None)
+@click.option(
+    "--output", "-o", default=None, callback=output_file, help="File to write (default stdout)."
+)
 def legislators_export(fmt, jurisdiction, output) -> None:
     """Export legislators with offices, contact details and external ids."""
     _export("legislators", fmt, jurisdiction, output)

@@ -17,7 +17,9 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
+import us
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -42,6 +44,21 @@ def _label(bill: Bill) -> str:
     return f"{bill.jurisdiction_id.upper()} {bill.identifier}"
 
 
+def hearing_summary(label: str, event: Event) -> str:
+    """`HB 1477 is scheduled in Health Care & Wellness on Mar 3 at 1:30 pm (room)`.
+
+    Times are shown in the legislature's own zone when the jurisdiction has one.
+    """
+    start = event.start if event.start.tzinfo else event.start.replace(tzinfo=UTC)
+    state = us.states.lookup(event.jurisdiction_id.upper()) if event.jurisdiction_id else None
+    zone = state.capital_tz if state else "America/New_York"
+    start = start.astimezone(ZoneInfo(zone))
+    clock = start.strftime("%I:%M %p").lstrip("0").lower()
+    where = event.committee_name or event.name
+    text = f"{label} is scheduled in {where} on {start:%b} {start.day} at {clock}"
+    return text + (f" ({event.location})" if event.location else "")
+
+
 def _hearing_ids(session: Session, bill_ids: list[str]) -> dict[str, list[int]]:
     """Upcoming (or recent) hearing ids per bill."""
     horizon = datetime.now(UTC) - timedelta(days=1)
@@ -49,7 +66,11 @@ def _hearing_ids(session: Session, bill_ids: list[str]) -> dict[str, list[int]]:
     for bill_id, event_id in session.execute(
         select(EventBill.bill_id, Event.id)
         .join(Event, Event.id == EventBill.event_id)
-        .where(EventBill.bill_id.in_(bill_ids), Event.start >= horizon)
+        .where(
+            EventBill.bill_id.in_(bill_ids),
+            Event.start >= horizon,
+            Event.status != "cancelled",
+        )
         .order_by(Event.id)
     ):
         out[bill_id].append(event_id)
@@ -141,8 +162,7 @@ def detect_changes(session: Session) -> list[AlertEvent]:
                     (
                         "hearing",
                         f"hearing:{bill.id}:{event_id}",
-                        f"{_label(bill)} hearing scheduled {event.start:%Y-%m-%d %H:%M}: "
-                        f"{event.name}" + (f" ({event.location})" if event.location else ""),
+                        hearing_summary(_label(bill), event),
                     )
                 )
         if bill.id in text_changes:  # a new version is an action with its own words

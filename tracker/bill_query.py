@@ -238,7 +238,8 @@ def parse_query(args: Mapping[str, Any]) -> BillQuery:
         return int(raw)
 
     page = integer("page", 1, 1, 100_000)
-    per_page = integer("per_page", 25, 1, MAX_PER_PAGE)
+    # `limit` is the API's alias for per_page (what most clients try first).
+    per_page = integer("per_page" if get("per_page") else "limit", 25, 1, MAX_PER_PAGE)
     if errors:
         raise InvalidInput("; ".join(errors))
     return BillQuery(
@@ -355,13 +356,19 @@ def bare_search(session: Session, q: str, limit: int = 25) -> list[str]:
 
 
 def apply_filters(
-    stmt: Select, topic: str, score_min: float | None, score_max: float | None
+    stmt: Select,
+    topic: str,
+    score_min: float | None,
+    score_max: float | None,
+    org_id: int | None = None,
 ) -> Select:
-    """Restrict a bill query by topic and relevance-score range (the tagging tables)."""
-    from tracker.tagging_models import BillScore, BillTopic
+    """Restrict a bill query by topic (as organization `org_id` sees it: its corrections
+    override the tagger) and relevance-score range (the tagging tables)."""
+    from tracker.tagging_models import BillScore
+    from tracker.tagging_queries import bill_ids_with_topic
 
     if topic:
-        stmt = stmt.where(Bill.id.in_(select(BillTopic.bill_id).where(BillTopic.topic == topic)))
+        stmt = stmt.where(Bill.id.in_(bill_ids_with_topic(topic, org_id)))
     if score_min is not None or score_max is not None:
         scored = select(BillScore.bill_id)
         if score_min is not None:
@@ -416,7 +423,7 @@ def _filtered(session: Session, query: BillQuery, org_id: int | None) -> tuple[S
         if query.watchlist != "any":
             watched = watched.where(Watchlist.id == int(query.watchlist))
         stmt = stmt.where(Bill.id.in_(watched))
-    stmt = apply_filters(stmt, query.topic, query.score_min, query.score_max)
+    stmt = apply_filters(stmt, query.topic, query.score_min, query.score_max, org_id)
     return stmt, rank
 
 

@@ -337,6 +337,10 @@ class Event(Base):
     location: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id"))
+    # scheduled | cancelled | postponed | rescheduled (source wording normalized)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    committee_name: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str | None] = mapped_column(String(40))
 
     bills: Mapped[list[EventBill]] = relationship(cascade="all, delete-orphan")
 

@@ -217,7 +217,7 @@ def _hearings(session: Session, ids: Sequence[str]) -> dict[str, list[date]]:
     rows = session.execute(
         select(EventBill.bill_id, Event.start)
         .join(Event, Event.id == EventBill.event_id)
-        .where(EventBill.bill_id.in_(list(ids)))
+        .where(EventBill.bill_id.in_(list(ids)), Event.status != "cancelled")
     )
     for bill_id, start in rows:
         out.setdefault(bill_id, []).append(start.date())
