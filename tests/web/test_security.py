@@ -509,7 +509,7 @@ def test_every_export_cell_is_formula_safe_web_and_cli(app: Flask, db, login, wo
     assert not any(c[:1] in "=+-@" for c in cells if c)
     from click.testing import CliRunner
 
-    from tracker.cli import cli
+    from app.cli import cli
 
     out = CliRunner().invoke(cli, ["bills", "export", "--format", "csv"])
     assert out.exit_code == 0, out.output
