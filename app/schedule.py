@@ -69,6 +69,12 @@ def periodic_jobs(sync_every_hours: int = 6) -> list[Periodic]:
             description="daily: similar bills across states",
         ),
         Periodic(
+            tasks.train_second_opinion,
+            "tag",
+            cron="0 6 * * 1",
+            description="weekly: retrain each organization's second opinion on its verdicts",
+        ),
+        Periodic(
             brief_jobs.send_weekly_briefs,
             "briefs",
             cron="0 12 * * 1",

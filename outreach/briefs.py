@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from outreach import brief_charts
@@ -95,6 +95,17 @@ class Change:
     new_stage: str
     action: str
     action_date: date | None
+
+
+@dataclass
+class TextChange:
+    """A tracked bill's new version text in the period and what it changed."""
+
+    row: BillRow
+    version: str
+    version_date: date | None
+    since: str
+    summary: str  # tracker.textdiff: sections changed/added/removed, words, which
 
 
 @dataclass
@@ -172,6 +183,7 @@ class Brief:
     state_activity: dict[str, int]
     topic_labels: dict[str, str]
     tagging_available: bool = False
+    text_changes: list[TextChange] = field(default_factory=list)
 
     @property
     def no_changes(self) -> bool:
@@ -337,18 +349,21 @@ def tagging_available() -> bool:
     return True
 
 
-def load_tags(session: Session, bill_ids: list[str]) -> dict[str, TagInfo]:
+def load_tags(
+    session: Session, bill_ids: list[str], org_id: int | None = None
+) -> dict[str, TagInfo]:
     """Topics and scores per bill from the tagger (empty when tagging is not installed).
 
     A bill goes in the table of each core topic it has (parity, crisis, workforce); one
     tagged only with the umbrella `mental_health` (and its other subtopics) goes under
-    "Other mental health"; untagged bills go in a last table.
+    "Other mental health"; untagged bills go in a last table. Topics are the ones
+    organization `org_id` sees (its corrections override the tagger).
     """
     if not tagging_available() or not bill_ids:
         return {}
-    from tracker.tagging_queries import scores_for, topics_for
+    from tracker.tagging_queries import effective_topics_for, scores_for
 
-    topics = topics_for(session, bill_ids)
+    topics = effective_topics_for(session, bill_ids, org_id)
     scores = scores_for(session, bill_ids)
     out: dict[str, TagInfo] = {}
     for bill_id in bill_ids:
@@ -367,13 +382,17 @@ def load_tags(session: Session, bill_ids: list[str]) -> dict[str, TagInfo]:
     return out
 
 
-def bills_with_topics(session: Session, topics: list[str]) -> set[str]:
-    """Ids of bills the tagger filed under any of `topics`."""
+def bills_with_topics(session: Session, topics: list[str], org_id: int | None = None) -> set[str]:
+    """Ids of bills filed under any of `topics`, as organization `org_id` sees them."""
     if not tagging_available() or not topics:
         return set()
-    from tracker.tagging_queries import bill_ids_for_topic
+    from tracker.tagging_queries import bill_ids_with_topic
 
-    return {bill_id for topic in topics for bill_id in bill_ids_for_topic(session, topic)}
+    return {
+        bill_id
+        for topic in topics
+        for bill_id in session.scalars(bill_ids_with_topic(topic, org_id))
+    }
 
 
 def momentum_as_of(
@@ -427,7 +446,8 @@ def load_outreach(
     Reproducible like the rest: letters by `sent_at`, meetings by their date, follow-ups
     by their meeting's date and `done_at`, never by when rows were written.
     """
-    from outreach.models import Campaign, FollowUp, Letter, Meeting
+    from outreach.counts import letters_by_campaign, letters_by_office
+    from outreach.models import FollowUp, Letter, Meeting
 
     summary = OutreachSummary(available=True)
     sent = (
@@ -436,24 +456,14 @@ def load_outreach(
         Letter.sent_at >= lo,
         Letter.sent_at < hi,
     )
+    # Counted by outreach.counts, like the campaign page; order: most letters first.
+    by_campaign = letters_by_campaign(session, org.id, *sent)
     summary.letters_by_campaign = [
-        (title, n)
-        for title, n in session.execute(
-            select(Campaign.title, func.count(Letter.id))
-            .join(Campaign, Campaign.id == Letter.campaign_id)
-            .where(*sent)
-            .group_by(Campaign.id, Campaign.title)
-            .order_by(func.count(Letter.id).desc(), Campaign.title)
-        )
+        (c.title, c.total) for c in sorted(by_campaign, key=lambda c: (-c.total, c.title))
     ]
-    offices = session.execute(
-        select(Legislator, func.count(Letter.id))
-        .join(Legislator, Legislator.id == Letter.legislator_id)
-        .where(*sent)
-        .group_by(Legislator.id)
-        .order_by(func.count(Letter.id).desc(), Legislator.name)
-    ).all()
-    summary.letters_by_office = [(_office_label(leg), n) for leg, n in offices]
+    summary.letters_by_office = [
+        (_office_label(leg), n) for leg, n, _ in letters_by_office(session, org.id, *sent)
+    ]
     meetings = session.scalars(
         select(Meeting)
         .where(Meeting.organization_id == org.id, Meeting.date >= start, Meeting.date <= end)
@@ -549,6 +559,45 @@ def _moving_action(
     return in_range[-1] if in_range else None
 
 
+def _text_changes(
+    session: Session, by_id: dict[str, BillRow], start: date, end: date
+) -> list[TextChange]:
+    """Tracked bills with a new version text dated in [start, end]: what changed since
+    the version before it (section by section, tracker.textdiff)."""
+    from tracker.models import BillVersion
+    from tracker.tagging_models import ExtractedText
+    from tracker.textdiff import diff_versions
+
+    if not by_id:
+        return []
+    rows = session.execute(
+        select(BillVersion, ExtractedText.text)
+        .join(ExtractedText, ExtractedText.sha256 == BillVersion.text_sha256)
+        .where(BillVersion.bill_id.in_(list(by_id)), ExtractedText.chars > 0)
+        .order_by(BillVersion.bill_id, BillVersion.date.asc().nulls_first(), BillVersion.id)
+    ).all()
+    per_bill: dict[str, list[Any]] = defaultdict(list)
+    for version, text in rows:
+        per_bill[version.bill_id].append((version, text))
+    out = []
+    for bill_id, versions in per_bill.items():
+        if len(versions) < 2:
+            continue
+        (before, old), (after, new) = versions[-2], versions[-1]
+        if after.date is None or not start <= after.date <= end or old == new:
+            continue
+        out.append(
+            TextChange(
+                row=by_id[bill_id],
+                version=after.note or after.date.isoformat(),
+                version_date=after.date,
+                since=before.note or (before.date.isoformat() if before.date else "earlier text"),
+                summary=diff_versions(old, new).summary(),
+            )
+        )
+    return sorted(out, key=lambda c: (c.version_date, c.row.jurisdiction, c.row.identifier))
+
+
 def build_brief(
     session: Session,
     org: Organization,
@@ -568,7 +617,7 @@ def build_brief(
     before = start - timedelta(days=1)
 
     entries = _scope_entries(session, org, watchlists)
-    ids = set(entries) | bills_with_topics(session, topics or [])
+    ids = set(entries) | bills_with_topics(session, topics or [], org.id)
     bills = session.scalars(
         select(Bill)
         .where(Bill.id.in_(ids))
@@ -577,7 +626,7 @@ def build_brief(
     if jurisdictions:
         wanted = {j.lower() for j in jurisdictions}
         bills = [b for b in bills if b.jurisdiction_id in wanted]
-    tags = load_tags(session, [b.id for b in bills])
+    tags = load_tags(session, [b.id for b in bills], org.id)
     events = _upcoming_events(session, {b.id for b in bills}, end, tz)
     hearing_dates: dict[str, list[date]] = defaultdict(list)
     for event, bill_id, _abbr in events:
@@ -725,6 +774,7 @@ def build_brief(
         changes=changes,
         new_bills=new_bills,
         hearings=_hearings(events, by_id, tz),
+        text_changes=_text_changes(session, by_id, start, end),
         momentum=momentum,
         topics=tables,
         outreach=load_outreach(session, org, start, end, lo, hi),
@@ -745,7 +795,12 @@ def _upcoming_events(session: Session, ids: set[str], end: date, tz: str) -> lis
             select(Event, EventBill.bill_id, Jurisdiction.abbr)
             .join(EventBill, EventBill.event_id == Event.id)
             .join(Jurisdiction, Jurisdiction.id == Event.jurisdiction_id)
-            .where(Event.start >= lo, Event.start < hi, EventBill.bill_id.in_(ids))
+            .where(
+                Event.start >= lo,
+                Event.start < hi,
+                EventBill.bill_id.in_(ids),
+                Event.status != "cancelled",
+            )
             .order_by(Event.start, Event.id)
         ).all()
     )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import load_settings
+from tracker.cli import load_settings, output_file
 from tracker.errors import TrackerError
 
 
@@ -86,9 +86,15 @@ def outreach() -> None:
 @click.option("--stale-seconds", type=int, default=None, help="Default: 900.")
 def outreach_reconcile(stale_seconds: int | None) -> None:
     """Re-enqueue letters stranded in queued/sending (after a Redis flush or a dead worker)."""
+    from outreach.delivery import MIN_STALE_SECONDS
     from outreach.jobs import reconcile
     from tracker.jobs import using_settings
 
+    if stale_seconds is not None and stale_seconds < MIN_STALE_SECONDS:
+        raise click.ClickException(
+            f"--stale-seconds must be at least {MIN_STALE_SECONDS}: a letter claimed more "
+            "recently may still be in a live worker's hands, and resetting it could send it twice"
+        )
     with using_settings(load_settings()):
         summary = reconcile(stale_seconds)
     click.echo(
@@ -178,7 +184,9 @@ def meetings() -> None:
 
 @meetings.command("export")
 @click.option("--org", "org_name", required=True, help="Organization name or slug.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, callback=output_file
+)
 def meetings_export(org_name: str, out: Path | None) -> None:
     """Write the organization's meetings as CSV (stdout or --out)."""
     from outreach.meetings import meetings_csv

@@ -47,7 +47,14 @@ from tracker.mail import close as _quit
 from tracker.mail import smtp_connection
 from tracker.models import Legislator, Organization, utcnow
 
+# Channels a worker delivers (email over SMTP, CWC over HTTP); the others (print, web
+# form, call) are completed by a person and recorded, never claimed by a job.
+WORKER_CHANNELS = ("email", "cwc")
 STALE_SECONDS = 15 * 60  # a queued/sending letter untouched this long is reconciled
+# A send job cannot outlive its RQ job_timeout (the work horse is killed), and no send
+# job's timeout reaches this (outreach.jobs checks), so a letter claimed more recently may
+# still be held by a live worker: nothing -- no flag -- resets it before then.
+MIN_STALE_SECONDS = 10 * 60
 MAX_ATTEMPTS = 5
 
 
@@ -75,6 +82,27 @@ def build_message(settings: Settings, letter: Letter) -> EmailMessage:
 
 def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_is_dead(session: Session, letter_id: int) -> bool:
+    """True only when the worker that claimed the letter provably exited: it ran on this
+    host (`host:pid`) and that process is gone. Anything else counts as alive."""
+    worker = session.scalars(
+        select(DeliveryAttempt.worker)
+        .where(DeliveryAttempt.letter_id == letter_id, DeliveryAttempt.outcome == "started")
+        .order_by(DeliveryAttempt.id.desc())
+        .limit(1)
+    ).first()
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def _next_midnight(now: datetime) -> datetime:
@@ -117,8 +145,8 @@ def deliver_letter(
     )
     if letter is None:
         return {"letter": letter_id, "outcome": "skipped", "reason": "letter deleted"}
-    if letter.delivery != "email":
-        return {"letter": letter_id, "outcome": "skipped", "reason": "print delivery"}
+    if letter.delivery not in WORKER_CHANNELS:
+        return {"letter": letter_id, "outcome": "skipped", "reason": f"{letter.delivery} delivery"}
     now = utcnow()
     if letter.state == "queued" and letter.not_before and letter.not_before > now:
         return {"letter": letter_id, "outcome": "deferred", "until": letter.not_before.isoformat()}
@@ -141,13 +169,13 @@ def deliver_letter(
             return {"letter": letter_id, "outcome": "deferred", "reason": "daily cap"}
 
     # Claim: queued, or sending-before-DATA left by a dead worker past the timeout.
-    stale_before = now - timedelta(seconds=stale_seconds)
+    stale_before = now - timedelta(seconds=max(stale_seconds, MIN_STALE_SECONDS))
     message_id = letter.message_id or message_id_for(settings, letter.idempotency_key)
     claimed = session.execute(
         update(Letter)
         .where(
             Letter.id == letter_id,
-            Letter.delivery == "email",
+            Letter.delivery.in_(WORKER_CHANNELS),
             or_(
                 Letter.state == "queued",
                 and_(
@@ -184,6 +212,18 @@ def deliver_letter(
     ):
         set_committed_value(letter, key, value)
     session.commit()
+    if letter.delivery == "cwc":
+        from outreach.cwc import post_letter
+
+        return post_letter(
+            session,
+            settings,
+            letter,
+            attempt,
+            set_phase=_set_phase,
+            finish=_finish,
+            transient=_transient,
+        )
     return _smtp_send(session, settings, letter, attempt)
 
 
@@ -400,15 +440,21 @@ def reconcile(
     """Re-enqueue letters stranded in queued/sending; mark DATA-phase strays unknown."""
     now = now or utcnow()
     stale_before = now - timedelta(seconds=stale_seconds)
+    # A letter in `sending` is a live worker's until its lease (MIN_STALE_SECONDS) runs out.
+    lease_before = now - timedelta(seconds=max(stale_seconds, MIN_STALE_SECONDS))
     requeued = 0
     unknown = 0
-    stuck_sending = session.scalars(
-        select(Letter).where(
-            Letter.delivery == "email",
-            Letter.state == "sending",
-            Letter.sending_at < stale_before,
+    stuck_sending = [
+        letter
+        for letter in session.scalars(
+            select(Letter).where(
+                Letter.delivery.in_(WORKER_CHANNELS),
+                Letter.state == "sending",
+                Letter.sending_at < stale_before,
+            )
         )
-    ).all()
+        if letter.sending_at < lease_before or _holder_is_dead(session, letter.id)
+    ]
     for letter in stuck_sending:
         if letter.smtp_phase == "data":
             letter.state = "failed"
@@ -437,7 +483,7 @@ def reconcile(
     session.commit()
     ids = session.scalars(
         select(Letter.id).where(
-            Letter.delivery == "email",
+            Letter.delivery.in_(WORKER_CHANNELS),
             Letter.state == "queued",
             or_(Letter.not_before.is_(None), Letter.not_before <= now),
             or_(

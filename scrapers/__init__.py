@@ -11,7 +11,7 @@ from scrapers.bills_file import BillsCsvImporter, BillsJsonlImporter
 from scrapers.congress_gov import CongressGovMembersScraper, CongressGovScraper
 from scrapers.congress_legislators import CongressLegislatorsImporter
 from scrapers.govinfo import GovInfoScraper
-from scrapers.legiscan import LegiScanScraper
+from scrapers.legiscan import LegiScanPeopleScraper, LegiScanScraper
 from scrapers.mo_senate import MoSenateScraper
 from scrapers.openstates import OpenStatesScraper
 from scrapers.openstates_people import OpenStatesPeopleImporter
@@ -24,6 +24,7 @@ SOURCES: dict[str, type[Scraper]] = {
     "govinfo": GovInfoScraper,
     "openstates": OpenStatesScraper,
     "legiscan": LegiScanScraper,
+    "legiscan-people": LegiScanPeopleScraper,
     "mo-senate": MoSenateScraper,
     "or-legislature": OrLegislatureScraper,
     "openstates-people": OpenStatesPeopleImporter,
@@ -39,6 +40,8 @@ SYNCABLE = (
     "openstates",
     "legiscan",
     "mo-senate",
+    "openstates-people",
+    "legiscan-people",
 )
 
 

@@ -8,7 +8,11 @@ bills-jsonl: one JSON object per line:
      "title": "...", "abstract": "...", "introduced_date": "2025-01-23" | null,
      "actions": [{"date": "2025-01-23", "chamber": "lower", "description": "..."}],
      "sponsors": [{"name": "...", "role": "primary" | "cosponsor", "party": "D" | null}],
-     "subjects": ["..."], "source_urls": ["https://..."]}
+     "subjects": ["..."], "source_urls": ["https://..."],
+     "versions": [{"note": "Introduced", "url": "https://...", "date": "2025-01-23",
+                   "media_type": "application/pdf", "source_doc": "legiscan:2861602",
+                   "source_hash": "..."}]}
+`versions` is optional; `tracker texts fetch` downloads and extracts each version's text.
 Other keys (`status_text`, `retrieved_from`) are ignored. `chamber` is lower, upper,
 executive, legislature or null (House/Assembly/Senate/Governor are accepted too).
 
@@ -27,17 +31,18 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from scrapers import guard
 from scrapers.base import Failure, Scraper
+from scrapers.federal import loc_sponsor_name
 from tracker.errors import InvalidInput
 from tracker.ids import normalize_identifier
-from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord
+from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord, VersionRecord
 
 MAX_TITLE = 2000
 MAX_ABSTRACT = 20000
@@ -69,8 +74,14 @@ _CHAMBERS = {
 _JURISDICTION = re.compile(r"^[a-z]{2}$")
 
 
+_LOC_NAME = re.compile(r"^(Rep|Sen|Del)\. [^,]+, .+\[[A-Z]-[A-Z]{2}(-\d+)?\]$")
+
+
 def _text(value: Any, limit: int) -> str:
-    return re.sub(r"\s+", " ", str(value or "")).strip()[:limit]
+    text = re.sub(r"\s+", " ", str(value or "")).strip()
+    if len(text) > limit:  # past any real field: a corrupt row, not one to cut and store
+        raise InvalidInput(f"a text field is {len(text)} characters; limit {limit}")
+    return text
 
 
 def _date(value: Any, field: str) -> date | None:
@@ -124,9 +135,12 @@ def bill_from_mapping(data: Mapping[str, Any], source: str = "bills-jsonl") -> B
         role = str(item.get("role") or "primary").strip().lower()
         if role not in ("primary", "cosponsor"):
             raise InvalidInput(f"sponsors[{i}].role must be primary or cosponsor, got {role!r}")
+        name = _text(item["name"], 200)
+        if _LOC_NAME.match(name):
+            name = loc_sponsor_name(name)  # "Rep. Sewell, Terri A. [D-AL-7]" as Congress.gov
         sponsors.append(
             SponsorRecord(
-                name=_text(item["name"], 200),
+                name=name,
                 role=role,
                 party=_text(item.get("party"), 40) or None,
             )
@@ -135,10 +149,26 @@ def bill_from_mapping(data: Mapping[str, Any], source: str = "bills-jsonl") -> B
     for url in urls:
         if not url.startswith(("http://", "https://")):
             raise InvalidInput(f"source_urls: not an http(s) URL: {url[:100]!r}")
+    versions = []
+    for i, item in enumerate(data.get("versions") or []):
+        url = str(item.get("url") or "").strip() if isinstance(item, Mapping) else ""
+        if not url.startswith(("http://", "https://")):
+            raise InvalidInput(f"versions[{i}].url must be an http(s) URL")
+        versions.append(
+            VersionRecord(
+                note=_text(item.get("note"), 300),
+                url=url[:500],
+                date=_date(item.get("date"), f"versions[{i}].date"),
+                media_type=_text(item.get("media_type"), 80) or None,
+                source_doc=_text(item.get("source_doc"), 120) or None,
+                source_hash=_text(item.get("source_hash"), 64) or None,
+            )
+        )
     return BillRecord(
         jurisdiction=jurisdiction,
         session=session,
         identifier=identifier,
+        versions=versions,
         title=_text(data.get("title"), MAX_TITLE),
         abstract=_text(data.get("abstract"), MAX_ABSTRACT),
         actions=sorted(actions, key=lambda a: a.date),
@@ -201,8 +231,9 @@ def parse_jsonl(text: str, origin: str = "bills.jsonl") -> Iterator[BillRecord |
             continue
         where = f"{origin}:{number}"
         try:
-            yield bill_from_mapping(json.loads(line), "bills-jsonl")
-        except (ValueError, InvalidInput) as exc:
+            row = guard.expect_mapping(guard.load_json(line, f"line {number}"), f"line {number}")
+            yield bill_from_mapping(row, "bills-jsonl")
+        except guard.RECORD_ERRORS as exc:
             yield Failure("bills-jsonl", f"line {number}: {exc}", url=where, source_id=where)
 
 
@@ -218,7 +249,7 @@ def parse_csv(text: str, origin: str = "bills.csv") -> Iterator[BillRecord | Fai
         where = f"{origin}:{number}"
         try:
             yield bill_from_mapping(row_to_mapping(row), "bills-csv")
-        except (ValueError, InvalidInput) as exc:
+        except guard.RECORD_ERRORS as exc:
             yield Failure("bills-csv", f"row {number}: {exc}", url=where, source_id=where)
 
 

@@ -16,25 +16,38 @@ actions are newest first and repeated per recording system (see scrapers.federal
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from scrapers import guard
 from scrapers.base import Checkpoint, Failure, Scraper, Unchanged, parse_date
 from scrapers.federal import (
     build_actions,
     build_sponsor,
     build_versions,
     classification_for,
+    direct_order_name,
     identifier_for,
     latest_summary,
     public_url,
 )
 from scrapers.topics import matches_topics
 from tracker.errors import NotFound, ParseError
-from tracker.records import BillRecord, MemberRecord, SourceRef, TermRecord
+from tracker.jurisdictions import congressional_ocd_id
+from tracker.records import (
+    ActionRecord,
+    BillRecord,
+    EventRecord,
+    MemberRecord,
+    OfficeRecord,
+    PersonVoteRecord,
+    SourceRef,
+    TermRecord,
+    VoteRecord,
+)
 
 BASE = "https://api.congress.gov/v3"
 SOURCE = "congress-gov"
@@ -127,11 +140,16 @@ def parse_bill(
         source_updated=change_token(bill) or None,
         sources=[SourceRef(source=SOURCE, url=url, source_id=source_id)],
     )
+    latest = bill.get("latestAction") or {}
+    if actions is None and parse_date(latest.get("actionDate")) and latest.get("text"):
+        record.latest_action = ActionRecord(
+            date=parse_date(latest["actionDate"]), description=str(latest["text"]).strip()
+        )
     if bill.get("laws"):
         # A law number settles the stage even when the actions page was truncated.
         law_date = next(
             (a.date for a in reversed(action_records) if "became-law" in a.classification),
-            None,
+            record.latest_action.date if record.latest_action else None,
         )
         record.status, record.status_date = "enacted", law_date
     return record
@@ -179,16 +197,26 @@ def parse_member(payload: Mapping[str, Any], url: str | None = None) -> MemberRe
                 district=str(term["district"]) if term.get("district") else None,
             )
         )
-    name = member.get("directOrderName") or member.get("name") or ""
-    if "," in name and not member.get("directOrderName"):
-        # List items write "Connolly, Gerald E."; people are shown first name first.
-        last, _, first = name.partition(",")
-        name = f"{first.strip()} {last.strip()}".strip()
+    name = member.get("directOrderName") or ""
+    if not name:
+        name = direct_order_name(str(member.get("name") or ""))
     party = member.get("partyName")
     if not party and member.get("partyHistory"):
         party = member["partyHistory"][-1].get("partyName")
     district = member.get("district")
     state = member.get("state")
+    offices, phones = [], []
+    address = member.get("addressInformation")
+    if isinstance(address, Mapping) and any(map(address.get, ("officeAddress", "phoneNumber"))):
+        # The DC office: {"officeAddress": "437 Russell Senate Office Building",
+        # "city": "Washington", "district": "DC", "zipCode": 20510, "phoneNumber": ...}.
+        street = str(address.get("officeAddress") or "").strip()
+        place = " ".join(str(address[k]).strip() for k in ("district", "zipCode") if address.get(k))
+        city = str(address.get("city") or "").strip()
+        full = ", ".join(p for p in (street, city, place) if p) or None
+        phone = str(address.get("phoneNumber") or "").strip() or None
+        offices.append(OfficeRecord(classification="capitol", address=full, phone=phone))
+        phones = [phone] if phone else []
     return MemberRecord(
         name=str(name),
         jurisdiction="us",
@@ -199,11 +227,146 @@ def parse_member(payload: Mapping[str, Any], url: str | None = None) -> MemberRe
         chamber=terms[-1].chamber if terms else None,
         district=str(district) if district is not None else None,
         url=(member.get("officialWebsiteUrl") or None),
+        offices=offices,
+        phones=phones,
         image=((member.get("depiction") or {}).get("imageUrl")),
         terms=terms,
         sources=[SourceRef(source=SOURCE, url=url, source_id=bioguide)],
         district_ocd_id=_us_district_ocd(state, district, terms),
     )
+
+
+def _bill_ref(congress: Any, bill_type: Any, number: Any) -> str | None:
+    if not (congress and bill_type and number):
+        return None
+    return f"us-{int(congress)}-{str(bill_type).lower()}{number}"
+
+
+def parse_committee_meeting(payload: Mapping[str, Any], url: str | None = None) -> EventRecord:
+    """A /committee-meeting/{congress}/{chamber}/{eventId} payload -> EventRecord."""
+    meeting = _data(payload, "committeeMeeting", url)
+    start = _api_time(meeting.get("date"))
+    if not meeting.get("eventId") or start is None:
+        raise ParseError("committee meeting lacks eventId or date", url=url, source=SOURCE)
+    committees = meeting.get("committees") or []
+    place = meeting.get("location") or {}
+    location = (
+        ", ".join(str(place[k]).strip() for k in ("room", "building") if place.get(k)) or None
+    )
+    bills = [
+        _bill_ref(b.get("congress"), b.get("type"), b.get("number"))
+        for b in (meeting.get("relatedItems") or {}).get("bills") or []
+    ]
+    chamber = str(meeting.get("chamber") or "").lower()
+    return EventRecord(
+        jurisdiction="us",
+        name=re.sub(r"\s+", " ", str(meeting.get("title") or "Committee meeting")).strip(),
+        start=start,
+        location=location,
+        description=str(meeting.get("type") or "") or None,
+        external_id=f"congress-gov:meeting:{meeting['eventId']}",
+        bill_ids=[b for b in bills if b],
+        status=str(meeting.get("meetingStatus") or "scheduled"),
+        committee=str(committees[0].get("name")) if committees else None,
+        committee_external_id=str(committees[0].get("systemCode")) if committees else None,
+        sources=[
+            SourceRef(
+                source=SOURCE,
+                url=f"{BASE}/committee-meeting/{meeting.get('congress')}/{chamber}/"
+                f"{meeting['eventId']}?format=json",
+                source_id=str(meeting["eventId"]),
+            )
+        ],
+    )
+
+
+def parse_hearing(payload: Mapping[str, Any], url: str | None = None) -> EventRecord:
+    """A /hearing/{congress}/{chamber}/{jacketNumber} payload (a published hearing)."""
+    hearing = _data(payload, "hearing", url)
+    dates = [parse_date(d.get("date")) for d in hearing.get("dates") or []]
+    dates = [d for d in dates if d]
+    if not hearing.get("jacketNumber") or not dates:
+        raise ParseError("hearing lacks jacketNumber or dates", url=url, source=SOURCE)
+    committees = hearing.get("committees") or []
+    chamber = str(hearing.get("chamber") or "").lower()
+    meeting = (hearing.get("associatedMeeting") or {}).get("eventId")
+    return EventRecord(
+        jurisdiction="us",
+        name=str(hearing.get("title") or "Hearing").strip(),
+        start=datetime(dates[0].year, dates[0].month, dates[0].day, tzinfo=UTC),
+        description=f"Hearing {hearing.get('citation') or ''} (meeting {meeting})".strip()
+        if meeting
+        else None,
+        external_id=f"congress-gov:hearing:{hearing.get('congress')}-{chamber}-"
+        f"{hearing['jacketNumber']}",
+        status="scheduled",
+        committee=str(committees[0].get("name")) if committees else None,
+        committee_external_id=str(committees[0].get("systemCode")) if committees else None,
+        sources=[SourceRef(source=SOURCE, source_id=str(hearing["jacketNumber"]))],
+    )
+
+
+def parse_house_vote(
+    vote: Mapping[str, Any] | None, members: Mapping[str, Any] | None = None
+) -> VoteRecord:
+    """/house-vote/{congress}/{session}/{roll} (+ its /members payload) -> VoteRecord."""
+    main = (vote or {}).get("houseRollCallVote") or {}
+    people = (members or {}).get("houseRollCallVoteMemberVotes") or {}
+    info = main or people
+    if not info.get("congress") or not info.get("rollCallNumber"):
+        raise ParseError("house vote lacks congress or rollCallNumber", source=SOURCE)
+    totals = main.get("votePartyTotal") or []
+    yes = sum(int(t.get("yeaTotal") or 0) for t in totals)
+    no = sum(int(t.get("nayTotal") or 0) for t in totals)
+    other = sum(int(t.get("notVotingTotal") or 0) + int(t.get("presentTotal") or 0) for t in totals)
+    records = [
+        PersonVoteRecord(
+            name=f"{r.get('firstName') or ''} {r.get('lastName') or ''}".strip(),
+            option=str(r.get("voteCast") or ""),
+            external_id=f"bioguide:{r['bioguideID']}" if r.get("bioguideID") else None,
+        )
+        for r in people.get("results") or []
+    ]
+    if records and not totals:
+        yes = sum(1 for r in records if r.option.lower() in ("yea", "aye", "yes"))
+        no = sum(1 for r in records if r.option.lower() in ("nay", "no"))
+        other = len(records) - yes - no
+    key = f"{info['congress']}-{info.get('sessionNumber')}-{info['rollCallNumber']}"
+    return VoteRecord(
+        jurisdiction="us",
+        external_id=f"us-house-vote:{key}",
+        motion=str(info.get("voteQuestion") or main.get("voteQuestion") or ""),
+        date=(_api_time(info.get("startDate")) or datetime.min).date()
+        if info.get("startDate")
+        else None,
+        chamber="lower",
+        bill_id=_bill_ref(
+            info["congress"], info.get("legislationType"), info.get("legislationNumber")
+        ),
+        result=str(info.get("result") or "") or None,
+        yes=yes,
+        no=no,
+        other=other,
+        votes=records,
+        sources=[
+            SourceRef(
+                source=SOURCE,
+                url=str(info.get("sourceDataURL") or "") or None,
+                source_id=key,
+            )
+        ],
+    )
+
+
+def _api_time(value: Any) -> datetime | None:
+    """`2023-03-24 13:00:00+00:00` / `2025-01-16T11:00:00-05:00` -> aware datetime (UTC)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _us_district_ocd(state: Any, district: Any, terms: list[TermRecord]) -> str | None:
@@ -212,9 +375,8 @@ def _us_district_ocd(state: Any, district: Any, terms: list[TermRecord]) -> str 
     abbr = state_abbr(str(state)) if state else None
     if not abbr:
         return None
-    if district not in (None, "") and (not terms or terms[-1].chamber == "lower"):
-        return f"ocd-division/country:us/state:{abbr}/cd:{district}"
-    return f"ocd-division/country:us/state:{abbr}"
+    chamber = terms[-1].chamber if terms else "lower"
+    return congressional_ocd_id(abbr, chamber, district)
 
 
 class CongressGovScraper(Scraper):
@@ -304,6 +466,22 @@ class CongressGovScraper(Scraper):
     ) -> Iterator[Any]:
         """A saved bill detail file; sibling `<stem>_<sub>` files fill in sub-resources."""
         payload = _load_json(path)
+        if "committeeMeeting" in payload:
+            yield parse_committee_meeting(payload)
+            return
+        if "hearing" in payload:
+            yield parse_hearing(payload)
+            return
+        if "houseRollCallVote" in payload:
+            stem = re.sub(r"-[0-9a-f]{6}$", "", path.stem)
+            members = sorted(path.parent.glob(f"{stem}_members*.json"))
+            yield parse_house_vote(payload, _load_json(members[0]) if members else None)
+            return
+        if "houseRollCallVoteMemberVotes" in payload:
+            stem = re.sub(r"_members(-[0-9a-f]{6})?$", "", path.stem)
+            if not any(p != path for p in path.parent.glob(f"{stem}*.json")):
+                yield parse_house_vote(None, payload)  # members file on its own
+            return
         if "bill" not in payload:
             if "member" in payload:
                 yield parse_member(payload, url=None)
@@ -324,10 +502,8 @@ def _stem_prefix(path: Path) -> str:
 
 
 def _load_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except ValueError as exc:
-        raise ParseError(f"malformed JSON: {exc}", url=str(path), source=SOURCE) from exc
+    payload = guard.load_json(path.read_bytes(), path.name, url=str(path))
+    return guard.expect_mapping(payload, path.name, url=str(path))
 
 
 def _api_datetime(value: date | datetime) -> str:

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from scrapers import guard
 from scrapers.base import Scraper, parse_date
 from tracker.errors import ParseError
+from tracker.jurisdictions import congressional_ocd_id
 from tracker.records import CommitteeRecord, MemberRecord, OfficeRecord, SourceRef, TermRecord
 
 SOURCE = "congress-legislators"
@@ -37,11 +37,11 @@ _ID_SCHEMES = (
 _COMMITTEE_CHAMBER = {"house": "lower", "senate": "upper", "joint": "legislature"}
 
 
-def _load(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_bytes())
-    except yaml.YAMLError as exc:
-        raise ParseError(f"malformed YAML: {exc}", url=str(path), source=SOURCE) from exc
+def _load(path: Path, shape: type = list) -> Any:
+    data = guard.load_yaml(path.read_bytes(), path.name, url=str(path))
+    if shape is dict:
+        return guard.expect_mapping(data or {}, path.name, url=str(path))
+    return guard.expect_list(data, path.name, url=str(path))
 
 
 def _ids(block: Mapping[str, Any]) -> dict[str, str]:
@@ -51,14 +51,19 @@ def _ids(block: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
+def _party(value: object) -> str | None:
+    """congress-legislators writes "Democrat"; every other source "Democratic"."""
+    if not value:
+        return None
+    return "Democratic" if str(value) == "Democrat" else str(value)
+
+
 def _district_ocd(term: Mapping[str, Any]) -> str | None:
     state = str(term.get("state") or "").lower()
     if not state:
         return None
-    district = term.get("district")
-    if term.get("type") == "rep" and district not in (None, 0, "0"):
-        return f"ocd-division/country:us/state:{state}/cd:{int(district)}"
-    return f"ocd-division/country:us/state:{state}"
+    chamber = "lower" if term.get("type") == "rep" else "upper"
+    return congressional_ocd_id(state, chamber, term.get("district"))
 
 
 def parse_legislator(data: Mapping[str, Any]) -> MemberRecord:
@@ -74,7 +79,7 @@ def parse_legislator(data: Mapping[str, Any]) -> MemberRecord:
             district=str(t["district"]) if t.get("district") is not None else None,
             start_date=parse_date(t.get("start")),
             end_date=parse_date(t.get("end")),
-            party=t.get("party"),
+            party=_party(t.get("party")),
             jurisdiction="us",
         )
         for t in terms_raw
@@ -99,7 +104,7 @@ def parse_legislator(data: Mapping[str, Any]) -> MemberRecord:
         external_ids=ids,
         given_name=name.get("first"),
         family_name=name.get("last"),
-        party=current.get("party"),
+        party=_party(current.get("party")),
         chamber=terms[-1].chamber,
         district=terms[-1].district,
         district_ocd_id=_district_ocd(current),
@@ -217,7 +222,7 @@ class CongressLegislatorsImporter(Scraper):
                 yield member
         elif name.startswith("committees-current"):
             siblings = sorted(path.parent.glob("committee-membership-current*.yaml"))
-            membership = _load(siblings[0]) if siblings else {}
+            membership = _load(siblings[0], dict) if siblings else {}
             yield from parse_committees(_load(path) or [], membership)
         # social media and membership files alone add nothing we store
 

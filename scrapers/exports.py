@@ -4,7 +4,8 @@ Bill rows: id, jurisdiction, session, identifier, title, abstract, classificatio
 status, status_date, introduced_date, last_action_date, last_action,
 actions[{date, chamber, description, classification[]}], sponsors[{name, role, party}],
 subjects[], sources[{source, url}], topics[] - dates ISO YYYY-MM-DD. In CSV the list
-columns hold JSON. Topics come from the tracker's tagger (`tracker.tagging`).
+columns hold JSON. Topics come from the tracker's tagger (`tracker.tagging`); with an
+organization, as that organization corrected them (`tracker.tagging_queries`).
 """
 
 from __future__ import annotations
@@ -68,14 +69,30 @@ def _topics(bill: Bill, stored: dict[str, list[str]]) -> list[str]:
     return topics_of(tag_bill(bill.title, bill.abstract, [s.subject for s in bill.subjects]))
 
 
-def _stored_topics(session: Session, bill_ids: list[str]) -> dict[str, list[str]]:
-    from tracker.tagging_queries import topics_for
+def _stored_topics(
+    session: Session, bill_ids: list[str], org_id: int | None
+) -> dict[str, list[str]]:
+    from tracker.tagging_queries import effective_topics_for
 
-    return topics_for(session, bill_ids)
+    return effective_topics_for(session, bill_ids, org_id)
 
 
-def bill_rows(session: Session, jurisdiction: str | None = None) -> Iterator[dict[str, Any]]:
-    """Every bill (optionally one jurisdiction's) as an export dict, ordered by id."""
+def _corrected_bills(session: Session, org_id: int) -> set[str]:
+    """Bills the organization judged: their topics are its own, never re-guessed."""
+    from tracker.tagging_models import TopicCorrection
+
+    return set(
+        session.scalars(
+            select(TopicCorrection.bill_id).where(TopicCorrection.organization_id == org_id)
+        )
+    )
+
+
+def bill_rows(
+    session: Session, jurisdiction: str | None = None, org_id: int | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every bill (optionally one jurisdiction's) as an export dict, ordered by id;
+    topics as organization `org_id` sees them when given."""
     query = (
         select(Bill)
         .options(
@@ -91,7 +108,8 @@ def bill_rows(session: Session, jurisdiction: str | None = None) -> Iterator[dic
     if jurisdiction:
         query = query.where(Bill.jurisdiction_id == jurisdiction.lower())
     bills = list(session.scalars(query))
-    stored = _stored_topics(session, [b.id for b in bills])
+    stored = _stored_topics(session, [b.id for b in bills], org_id)
+    corrected = _corrected_bills(session, org_id) if org_id else set()
     for bill in bills:
         yield {
             "id": bill.id,
@@ -120,7 +138,7 @@ def bill_rows(session: Session, jurisdiction: str | None = None) -> Iterator[dic
             ],
             "subjects": [s.subject for s in bill.subjects],
             "sources": [{"source": link.source, "url": link.url} for link in bill.source_links],
-            "topics": _topics(bill, stored),
+            "topics": stored[bill.id] if bill.id in corrected else _topics(bill, stored),
         }
 
 

@@ -99,11 +99,42 @@ def build_actions(items: Iterable[Mapping[str, Any]]) -> list[ActionRecord]:
     return out
 
 
+_SUFFIX = re.compile(r",?\s*\b(Jr|Sr|II|III|IV|V)\.?\s*$")
+
+
+def direct_order_name(inverted: str) -> str:
+    """`Johnson, Henry C. "Hank," Jr.` -> `Henry C. "Hank" Johnson Jr.` (list items invert)."""
+    if "," not in inverted:
+        return inverted.strip()
+    last, _, rest = inverted.partition(",")
+    suffix = ""
+    match = _SUFFIX.search(rest)
+    if match:
+        suffix, rest = (
+            match.group(1) + ("." if match.group(1) in ("Jr", "Sr") else ""),
+            rest[: match.start()],
+        )
+    rest = re.sub(r',\s*"', '"', rest).strip().strip(",").strip()
+    return " ".join(p for p in (rest, last.strip(), suffix) if p)
+
+
+# BILLSTATUS and Congress.gov sponsor lines: `Rep. Johnson, Henry C. "Hank," Jr. [D-GA-4]`.
+_TITLE = re.compile(r"^(Rep|Sen|Del|Resident Commissioner|Commish)\.?\s+")
+_PARTY_TAG = re.compile(r"\s*\[[^\]]*\]\s*$")
+
+
+def loc_sponsor_name(name: str) -> str:
+    """`Rep. Johnson, Henry C. "Hank," Jr. [D-GA-4]` -> `Henry C. "Hank" Johnson Jr.`."""
+    return direct_order_name(_TITLE.sub("", _PARTY_TAG.sub("", name)))
+
+
 def build_sponsor(item: Mapping[str, Any], role: str) -> SponsorRecord:
     """A sponsor/cosponsor dict -> SponsorRecord with `bioguide:` external id."""
     bioguide = item.get("bioguideId")
     name = item.get("fullName") or item.get("name") or ""
-    if not name:
+    if name:
+        name = loc_sponsor_name(str(name))
+    else:
         name = " ".join(str(p) for p in (item.get("firstName"), item.get("lastName")) if p).strip()
     return SponsorRecord(
         name=str(name),
@@ -114,21 +145,24 @@ def build_sponsor(item: Mapping[str, Any], role: str) -> SponsorRecord:
 
 
 def build_versions(items: Iterable[Mapping[str, Any]]) -> list[VersionRecord]:
-    """textVersions items -> one VersionRecord per version (HTML preferred, else PDF/XML)."""
+    """textVersions items -> one VersionRecord per version, in the best format offered:
+    Formatted XML (USLM or the GPO bill DTD: keeps section structure), then HTML, then PDF."""
     out: list[VersionRecord] = []
     for item in items:
         formats = list(item.get("formats") or [])
         if not formats:
             continue
-        rank = {"Formatted Text": 0, "PDF": 1, "Formatted XML": 2}
+        rank = {"Formatted XML": 0, "Formatted Text": 1, "PDF": 2}
         formats.sort(key=lambda f: rank.get(str(f.get("type")), 3))
         best = formats[0]
         url = str(best.get("url") or "")
         if not url:
             continue
-        media = {"Formatted Text": "text/html", "PDF": "application/pdf"}.get(
-            str(best.get("type")), "application/xml" if url.endswith(".xml") else None
-        )
+        media = {
+            "Formatted XML": "application/xml",
+            "Formatted Text": "text/html",
+            "PDF": "application/pdf",
+        }.get(str(best.get("type")), "application/xml" if url.endswith(".xml") else None)
         out.append(
             VersionRecord(
                 note=str(item.get("type") or ""),

@@ -46,7 +46,7 @@ from scrapers.federal import (
 )
 from scrapers.topics import matches_topics
 from tracker.errors import NotFound, ParseError
-from tracker.records import BillRecord, SourceRef
+from tracker.records import BillRecord, SourceRef, VoteRecord
 
 SOURCE = "govinfo"
 BULK = "https://www.govinfo.gov/bulkdata/BILLSTATUS"
@@ -118,9 +118,15 @@ def parse_billstatus(content: bytes, url: str | None = None) -> BillRecord:
     if isinstance(subjects_block, Mapping) and "billSubjects" in subjects_block:
         subjects_block = subjects_block["billSubjects"] or {}
     names: list[str] = []
-    policy = bill.get("policyArea")
-    if isinstance(policy, Mapping) and policy.get("name"):
-        names.append(str(policy["name"]))
+    # The legacy layout names the policy area `primarySubject` (on the bill and inside
+    # billSubjects); later layouts call it `policyArea`.
+    for policy in (
+        bill.get("policyArea"),
+        bill.get("primarySubject"),
+        subjects_block.get("primarySubject") if isinstance(subjects_block, Mapping) else None,
+    ):
+        if isinstance(policy, Mapping) and policy.get("name"):
+            names.append(str(policy["name"]))
     for key in ("legislativeSubjects", "otherSubjects"):
         names.extend(str(s.get("name")) for s in _items(subjects_block, key) if s.get("name"))
     summaries = bill.get("summaries")
@@ -155,6 +161,58 @@ def parse_billstatus(content: bytes, url: str | None = None) -> BillRecord:
         )
         record.status, record.status_date = "enacted", law_date
     return record
+
+
+_TALLY = re.compile(r"(\d+)\s*-\s*(\d+)")
+
+
+def recorded_votes(content: bytes, record: BillRecord) -> list[VoteRecord]:
+    """Roll calls the bill's actions point to (`recordedVotes`): motion, date, tallies.
+
+    Keyed like Congress.gov's house votes (`us-house-vote:117-2-68`), so the member
+    votes a /house-vote import adds land on the same roll call.
+    """
+    root = etree.fromstring(content, parser=etree.XMLParser(resolve_entities=False))
+    bill = _element_to_dict(root.find("bill"))
+    stable = f"us-{record.session}-" + record.identifier.replace(" ", "").lower()
+    out: dict[str, VoteRecord] = {}
+    for action in _items(bill, "actions"):
+        text = re.sub(r"\s+", " ", str(action.get("text") or "")).strip()
+        block = action.get("recordedVotes") or {}
+        found = (
+            block.get("recordedVote") or block.get("_items") if isinstance(block, Mapping) else []
+        )
+        for rv in found if isinstance(found, list) else [found]:
+            if not isinstance(rv, Mapping):
+                continue
+            chamber = {"House": "lower", "Senate": "upper"}.get(str(rv.get("chamber")))
+            key = f"{rv.get('congress')}-{rv.get('sessionNumber')}-{rv.get('rollNumber')}"
+            if not chamber or not rv.get("rollNumber") or key in out:
+                continue
+            tally = _TALLY.search(text)
+            lowered = text.lower()
+            result = (
+                "fail"
+                if re.search(r"\bfailed\b|not agreed|rejected|not invoked", lowered)
+                else "pass"
+                if re.search(r"\bpassed\b|agreed to|invoked|adopted", lowered)
+                else None
+            )
+            out[key] = VoteRecord(
+                jurisdiction="us",
+                external_id=f"us-{'house' if chamber == 'lower' else 'senate'}-vote:{key}",
+                motion=text,
+                # The action's date is the legislative day; rv's is a UTC timestamp.
+                date=parse_date(action.get("actionDate"))
+                or parse_date(str(rv.get("date") or "")[:10]),
+                chamber=chamber,
+                bill_id=stable,
+                result=result,
+                yes=int(tally.group(1)) if tally else 0,
+                no=int(tally.group(2)) if tally else 0,
+                sources=[SourceRef(source=SOURCE, url=str(rv.get("url") or "") or None)],
+            )
+    return list(out.values())
 
 
 def bulk_url(congress: Any, bill_type: str, number: Any) -> str:
@@ -279,9 +337,12 @@ class GovInfoScraper(Scraper):
     def parse_file(
         self, path: Path, *, session: str | None = None, jurisdiction: str | None = None
     ) -> Iterator[Any]:
-        """A saved BILLSTATUS XML file."""
+        """A saved BILLSTATUS XML file (the bill, then its recorded roll calls)."""
         # Source links name the bill's bulk-data URL, not a local path.
-        yield parse_billstatus(path.read_bytes(), url=None)
+        content = path.read_bytes()
+        record = parse_billstatus(content, url=None)
+        yield record
+        yield from recorded_votes(content, record)
 
 
 def current_congress(today: date | None = None) -> int:

@@ -19,23 +19,26 @@ carry the bare `{"bill": ...}` object without the `{"status": "OK"}` envelope.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from scrapers import guard
 from scrapers.base import Checkpoint, Failure, Scraper, Unchanged, parse_date
 from scrapers.divisions import state_district
 from tracker.errors import InvalidInput, NotFound, ParseError, SourceUnavailable
+from tracker.ids import bill_id as bill_id_for
 from tracker.ids import normalize_identifier
 from tracker.records import (
     ActionRecord,
     BillRecord,
     MemberRecord,
+    PersonVoteRecord,
     SourceRef,
     SponsorRecord,
     VersionRecord,
+    VoteRecord,
 )
 from tracker.status import chamber_from_text, classify_action, derive_status
 
@@ -106,6 +109,94 @@ def stage_from_progress(progress: list[Mapping[str, Any]], status: Any) -> tuple
     return best, best_date
 
 
+def _history(bill: Mapping[str, Any]) -> list[ActionRecord]:
+    """History entries -> actions, each in the chamber it happened in.
+
+    Dataset files (and older API answers) leave `chamber` empty. The bill then sits in
+    its origin `body` until it passes there; from the next day on, entries belong to
+    the other chamber ("TRANSMITTED TO (S)", then "READ THE FIRST TIME" in the Senate).
+    """
+    origin = _CHAMBERS.get(str(bill.get("body") or ""))
+    other = {"lower": "upper", "upper": "lower"}.get(origin or "")
+    current, flip_after = origin, None
+    out = []
+    for item in bill.get("history") or []:
+        when = parse_date(item.get("date"))
+        text = str(item.get("action") or "").strip()
+        if when is None or not text:
+            continue
+        if flip_after is not None and when > flip_after:
+            current, flip_after = (other if current == origin else origin), None
+        chamber = (
+            _CHAMBERS.get(str(item.get("chamber") or "")) or chamber_from_text(text) or current
+        )
+        labels = classify_action(text, chamber)
+        if "passage" in labels and chamber == current and other and flip_after is None:
+            flip_after = when
+        if "executive-receipt" in labels or "enrolled" in labels:
+            current, flip_after = None, None
+        out.append(ActionRecord(when, text, chamber, labels))
+    return out
+
+
+def _vote_chamber(item: Mapping[str, Any]) -> str | None:
+    return _CHAMBERS.get(str(item.get("chamber") or ""))
+
+
+def bill_votes(bill: Mapping[str, Any], record: BillRecord) -> list[VoteRecord]:
+    """The roll-call summaries a getBill payload lists (tallies; getRollCall adds names)."""
+    stable = bill_id_for(record.jurisdiction, record.session, record.identifier)
+    out = []
+    for item in bill.get("votes") or []:
+        if not item.get("roll_call_id"):
+            continue
+        out.append(
+            VoteRecord(
+                jurisdiction=record.jurisdiction,
+                external_id=f"legiscan:{item['roll_call_id']}",
+                motion=str(item.get("desc") or ""),
+                date=parse_date(item.get("date")),
+                chamber=_vote_chamber(item),
+                bill_id=stable,
+                result="pass" if str(item.get("passed")) == "1" else "fail",
+                yes=int(item.get("yea") or 0),
+                no=int(item.get("nay") or 0),
+                other=int(item.get("nv") or 0) + int(item.get("absent") or 0),
+                sources=[SourceRef(source=SOURCE, url=item.get("url") or None)],
+            )
+        )
+    return out
+
+
+def parse_roll_call(payload: Mapping[str, Any], url: str | None = None) -> VoteRecord:
+    """A getRollCall response or dataset vote file -> VoteRecord (bill found by bill_id)."""
+    roll = unwrap(payload, "roll_call", url)
+    if not roll.get("roll_call_id"):
+        raise ParseError("LegiScan roll call lacks roll_call_id", url=url, source=SOURCE)
+    votes = [
+        PersonVoteRecord(
+            name=str(v.get("name") or f"LegiScan person {v.get('people_id')}"),
+            option=str(v.get("vote_text") or ""),
+            external_id=f"legiscan:{v['people_id']}" if v.get("people_id") else None,
+        )
+        for v in roll.get("votes") or []
+    ]
+    return VoteRecord(
+        jurisdiction="",  # from the bill, found through its LegiScan bill_id at ingest
+        external_id=f"legiscan:{roll['roll_call_id']}",
+        motion=str(roll.get("desc") or ""),
+        date=parse_date(roll.get("date")),
+        chamber=_vote_chamber(roll),
+        bill_source=f"legiscan:{roll['bill_id']}" if roll.get("bill_id") else None,
+        result="pass" if str(roll.get("passed")) == "1" else "fail",
+        yes=int(roll.get("yea") or 0),
+        no=int(roll.get("nay") or 0),
+        other=int(roll.get("nv") or 0) + int(roll.get("absent") or 0),
+        votes=votes,
+        sources=[SourceRef(source=SOURCE, url=url, source_id=str(roll["roll_call_id"]))],
+    )
+
+
 def parse_bill(payload: Mapping[str, Any], url: str | None = None) -> BillRecord:
     """A getBill response or dataset `{"bill": ...}` file -> BillRecord."""
     bill = unwrap(payload, "bill", url)
@@ -114,27 +205,20 @@ def parse_bill(payload: Mapping[str, Any], url: str | None = None) -> BillRecord
         session = bill["session"]
     except KeyError as exc:
         raise ParseError(f"LegiScan bill lacks {exc.args[0]!r}", url=url, source=SOURCE) from exc
-    actions = []
-    for item in bill.get("history") or []:
-        when = parse_date(item.get("date"))
-        text = str(item.get("action") or "").strip()
-        if when is None or not text:
-            continue
-        chamber = _CHAMBERS.get(str(item.get("chamber") or "")) or chamber_from_text(text)
-        actions.append(
-            ActionRecord(
-                date=when,
-                description=text,
-                chamber=chamber,
-                classification=classify_action(text, chamber),
-            )
-        )
+    actions = _history(bill)
     sponsors = []
-    for s in sorted(bill.get("sponsors") or [], key=lambda s: s.get("sponsor_order") or 0):
+    listed = sorted(bill.get("sponsors") or [], key=lambda s: s.get("sponsor_order") or 0)
+    # Dataset files mark every sponsor type 0 ("Sponsor") in states that keep no roles
+    # (AK): the first named is the prime sponsor, the rest joined ("COSPONSOR(S): ...").
+    untyped = len(listed) > 1 and all(int(s.get("sponsor_type_id") or 0) == 0 for s in listed)
+    for position, s in enumerate(listed):
+        role = _SPONSOR_ROLES.get(int(s.get("sponsor_type_id") or 0), "cosponsor")
+        if untyped and position:
+            role = "cosponsor"
         sponsors.append(
             SponsorRecord(
                 name=str(s.get("name") or ""),
-                role=_SPONSOR_ROLES.get(int(s.get("sponsor_type_id") or 0), "cosponsor"),
+                role=role,
                 party=s.get("party") or None,
                 external_id=f"legiscan:{s['people_id']}" if s.get("people_id") else None,
             )
@@ -145,6 +229,8 @@ def parse_bill(payload: Mapping[str, Any], url: str | None = None) -> BillRecord
             url=str(t.get("state_link") or t.get("url") or ""),
             date=parse_date(t.get("date")),
             media_type=t.get("mime") or None,
+            source_doc=f"legiscan:{t['doc_id']}" if t.get("doc_id") else None,
+            source_hash=str(t.get("text_hash") or "") or None,
         )
         for t in bill.get("texts") or []
         if t.get("state_link") or t.get("url")
@@ -256,12 +342,35 @@ _STATE_IDS = dict(
 )
 
 
+def parse_session_people(payload: Mapping[str, Any], url: str | None = None) -> list[Any]:
+    """A getSessionPeople response -> MemberRecords (committee "people" are skipped)."""
+    block = unwrap(payload, "sessionpeople", url)
+    out: list[Any] = []
+    for person in (block or {}).get("people") or []:
+        try:
+            out.append(parse_person({"person": person}, url))
+        except InvalidInput:
+            continue
+    return out
+
+
+def current_session_id(payload: Mapping[str, Any], url: str | None = None) -> int | None:
+    """The latest regular session in a getSessionList response (else the latest one)."""
+    sessions = [s for s in unwrap(payload, "sessions", url) or [] if s.get("session_id")]
+    if not sessions:
+        return None
+    regular = [s for s in sessions if str(s.get("special") or "0") == "0"] or sessions
+    best = max(regular, key=lambda s: (int(s.get("year_end") or 0), int(s["session_id"])))
+    return int(best["session_id"])
+
+
 class LegiScanScraper(Scraper):
     """State bills from LegiScan: master list, then getBill only for changed hashes."""
 
     source = SOURCE
     rate_per_second = 2.0
     key_setting = "legiscan_api_key"
+    cap_sources = ("legiscan", "legiscan-people")
 
     @classmethod
     def client_options(cls, settings: Any) -> dict[str, Any]:
@@ -327,18 +436,53 @@ class LegiScanScraper(Scraper):
         self, path: Path, *, session: str | None = None, jurisdiction: str | None = None
     ) -> Iterator[Any]:
         """A getBill / getPerson response or LegiScan dataset JSON file."""
-        try:
-            payload = json.loads(path.read_bytes())
-        except ValueError as exc:
-            raise ParseError(f"malformed JSON: {exc}", url=str(path), source=SOURCE) from exc
+        payload = guard.load_json(path.read_bytes(), path.name, url=str(path))
         if isinstance(payload, Mapping) and "bill" in payload:
-            yield parse_bill(payload, url=None)
+            record = parse_bill(payload, url=None)
+            yield record
+            yield from bill_votes(payload["bill"], record)
         elif isinstance(payload, Mapping) and "person" in payload:
             try:
                 yield parse_person(payload, url=None)
             except InvalidInput:
                 return  # committee "people" records sponsor bills but are not legislators
-        elif isinstance(payload, Mapping) and ("roll_call" in payload or "text" in payload):
-            return  # votes and texts are not imported as records
+        elif isinstance(payload, Mapping) and "sessionpeople" in payload:
+            yield from parse_session_people(payload)
+        elif isinstance(payload, Mapping) and "roll_call" in payload:
+            yield parse_roll_call(payload)
+        elif isinstance(payload, Mapping) and "text" in payload:
+            return  # texts are not imported as records
         else:
             raise ParseError("not a LegiScan bill or person payload", url=str(path), source=SOURCE)
+
+
+class LegiScanPeopleScraper(LegiScanScraper):
+    """Legislators of a state's current session: getSessionList + getSessionPeople
+    (2 requests a run, counted against the same monthly cap as `legiscan`)."""
+
+    source = "legiscan-people"
+    kind = "people"
+
+    def scrape(
+        self,
+        since: date | datetime | None = None,
+        *,
+        jurisdiction: str | None = None,
+        known: Mapping[str, str] | None = None,
+        resume: Mapping[str, Any] | None = None,
+        topics: list[str] | None = None,
+    ) -> Iterator[Any]:
+        """Every person of the current session (ingest skips the unchanged)."""
+        assert self.http is not None
+        if not jurisdiction or jurisdiction == "us":
+            raise InvalidInput("LegiScan people sync needs --jurisdiction (a state code)")
+        sessions = self.http.get_json(
+            BASE, {"op": "getSessionList", "state": jurisdiction.upper()}, kind="sessions"
+        )
+        session_id = current_session_id(sessions)
+        if session_id is None:
+            return
+        payload = self.http.get_json(
+            BASE, {"op": "getSessionPeople", "id": session_id}, kind="people"
+        )
+        yield from parse_session_people(payload)

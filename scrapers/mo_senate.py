@@ -28,6 +28,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 
+from scrapers import mo_house
 from scrapers.base import Checkpoint, Failure, Scraper, Unchanged
 from tracker.errors import NotFound, ParseError
 from tracker.ids import normalize_identifier
@@ -318,6 +319,18 @@ class MoSenateScraper(Scraper):
         or an actions page whose bill page was not saved."""
         raw = path.read_bytes()
         soup = _soup(raw)
+        if soup.find(id="lblActions") is not None and soup.find(id="lblBillNum") is None:
+            return  # a House actions page: joined to its House bill page
+        if soup.find(id="BillSummary") is not None:
+            # A House bill page (house.mo.gov): the House parser, with its actions page.
+            siblings = [
+                p for p in path.parent.glob("*.htm*") if mo_house.is_house_page(p.read_bytes())
+            ]
+            detail = mo_house.parse_house_detail(raw, str(path))
+            for record in mo_house.parse_house_files(sorted(set(siblings) | {path})):
+                if record.identifier == detail["identifier"]:
+                    yield record
+            return
         if _page_kind(soup) in ("versions", "cosponsors"):
             return  # joined to their bill page by number
         if soup.find(id="lblBillNum") is None:

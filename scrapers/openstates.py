@@ -24,23 +24,29 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from scrapers import guard
 from scrapers.base import Checkpoint, Failure, Scraper, Unchanged, parse_date
 from scrapers.divisions import state_abbr
 from tracker.errors import InvalidInput, NotFound, ParseError
+from tracker.ids import bill_id as bill_id_for
 from tracker.ids import normalize_identifier
 from tracker.records import (
     ACTION_CLASSIFICATIONS,
     ActionRecord,
     BillRecord,
+    EventRecord,
+    PersonVoteRecord,
     SourceRef,
     SponsorRecord,
     VersionRecord,
+    VoteRecord,
 )
 from tracker.status import classify_action
 
 SOURCE = "openstates"
 BASE = "https://v3.openstates.org"
-INCLUDES = ("actions", "sponsorships", "versions", "abstracts", "sources")
+INCLUDES = ("actions", "sponsorships", "versions", "abstracts", "sources", "votes")
+EVENT_INCLUDES = ("agenda", "participants")
 PER_PAGE = 20
 _ORG_CHAMBER = {
     "upper": "upper",
@@ -118,7 +124,13 @@ def parse_bill(data: Mapping[str, Any], url: str | None = None) -> BillRecord:
     ]
     versions = []
     for version in data.get("versions") or []:
-        links = version.get("links") or []
+        # The document the text fetcher reads best: HTML, then PDF, then whatever is first.
+        links = sorted(
+            version.get("links") or [],
+            key=lambda link: {"text/html": 0, "application/pdf": 1}.get(
+                str(link.get("media_type") or "").lower(), 2
+            ),
+        )
         if links:
             versions.append(
                 VersionRecord(
@@ -149,6 +161,95 @@ def parse_bill(data: Mapping[str, Any], url: str | None = None) -> BillRecord:
             SourceRef(source=SOURCE, url=data.get("openstates_url") or url, source_id=str(ocd_id))
         ],
     )
+
+
+def parse_votes(data: Mapping[str, Any], record: BillRecord) -> list[VoteRecord]:
+    """A bill's `votes` include (VoteEvent: motion, result, counts, each voter) -> votes."""
+    stable = bill_id_for(record.jurisdiction, record.session, record.identifier)
+    out = []
+    for event in data.get("votes") or []:
+        if not event.get("id"):
+            continue
+        counts = {str(c.get("option")): int(c.get("value") or 0) for c in event.get("counts") or []}
+        org = (event.get("organization") or {}).get("classification")
+        out.append(
+            VoteRecord(
+                jurisdiction=record.jurisdiction,
+                external_id=str(event["id"]),
+                motion=str(event.get("motion_text") or ""),
+                date=parse_date(str(event.get("start_date") or "")[:10]),
+                chamber=_ORG_CHAMBER.get(str(org or "")),
+                bill_id=stable,
+                result=str(event.get("result") or "") or None,
+                yes=counts.pop("yes", 0),
+                no=counts.pop("no", 0),
+                other=sum(counts.values()),
+                votes=[
+                    PersonVoteRecord(
+                        name=str(v.get("voter_name") or (v.get("voter") or {}).get("name") or ""),
+                        option=str(v.get("option") or ""),
+                        external_id=f"openstates:{v['voter']['id']}"
+                        if (v.get("voter") or {}).get("id")
+                        else None,
+                    )
+                    for v in event.get("votes") or []
+                ],
+                sources=[SourceRef(source=SOURCE, source_id=str(event["id"]))],
+            )
+        )
+    return out
+
+
+def parse_event(data: Mapping[str, Any], url: str | None = None) -> EventRecord:
+    """One Open States v3 /events result (with agenda, participants) -> EventRecord.
+
+    Agenda items name bills (`related_entities[] {entity_type: "bill", name: "HB 1"}`)
+    without a session: ingest links each to the jurisdiction's bill of that identifier
+    whose session was running on the event's date.
+    """
+    try:
+        ocd_id, name, start_raw = data["id"], data["name"], data["start_date"]
+    except (KeyError, TypeError) as exc:
+        raise ParseError(f"Open States event lacks {exc}", url=url, source=SOURCE) from exc
+    juris = jurisdiction_code(data.get("jurisdiction"))
+    start = _event_start(str(start_raw))
+    if not juris or start is None:
+        raise ParseError(f"Open States event {ocd_id} lacks jurisdiction or start", url=url)
+    identifiers = [
+        normalize_identifier(str(entity.get("name")))
+        for item in data.get("agenda") or []
+        for entity in item.get("related_entities") or []
+        if entity.get("entity_type") == "bill" and entity.get("name")
+    ]
+    committee = next(
+        (
+            str(p.get("name"))
+            for p in data.get("participants") or []
+            if p.get("entity_type") == "organization" and p.get("name")
+        ),
+        None,
+    )
+    location = (data.get("location") or {}).get("name") or None
+    return EventRecord(
+        jurisdiction=juris,
+        name=str(name),
+        start=start,
+        location=str(location) if location else None,
+        description=str(data.get("description") or "") or None,
+        external_id=str(ocd_id),
+        bill_identifiers=list(dict.fromkeys(identifiers)),
+        status="cancelled" if data.get("deleted") else str(data.get("status") or "scheduled"),
+        committee=committee,
+        sources=[SourceRef(source=SOURCE, url=url, source_id=str(ocd_id))],
+    )
+
+
+def _event_start(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def parse_bill_page(
@@ -232,7 +333,7 @@ class OpenStatesScraper(Scraper):
                         yield Unchanged(ocd_id)
                         continue
                     try:
-                        yield parse_bill(data)
+                        record = parse_bill(data)
                     except (ParseError, InvalidInput, ValueError) as exc:
                         yield Failure(
                             SOURCE,
@@ -240,6 +341,9 @@ class OpenStatesScraper(Scraper):
                             source_id=ocd_id or None,
                             payload=json.dumps(data).encode(),
                         )
+                        continue
+                    yield record
+                    yield from parse_votes(data, record)
                 yield Checkpoint({"query": qi, "page": page_no + 1})
                 if page_no >= max_page:
                     break
@@ -261,6 +365,36 @@ class OpenStatesScraper(Scraper):
                 yield parse_bill(data)
             except (ParseError, InvalidInput, ValueError) as exc:
                 yield Failure(SOURCE, str(exc), url=path, payload=json.dumps(data).encode())
+        yield from self._events(jurisdiction, since)
+
+    def _events(self, jurisdiction: str, since: date | datetime | None) -> Iterator[Any]:
+        """Hearings with their agendas: `GET /events?jurisdiction=..&include=agenda`."""
+        assert self.http is not None
+        page = 1
+        while True:
+            params: dict[str, Any] = {
+                "jurisdiction": jurisdiction,
+                "include": list(EVENT_INCLUDES),
+                "per_page": PER_PAGE,
+                "page": page,
+            }
+            if since is not None:
+                params["after"] = (
+                    since.date() if isinstance(since, datetime) else since
+                ).isoformat()
+            try:
+                payload = self.http.get_json(f"{BASE}/events", params, kind="event-page")
+            except NotFound:
+                return
+            results, page_no, max_page = parse_bill_page(payload)
+            for data in results:
+                try:
+                    yield parse_event(data)
+                except ParseError as exc:
+                    yield Failure(SOURCE, str(exc), source_id=str(data.get("id") or "") or None)
+            if page_no >= max_page:
+                return
+            page = page_no + 1
 
     def fetch_bill(self, ref: Mapping[str, Any]) -> BillRecord:
         """One bill by its ocd-bill id (reparse)."""
@@ -272,14 +406,14 @@ class OpenStatesScraper(Scraper):
 
     def parse_archived(self, kind: str, content: bytes, url: str) -> list[Any] | None:
         """Bills inside an archived /bills page or single-bill response (reparse)."""
-        if kind not in ("bill-page", "bill-watch"):
+        if kind not in ("bill-page", "bill-watch", "event-page"):
             return None
-        try:
-            payload = json.loads(content)
-        except ValueError as exc:
-            raise ParseError(f"malformed JSON: {exc}", url=url, source=SOURCE) from exc
+        payload = guard.load_json(content, "the archived page", url=url)
         if kind == "bill-watch":
             return [parse_bill(payload, url=url)]
+        if kind == "event-page":
+            results, _, _ = parse_bill_page(payload, url)
+            return [parse_event(data, url) for data in results]
         results, _, _ = parse_bill_page(payload, url)
         return [parse_bill(data) for data in results]
 
@@ -287,15 +421,17 @@ class OpenStatesScraper(Scraper):
         self, path: Path, *, session: str | None = None, jurisdiction: str | None = None
     ) -> Iterator[Any]:
         """A saved /bills page or single bill object (JSON)."""
-        try:
-            payload = json.loads(path.read_bytes())
-        except ValueError as exc:
-            raise ParseError(f"malformed JSON: {exc}", url=str(path), source=SOURCE) from exc
+        payload = guard.load_json(path.read_bytes(), path.name, url=str(path))
         if isinstance(payload, Mapping) and "results" in payload:
             results, _, _ = parse_bill_page(payload, str(path))
             for data in results:
                 try:
-                    yield parse_bill(data)
+                    if str(data.get("id") or "").startswith("ocd-event/"):
+                        yield parse_event(data)
+                        continue
+                    record = parse_bill(data)
+                    yield record
+                    yield from parse_votes(data, record)
                 except ParseError as exc:
                     yield Failure(SOURCE, str(exc), url=str(path), source_id=str(data.get("id")))
         else:

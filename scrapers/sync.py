@@ -17,15 +17,17 @@ import inspect
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scrapers import get_source
+from scrapers import get_source, guard
 from scrapers.base import (
     Checkpoint,
     Failure,
@@ -38,6 +40,7 @@ from scrapers.base import (
     http_session,
     redact_text,
 )
+from scrapers.hearings import hearings_from_actions
 from tracker.config import Settings
 from tracker.db import make_engine, make_session_factory
 from tracker.errors import (
@@ -48,9 +51,17 @@ from tracker.errors import (
     ScrapeError,
     TrackerError,
 )
-from tracker.ingest import IngestResult, ingest, ingest_committees, ingest_members
+from tracker.ids import bill_id as make_bill_id
+from tracker.ingest import (
+    IngestResult,
+    ingest,
+    ingest_committees,
+    ingest_events,
+    ingest_members,
+    ingest_votes,
+)
 from tracker.models import Bill, LegislativeSession, SourceLink, WatchlistEntry
-from tracker.records import BillRecord, CommitteeRecord, MemberRecord
+from tracker.records import BillRecord, CommitteeRecord, EventRecord, MemberRecord, VoteRecord
 from tracker.sync_models import QuarantinedPayload, RawResponse, SyncCursor, SyncRun
 
 log = logging.getLogger(__name__)
@@ -77,6 +88,8 @@ class Summary:
     requests: int = 0
     legislators: int = 0
     committees: int = 0
+    events: int = 0
+    votes: int = 0
     changed_bill_ids: set[str] = field(default_factory=set)
     message: str = ""
     run_id: int | None = None
@@ -89,6 +102,11 @@ class Summary:
         self.changed_bill_ids |= result.changed_bill_ids
         self.legislators += result.legislators_inserted + result.legislators_updated
 
+    @property
+    def outcome(self) -> str:
+        """What the CLI reports and exits on: "partial" when a payload was quarantined."""
+        return "partial" if self.status == "ok" and self.quarantined else self.status
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly summary (job results, --json output)."""
         return {
@@ -96,6 +114,7 @@ class Summary:
             "jurisdiction": self.jurisdiction,
             "mode": self.mode,
             "status": self.status,
+            "outcome": self.outcome,
             "fetched": self.fetched,
             "inserted": self.inserted,
             "updated": self.updated,
@@ -104,6 +123,8 @@ class Summary:
             "requests": self.requests,
             "legislators": self.legislators,
             "committees": self.committees,
+            "events": self.events,
+            "votes": self.votes,
             "changed": len(self.changed_bill_ids),
             "message": self.message,
             "run_id": self.run_id,
@@ -113,12 +134,14 @@ class Summary:
         """One human line for the CLI."""
         text = (
             f"{self.source}{'/' + self.jurisdiction if self.jurisdiction else ''} [{self.mode}] "
-            f"{self.status}: fetched {self.fetched}, inserted {self.inserted}, "
+            f"{self.outcome}: fetched {self.fetched}, inserted {self.inserted}, "
             f"updated {self.updated}, unchanged {self.unchanged}, "
             f"quarantined {self.quarantined}, requests {self.requests}"
         )
         if self.legislators or self.committees:
             text += f", legislators {self.legislators}, committees {self.committees}"
+        if self.events or self.votes:
+            text += f", events {self.events}, votes {self.votes}"
         return text + (f" - {self.message}" if self.message else "")
 
 
@@ -232,13 +255,30 @@ def list_quarantine(
 # --- writing records ------------------------------------------------------------------
 
 
+# What writing one record may raise when the record (not the code) is wrong: our own
+# validation, the database refusing a value, a malformed field a parser let through.
+WRITE_ERRORS = (TrackerError, SQLAlchemyError, *guard.RECORD_ERRORS)
+
+
+def _write_hearings(session: Session, bills: list[BillRecord], summary: Summary) -> None:
+    """Hearings the bills' histories announce (WA, FL, MA wording) become events."""
+    events = [event for bill in bills for event in hearings_from_actions(bill)]
+    if events:
+        summary.events += ingest_events(session, events)
+
+
 def _write_record(session: Session, record: Any, summary: Summary) -> None:
     if isinstance(record, BillRecord):
         summary.add_ingest(ingest(session, [record]))
+        _write_hearings(session, [record], summary)
     elif isinstance(record, MemberRecord):
         summary.add_ingest(ingest_members(session, [record]))
     elif isinstance(record, CommitteeRecord):
         summary.committees += ingest_committees(session, [record])
+    elif isinstance(record, EventRecord):
+        summary.events += ingest_events(session, [record])
+    elif isinstance(record, VoteRecord):
+        summary.votes += ingest_votes(session, [record])
     else:
         raise InvalidInput(f"unexpected record type {type(record).__name__}")
 
@@ -252,7 +292,10 @@ def _write_batch(
     try:
         if bills:
             summary.add_ingest(ingest(session, bills, batch_size=len(bills)))
-    except TrackerError:
+            _write_hearings(session, bills, summary)
+    except WRITE_ERRORS:
+        # One bad record (a NUL byte PostgreSQL refuses, a shrink held for review ...)
+        # never costs the batch: each record again in its own transaction.
         session.rollback()
         for record in bills:
             _write_one(session, settings, record, summary, run_id)
@@ -265,7 +308,7 @@ def _write_one(
 ) -> None:
     try:
         _write_record(session, record, summary)
-    except TrackerError as exc:
+    except WRITE_ERRORS as exc:
         session.rollback()
         source = record.sources[0].source if getattr(record, "sources", None) else summary.source
         ref = record.sources[0] if getattr(record, "sources", None) else None
@@ -279,9 +322,19 @@ def _write_one(
                 source_id=(ref.source_id if ref else None) or getattr(record, "identifier", None),
             ),
             run_id,
+            payload=_record_payload(record),
         )
         summary.quarantined += 1
         session.commit()
+
+
+def _record_payload(record: Any) -> bytes | None:
+    """The refused record as JSON, kept with its quarantine row for review."""
+    if not is_dataclass(record):
+        return None
+    return json.dumps(asdict(record), default=str, ensure_ascii=False).encode(
+        "utf-8", errors="replace"
+    )
 
 
 # --- import -------------------------------------------------------------------------------
@@ -327,30 +380,100 @@ def import_paths(
         with make_session_factory(engine)() as session:
             run = _start_run(session, summary)
             batch: list[Any] = []
-            for path in _progress(files, progress, f"import {source}"):
-                try:
-                    items = list(
-                        scraper.parse_file(path, session=session_name, jurisdiction=jurisdiction)
-                    )
-                except (ParseError, InvalidInput, ValueError, UnicodeDecodeError) as exc:
-                    items = [Failure(source, f"{type(exc).__name__}: {exc}", url=str(path))]
-                for item in items:
-                    if isinstance(item, Failure):
-                        quarantine(session, settings, item, run.id, payload=_read_small(path))
-                        summary.quarantined += 1
-                        session.commit()
-                        continue
-                    summary.fetched += 1
-                    batch.append(item)
-                    if len(batch) >= batch_size:
-                        _write_batch(session, settings, batch, summary, run.id)
-                        batch = []
-            if batch:
-                _write_batch(session, settings, batch, summary, run.id)
-            _finish_run(session, run, summary)
+            # (bill id, source) -> (token, batch number, position) of its first description
+            seen: dict[tuple[str, str], tuple[str | None, int, int]] = {}
+            batches = 0
+            with _marks_failure(session, run, summary):
+                for path in _progress(files, progress, f"import {source}"):
+                    items = _parse_file(scraper, source, path, session_name, jurisdiction)
+                    for item in items:
+                        if isinstance(item, Failure):
+                            quarantine(session, settings, item, run.id, payload=_read_small(path))
+                            summary.quarantined += 1
+                            session.commit()
+                            continue
+                        summary.fetched += 1
+                        if not _first_description(item, seen, batch, batches):
+                            summary.unchanged += 1  # described earlier in this import
+                            continue
+                        if len(batch) >= batch_size:
+                            _write_batch(session, settings, batch, summary, run.id)
+                            batch, batches = [], batches + 1
+                if batch:
+                    _write_batch(session, settings, batch, summary, run.id)
+                _finish_run(session, run, summary)
     finally:
         engine.dispose()
     return summary
+
+
+def _parse_file(
+    scraper: Scraper,
+    source: str,
+    path: Path,
+    session_name: str | None,
+    jurisdiction: str | None,
+) -> list[Any]:
+    """Everything a file yields; a failure part-way keeps what came before it."""
+    items: list[Any] = []
+    try:
+        if path.stat().st_size > guard.MAX_PAYLOAD_BYTES:
+            raise ParseError(f"{path.name} is larger than {guard.MAX_PAYLOAD_BYTES} bytes")
+        for item in scraper.parse_file(path, session=session_name, jurisdiction=jurisdiction):
+            items.append(item)
+    except guard.RECORD_ERRORS as exc:
+        items.append(Failure(source, f"{type(exc).__name__}: {exc}", url=str(path)))
+    return items
+
+
+def _first_description(
+    item: Any,
+    seen: dict[tuple[str, str], tuple[str | None, int, int]],
+    batch: list[Any],
+    number: int,
+) -> bool:
+    """Add `item` to the batch; False when it only replaced or repeated an earlier one.
+
+    One import can hold a bill twice (GovInfo's old and new layouts of S. 35, Oregon's
+    two saved pages of HB 3623). The first description stands unless a later one carries
+    a newer timestamp token, so every re-import makes the same choice and is a no-op.
+    """
+    if not isinstance(item, BillRecord):
+        batch.append(item)
+        return True
+    try:
+        key = (
+            make_bill_id(item.jurisdiction, item.session, item.identifier),
+            item.sources[0].source if item.sources else "",
+        )
+    except InvalidInput:
+        batch.append(item)
+        return True
+    if key in seen:
+        token, owner, position = seen[key]
+        if not _newer_token(item.source_updated, token):
+            return False
+        if owner == number:
+            batch[position] = item  # not written yet: the older one is dropped
+            seen[key] = (item.source_updated, number, position)
+            return False
+    batch.append(item)
+    seen[key] = (item.source_updated, number, len(batch) - 1)
+    return True
+
+
+def _newer_token(mine: str | None, theirs: str | None) -> bool:
+    def as_time(token: str | None) -> datetime | None:
+        if not token or not token[:4].isdigit():
+            return None
+        try:
+            value = datetime.fromisoformat(token.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    a, b = as_time(mine), as_time(theirs)
+    return a is not None and b is not None and a > b
 
 
 def _read_small(path: Path, limit: int = 5_000_000) -> bytes | None:
@@ -391,13 +514,16 @@ def watched_without_source(
     return [(s, i) for s, i in rows]
 
 
-def requests_this_month(session: Session, source: str, now: datetime | None = None) -> int:
-    """Requests already spent on a source this calendar month (for monthly caps)."""
+def requests_this_month(
+    session: Session, source: str | tuple[str, ...], now: datetime | None = None
+) -> int:
+    """Requests already spent on a source (or sources sharing one key) this month."""
     now = now or datetime.now(UTC)
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    sources = (source,) if isinstance(source, str) else source
     total = session.scalar(
         select(func.coalesce(func.sum(SyncRun.requests), 0)).where(
-            SyncRun.source == source, SyncRun.started_at >= start, SyncRun.mode == "sync"
+            SyncRun.source.in_(sources), SyncRun.started_at >= start, SyncRun.mode == "sync"
         )
     )
     return int(total or 0)
@@ -464,7 +590,8 @@ def run_sync(
                     raise InvalidInput(f"{source} needs {key_name.upper()} (or use --replay DIR)")
                 options = scraper_cls.client_options(settings)
                 if options.get("cap") is not None:
-                    options["used"] = requests_this_month(session, source)
+                    shared = getattr(scraper_cls, "cap_sources", ()) or (source,)
+                    options["used"] = requests_this_month(session, tuple(shared))
                 http = http_session(
                     settings,
                     source,
@@ -476,50 +603,53 @@ def run_sync(
             # The run row is written once the client exists, so a missing key or offline
             # mode leaves no "running" row behind.
             run = _start_run(session, summary)
-            scraper = scraper_cls(http, settings, session_name)
-            known = known_tokens(session, source, juris or None)
-            extra: dict[str, Any] = {}
-            if "watch" in inspect.signature(scraper.scrape).parameters and juris:
-                extra["watch"] = watched_without_source(session, source, juris)
-            session.commit()
-            since_text = since.isoformat() if since else None
-            completed = False
-            try:
-                stream = scraper.scrape(
-                    since,
-                    jurisdiction=juris or None,
-                    known=known,
-                    resume=resume_state,
-                    topics=topics,
-                    **extra,
-                )
-                for item in _progress(stream, progress, f"sync {source}"):
-                    _handle(session, settings, http, item, summary, run.id, cursor, since_text)
-                completed = True
-            except QuotaExhausted as exc:
-                session.rollback()
-                summary.status, summary.message = "stopped", str(exc)
-            except (ParseError, NotFound) as exc:
-                session.rollback()
+            with _marks_failure(session, run, summary):
+                scraper = scraper_cls(http, settings, session_name)
+                known = known_tokens(session, source, juris or None)
+                extra: dict[str, Any] = {}
+                if "watch" in inspect.signature(scraper.scrape).parameters and juris:
+                    extra["watch"] = watched_without_source(session, source, juris)
+                session.commit()
+                since_text = since.isoformat() if since else None
+                completed = False
+                try:
+                    stream = scraper.scrape(
+                        since,
+                        jurisdiction=juris or None,
+                        known=known,
+                        resume=resume_state,
+                        topics=topics,
+                        **extra,
+                    )
+                    for item in _progress(stream, progress, f"sync {source}"):
+                        _handle(session, settings, http, item, summary, run.id, cursor, since_text)
+                    completed = True
+                except QuotaExhausted as exc:
+                    session.rollback()
+                    summary.status, summary.message = "stopped", str(exc)
+                except (ParseError, NotFound) as exc:
+                    session.rollback()
+                    archive_responses(session, settings, http.drain(), run.id)
+                    quarantine(
+                        session,
+                        settings,
+                        Failure(
+                            source, f"{type(exc).__name__}: {exc}", url=getattr(exc, "url", None)
+                        ),
+                        run.id,
+                    )
+                    summary.quarantined += 1
+                    summary.status, summary.message = "failed", redact_text(str(exc))
+                except ScrapeError as exc:
+                    session.rollback()
+                    summary.status, summary.message = "failed", redact_text(str(exc))
                 archive_responses(session, settings, http.drain(), run.id)
-                quarantine(
-                    session,
-                    settings,
-                    Failure(source, f"{type(exc).__name__}: {exc}", url=getattr(exc, "url", None)),
-                    run.id,
-                )
-                summary.quarantined += 1
-                summary.status, summary.message = "failed", redact_text(str(exc))
-            except ScrapeError as exc:
-                session.rollback()
-                summary.status, summary.message = "failed", redact_text(str(exc))
-            archive_responses(session, settings, http.drain(), run.id)
-            if completed:
-                cursor.value = (started - CURSOR_OVERLAP).isoformat()
-                cursor.resume = None
-                cursor.updated_at = datetime.now(UTC)
-            summary.requests = http.requests_used
-            _finish_run(session, run, summary)
+                if completed:
+                    cursor.value = (started - CURSOR_OVERLAP).isoformat()
+                    cursor.resume = None
+                    cursor.updated_at = datetime.now(UTC)
+                summary.requests = http.requests_used
+                _finish_run(session, run, summary)
     finally:
         engine.dispose()
     return summary
@@ -655,6 +785,20 @@ def reparse(settings: Settings, source: str | None = None, progress: bool = Fals
 
 
 # --- runs and progress --------------------------------------------------------------------
+
+
+@contextmanager
+def _marks_failure(session: Session, run: SyncRun, summary: Summary) -> Iterator[None]:
+    """Whatever escapes the loop (a bug, Ctrl-C, a lost database) still closes the run as
+    failed with its error, so no run stays `running` forever; then it propagates."""
+    try:
+        yield
+    except BaseException as exc:
+        session.rollback()
+        summary.status = "failed"
+        summary.message = redact_text(f"{type(exc).__name__}: {exc}")[:2000]
+        _finish_run(session, run, summary)
+        raise
 
 
 def _start_run(session: Session, summary: Summary) -> SyncRun:

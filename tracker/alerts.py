@@ -1,8 +1,9 @@
 """Alert detection and delivery: no Flask, so a worker can run it.
 
 Detection compares each watched bill with what it last looked like (`AlertBillState`):
-a new status, new actions, newly scheduled hearings. Saved searches are checked against
-bills created since the search was last checked. Each change becomes one `AlertEvent`
+a new status, new actions, newly scheduled hearings. Saved searches are run, through
+`tracker.bill_query` exactly as on the search page, over the bills created since the
+search was last checked. Each change becomes one `AlertEvent`
 per organization watching (deduplicated by a key), and one `AlertDelivery` per matching
 subscription. Delivery sends email (smtplib) or a JSON POST (Slack-compatible `text`)
 right away for "immediate" subscriptions and in one daily digest for "daily" ones.
@@ -16,11 +17,15 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
+import us
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import bill_query
 from tracker.config import Settings
+from tracker.errors import InvalidInput
 from tracker.mail import send_plain_email
 from tracker.models import Bill, Event, EventBill, User, Watchlist, WatchlistEntry, utcnow
 from tracker.web_models import (
@@ -39,6 +44,21 @@ def _label(bill: Bill) -> str:
     return f"{bill.jurisdiction_id.upper()} {bill.identifier}"
 
 
+def hearing_summary(label: str, event: Event) -> str:
+    """`HB 1477 is scheduled in Health Care & Wellness on Mar 3 at 1:30 pm (room)`.
+
+    Times are shown in the legislature's own zone when the jurisdiction has one.
+    """
+    start = event.start if event.start.tzinfo else event.start.replace(tzinfo=UTC)
+    state = us.states.lookup(event.jurisdiction_id.upper()) if event.jurisdiction_id else None
+    zone = state.capital_tz if state else "America/New_York"
+    start = start.astimezone(ZoneInfo(zone))
+    clock = start.strftime("%I:%M %p").lstrip("0").lower()
+    where = event.committee_name or event.name
+    text = f"{label} is scheduled in {where} on {start:%b} {start.day} at {clock}"
+    return text + (f" ({event.location})" if event.location else "")
+
+
 def _hearing_ids(session: Session, bill_ids: list[str]) -> dict[str, list[int]]:
     """Upcoming (or recent) hearing ids per bill."""
     horizon = datetime.now(UTC) - timedelta(days=1)
@@ -46,7 +66,11 @@ def _hearing_ids(session: Session, bill_ids: list[str]) -> dict[str, list[int]]:
     for bill_id, event_id in session.execute(
         select(EventBill.bill_id, Event.id)
         .join(Event, Event.id == EventBill.event_id)
-        .where(EventBill.bill_id.in_(bill_ids), Event.start >= horizon)
+        .where(
+            EventBill.bill_id.in_(bill_ids),
+            Event.start >= horizon,
+            Event.status != "cancelled",
+        )
         .order_by(Event.id)
     ):
         out[bill_id].append(event_id)
@@ -107,6 +131,7 @@ def detect_changes(session: Session) -> list[AlertEvent]:
             select(Event).where(Event.id.in_({i for ids in hearings.values() for i in ids}))
         )
     }
+    text_changes = _text_changes(session, bill_ids)
     found: list[tuple[int, Bill, str, str, str]] = []  # org, bill, kind, key, summary
     for bill in session.scalars(
         select(Bill).where(Bill.id.in_(bill_ids)).options(selectinload(Bill.actions))
@@ -137,16 +162,59 @@ def detect_changes(session: Session) -> list[AlertEvent]:
                     (
                         "hearing",
                         f"hearing:{bill.id}:{event_id}",
-                        f"{_label(bill)} hearing scheduled {event.start:%Y-%m-%d %H:%M}: "
-                        f"{event.name}" + (f" ({event.location})" if event.location else ""),
+                        hearing_summary(_label(bill), event),
                     )
                 )
+        if bill.id in text_changes:  # a new version is an action with its own words
+            key, what = text_changes[bill.id]
+            changes.append(("action", key, f"{_label(bill)} {what}"))
         for org_id in sorted(watchers[bill.id]):
             found += [(org_id, bill, kind, key, summary) for kind, key, summary in changes]
         state.status, state.action_count = bill.status, len(bill.actions)
         state.hearing_ids = hearings.get(bill.id, [])
         state.seen_at = utcnow()
     return _store_events(session, found)
+
+
+def _text_changes(session: Session, bill_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """bill id -> (key, summary) for bills whose newest version text is not yet alerted:
+    what changed against the version before it (tracker.textdiff), section by section."""
+    from tracker.models import BillVersion
+    from tracker.tagging_models import ExtractedText
+    from tracker.textdiff import diff_versions
+
+    rows = session.execute(
+        select(BillVersion, ExtractedText.text)
+        .join(ExtractedText, ExtractedText.sha256 == BillVersion.text_sha256)
+        .where(BillVersion.bill_id.in_(bill_ids), ExtractedText.chars > 0)
+        .order_by(
+            BillVersion.bill_id,
+            BillVersion.date.asc().nulls_first(),
+            BillVersion.position,
+            BillVersion.id,
+        )
+    ).all()
+    by_bill: dict[str, list[tuple[Any, str]]] = defaultdict(list)
+    for version, text in rows:
+        by_bill[version.bill_id].append((version, text))
+    wanted = {
+        bid: f"text:{bid}:{versions[-1][0].text_sha256}"
+        for bid, versions in by_bill.items()
+        if len(versions) >= 2 and versions[-1][0].text_sha256 != versions[-2][0].text_sha256
+    }
+    done = set(
+        session.scalars(select(AlertEvent.key).where(AlertEvent.key.in_(list(wanted.values()))))
+    )
+    out = {}
+    for bid, key in wanted.items():
+        if key in done:
+            continue
+        (before, old), (after, new) = by_bill[bid][-2], by_bill[bid][-1]
+        what = diff_versions(old, new).summary()
+        name = after.note or (after.date.isoformat() if after.date else "new version")
+        since = before.note or (before.date.isoformat() if before.date else "the last version")
+        out[bid] = (key, f"new text “{name}”; what changed since “{since}”: {what}")
+    return out
 
 
 def _store_events(
@@ -182,80 +250,34 @@ def _store_events(
     return created
 
 
-def bill_matches(bill: Bill, params: dict[str, list[str]]) -> bool:
-    """True when a bill meets a saved search's words and filters (all words, prefix match)."""
-    words = [w.lower() for w in _WORD.findall(" ".join(params.get("q", [])))]
-    if words:
-        text = f"{bill.identifier} {bill.title} {bill.abstract}".lower()
-        have = set(_WORD.findall(text))
-        for word in words:
-            if word not in have and not any(h.startswith(word) for h in have):
-                return False
-    if params.get("jurisdiction") and bill.jurisdiction_id not in params["jurisdiction"]:
-        return False
-    if params.get("status") and bill.status not in params["status"]:
-        return False
-    return True
-
-
-def _saved_search_filters(stmt: Any, params: dict[str, list[str]]) -> Any:
-    """The saved search's filters in SQL (words are matched in Python by bill_matches).
-
-    Topic and score filters read the tagging tables, so they match only once the new bill
-    has been tagged: enqueue the alert job after tagging.
-    """
-    from tracker.models import LegislativeSession
-
-    if params.get("jurisdiction"):
-        stmt = stmt.where(Bill.jurisdiction_id.in_(params["jurisdiction"]))
-    if params.get("status"):
-        stmt = stmt.where(Bill.status.in_(params["status"]))
-    if params.get("session"):
-        stmt = stmt.where(
-            Bill.session_id.in_(
-                select(LegislativeSession.id).where(
-                    LegislativeSession.identifier == params["session"][0]
-                )
-            )
-        )
-    if params.get("topic") or params.get("score_min") or params.get("score_max"):
-        from tracker.tagging_models import BillScore, BillTopic
-
-        if params.get("topic"):
-            stmt = stmt.where(
-                Bill.id.in_(select(BillTopic.bill_id).where(BillTopic.topic == params["topic"][0]))
-            )
-        scored = select(BillScore.bill_id)
-        if params.get("score_min"):
-            scored = scored.where(BillScore.relevance >= float(params["score_min"][0]))
-        if params.get("score_max"):
-            scored = scored.where(BillScore.relevance <= float(params["score_max"][0]))
-        if params.get("score_min") or params.get("score_max"):
-            stmt = stmt.where(Bill.id.in_(scored))
-    return stmt
-
-
 def match_saved_searches(session: Session) -> list[AlertEvent]:
     """AlertEvents for bills created since each saved search was last checked."""
     found: list[tuple[int, Bill, str, str, str]] = []
     search_ids: dict[str, int] = {}
     now = utcnow()
     for saved in session.scalars(select(SavedSearch).order_by(SavedSearch.id)):
-        params = {k: v for k, v in parse_qs(saved.query).items()}
-        stmt = _saved_search_filters(select(Bill).where(Bill.created_at > saved.checked_at), params)
-        for bill in session.scalars(stmt.order_by(Bill.id)):
-            if bill_matches(bill, params):
-                key = f"search:{saved.id}:{bill.id}"
-                search_ids[key] = saved.id
-                found.append(
-                    (
-                        saved.organization_id,
-                        bill,
-                        "search",
-                        key,
-                        f"New bill matching “{saved.name}”: {_label(bill)} {bill.title}",
-                    )
+        try:
+            query = bill_query.parse_query(parse_qs(saved.query))
+        except InvalidInput as exc:  # saved before a filter was tightened: say so, go on
+            log.warning("saved search %s cannot be run: %s", saved.id, exc)
+            saved.checked_at = now
+            continue
+        # The same words and filters, in the same SQL, as the page that saved it; only
+        # bills that arrived since the last check.
+        new = select(Bill.id).where(Bill.created_at > saved.checked_at)
+        ids = bill_query.matching_bill_ids(session, query, saved.organization_id, among=new)
+        for bill in session.scalars(select(Bill).where(Bill.id.in_(ids)).order_by(Bill.id)):
+            key = f"search:{saved.id}:{bill.id}"
+            search_ids[key] = saved.id
+            found.append(
+                (
+                    saved.organization_id,
+                    bill,
+                    "search",
+                    key,
+                    f"New bill matching “{saved.name}”: {_label(bill)} {bill.title}",
                 )
+            )
         saved.checked_at = now
     return _store_events(session, found, search_ids)
 

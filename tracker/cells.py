@@ -4,8 +4,9 @@
 carriage return; DEL and C1 controls; lone surrogates; U+FFFE/U+FFFF). Ingest applies it
 to scraped text once, and feeds and workbooks apply it again at their boundary.
 
-`neutralize` is the one CSV/XLSX formula-injection defence every export uses (web and
-CLI): a text cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab,
+`neutralize` is the one CSV formula-injection defence every export uses (web and CLI);
+XLSX cells are written with the string type instead (never evaluated, no visible quote)
+after `clean_text`: a text cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab,
 carriage return, or their full-width forms, also after leading spaces) gets a leading `'`.
 `safe_csv_writer` / `SafeDictWriter` apply it to every cell.
 """

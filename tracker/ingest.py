@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from itertools import islice
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import status as status_rules
@@ -52,6 +54,7 @@ from tracker.records import (
     EventRecord,
     MemberRecord,
     SponsorRecord,
+    VoteRecord,
 )
 
 PRECEDENCE = {
@@ -63,6 +66,9 @@ PRECEDENCE = {
     "bills-csv": 50,
 }
 STATE_SITE_PRECEDENCE = 80  # any other source key is a legislature website scraper
+# Boilerplate some sites print in the sponsor slot ("Printed pursuant to Senate Interim
+# Rule 2.1", "By request"): not a person, so not a sponsor.
+_NOT_A_SPONSOR = re.compile(r"\bpursuant to\b|\binterim rule\b|^\s*(by request|printed)\b", re.I)
 SCALARS = ("title", "abstract", "classification", "introduced_date", "url")
 LISTS = ("actions", "sponsors", "versions", "subjects")
 
@@ -143,8 +149,16 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
         record_hash = _hash(incoming)
         if _same_as_last_time(known, stable_id, record, record_hash):
             result.unchanged += 1  # this source said exactly this before: nothing to merge
+        elif _older_than_known(known, stable_id, record):
+            # One import can hold two versions of a bill (GovInfo's old and new layouts);
+            # the older never overwrites the newer, so a re-import does not flap.
+            result.unchanged += 1
         else:
             todo.append((stable_id, record, incoming, record_hash))
+            for ref in record.sources:
+                key = (stable_id, ref.source, ref.url)
+                stored = known.get(key) or (None, None, None, None)
+                known[key] = (record_hash, ref.source_id, record.source_updated, stored[3])
     if not todo:
         return result
     existing = {
@@ -169,6 +183,7 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
     written: dict[str, dict] = {}
     for stable_id, record, incoming, record_hash in todo:
         bill = existing.get(stable_id)
+        incoming["_session_end"] = sessions[(record.jurisdiction.lower(), record.session)].end_date
         if bill is None:
             bill = Bill(
                 id=stable_id,
@@ -182,6 +197,12 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
         else:
             current = written.get(stable_id) or _content_from_bill(bill)
             merged = _finalize(_merge(current, _top_precedence(bill), incoming))
+            reason = _shrinks(current, merged)
+            if reason and not _clearly_newer(known, stable_id, record):
+                raise ShrinkRefused(
+                    f"{stable_id}: the update would {reason}, and its payload is not newer "
+                    "than what we have; held for review (the archive keeps both)"
+                )
         merged_hash = _hash(merged)
         link_new = _apply_source_links(bill, record, record_hash)
         if merged_hash == bill.content_hash and not link_new:
@@ -209,6 +230,73 @@ def _validate(record: BillRecord) -> None:
             f"bill record needs jurisdiction, session and identifier (got {record.jurisdiction!r}, "
             f"{record.session!r}, {record.identifier!r})"
         )
+    for name, value, limit in (
+        ("title", record.title, MAX_TITLE),
+        ("abstract", record.abstract, MAX_ABSTRACT),
+        *(("action description", a.description, MAX_ACTION) for a in record.actions),
+    ):
+        if isinstance(value, str) and len(value) > limit:
+            raise InvalidInput(f"bill record's {name} is {len(value)} characters; limit {limit}")
+    if len(record.actions) > MAX_ACTIONS:
+        raise InvalidInput(f"bill record has {len(record.actions)} actions; limit {MAX_ACTIONS}")
+    parts = (str(record.jurisdiction), str(record.session), str(record.identifier))
+    if any(_NULLISH.search(p) for p in parts) or not any(c.isdigit() for c in parts[2]):
+        raise InvalidInput(
+            "bill record's jurisdiction, session or identifier is a null or has no number "
+            f"(got {record.jurisdiction!r}, {record.session!r}, {record.identifier!r})"
+        )
+
+
+# Far above any real bill (the longest recorded titles run to a few thousand characters).
+MAX_TITLE = 20_000
+MAX_ABSTRACT = 200_000
+MAX_ACTION = 20_000
+MAX_ACTIONS = 5_000
+
+
+class ShrinkRefused(InvalidInput):
+    """An update would sharply shrink a bill from a payload that is not clearly newer."""
+
+
+_NULLISH = re.compile(r"(?i)\b(none|null|nan|undefined)\b|^\s*$")
+# Terminal stages rank past enacted: leaving one is a regression too.
+_STAGE_RANK = {
+    "introduced": 0,
+    "in_committee": 1,
+    "passed_origin": 2,
+    "passed_second": 3,
+    "to_executive": 4,
+    "enacted": 5,
+    "vetoed": 5,
+    "failed": 5,
+    "withdrawn": 5,
+}
+
+
+def _shrinks(current: dict, merged: dict) -> str | None:
+    """How `merged` would sharply shrink `current` (None when it does not)."""
+    before, after = len(current["actions"]), len(merged["actions"])
+    if before >= 2 and before - after >= max(2, before // 4):
+        return f"drop {before - after} of its {before} actions"
+    old, new = _STAGE_RANK.get(current["status"] or ""), _STAGE_RANK.get(merged["status"] or "")
+    if old is not None and new is not None and new < old:
+        return f"move its status back from {current['status']} to {merged['status']}"
+    if current["title"].strip() and not merged["title"].strip():
+        return "empty its title"
+    return None
+
+
+def _clearly_newer(known: dict[LinkKey, tuple], stable_id: str, record: BillRecord) -> bool:
+    """True when the record's change token is later than every one stored for its source."""
+    if not record.source_updated:
+        return False
+    sources = {ref.source for ref in record.sources}
+    stored = [
+        value[2]
+        for (bill, source, _url), value in known.items()
+        if bill == stable_id and source in sources and value[2]
+    ]
+    return bool(stored) and all(str(record.source_updated) > str(s) for s in stored)
 
 
 def _session_cache(
@@ -266,6 +354,7 @@ def _content_from_record(record: BillRecord) -> dict:
                 "external_id": s.external_id,
             }
             for s in record.sponsors
+            if not _NOT_A_SPONSOR.search(s.name or "")
         ],
         "versions": [
             {
@@ -273,13 +362,22 @@ def _content_from_record(record: BillRecord) -> dict:
                 "url": v.url[:500],
                 "date": v.date,
                 "media_type": v.media_type,
+                "source_doc": v.source_doc,
+                "source_hash": v.source_hash,
             }
             for v in record.versions
         ],
         "subjects": sorted(
             {clean_text(s).strip()[:200] for s in record.subjects if s and clean_text(s).strip()}
         ),
+        "latest_action": (
+            {"date": record.latest_action.date, "description": record.latest_action.description}
+            if record.latest_action and not record.actions
+            else None
+        ),
         "_source_precedence": max((precedence(s.source) for s in record.sources), default=0),
+        "_origin": status_rules.origin_chamber(record.identifier),
+        "_session_end": None,
     }
 
 
@@ -311,10 +409,22 @@ def _content_from_bill(bill: Bill) -> dict:
             for s in bill.sponsorships
         ],
         "versions": [
-            {"note": v.note, "url": v.url, "date": v.date, "media_type": v.media_type}
+            {
+                "note": v.note,
+                "url": v.url,
+                "date": v.date,
+                "media_type": v.media_type,
+                "source_doc": v.source_doc,
+                "source_hash": v.source_hash,
+            }
             for v in bill.versions
         ],
         "subjects": sorted(s.subject for s in bill.subjects),
+        "latest_action": (
+            {"date": bill.last_action_date, "description": bill.last_action or ""}
+            if not bill.actions and bill.last_action_date
+            else None
+        ),
     }
 
 
@@ -331,21 +441,33 @@ def _merge(current: dict, current_precedence: int, incoming: dict) -> dict:
     for key in LISTS:
         if incoming[key] and (wins or not current[key]):
             merged[key] = incoming[key]
+    if merged["actions"]:
+        merged["latest_action"] = None
+    elif incoming["latest_action"] and (wins or not current["latest_action"]):
+        merged["latest_action"] = incoming["latest_action"]
+    merged["_origin"], merged["_session_end"] = incoming["_origin"], incoming["_session_end"]
     if incoming["status"] and (wins or not current["status"]):
         merged["status"], merged["status_date"] = incoming["status"], incoming["status_date"]
     elif merged["actions"] != current["actions"]:
-        merged["status"], merged["status_date"] = _derived_status(merged["actions"])
+        merged["status"], merged["status_date"] = _derived_status(merged)
     return merged
 
 
-def _derived_status(actions: list[dict]) -> tuple[str, date | None]:
-    return status_rules.derive_status([ActionRecord(**a) for a in actions])
+def _derived_status(content: dict) -> tuple[str, date | None]:
+    actions = [ActionRecord(**a) for a in content["actions"]]
+    if not actions and content.get("latest_action"):
+        actions = [ActionRecord(**content["latest_action"])]
+    return status_rules.derive_status(
+        actions,
+        origin=content.get("_origin"),
+        session_end=content.get("_session_end"),
+    )
 
 
 def _finalize(content: dict) -> dict:
     """Fill status and introduced date from the actions when the source gave none."""
     if not content["status"]:
-        content["status"], content["status_date"] = _derived_status(content["actions"])
+        content["status"], content["status_date"] = _derived_status(content)
     if not content["introduced_date"] and content["actions"]:
         content["introduced_date"] = content["actions"][0]["date"]
     return content
@@ -368,7 +490,7 @@ def _write_scalars(bill: Bill, content: dict) -> None:
     for key in SCALARS:
         setattr(bill, key, content[key] if key != "title" else (content[key] or ""))
     bill.status, bill.status_date = content["status"], content["status_date"]
-    actions = content["actions"]
+    actions = content["actions"] or ([content["latest_action"]] if content["latest_action"] else [])
     bill.last_action_date = actions[-1]["date"] if actions else None
     bill.last_action = actions[-1]["description"] if actions else None
 
@@ -383,10 +505,22 @@ def _write_children(
     """
     replaced = sorted(written.keys() & preexisting)
     children = (BillAction, Sponsorship, BillVersion, BillSubject)
+    # A version's fetched text survives the rewrite while its document URL is unchanged.
+    texts: dict[tuple[str, str], str] = {}
+    if replaced:
+        texts = {
+            (bill_id, url): sha
+            for bill_id, url, sha in session.execute(
+                select(BillVersion.bill_id, BillVersion.url, BillVersion.text_sha256).where(
+                    BillVersion.bill_id.in_(replaced), BillVersion.text_sha256.is_not(None)
+                )
+            )
+        }
     if replaced:
         for model in children:
             session.execute(delete(model).where(model.bill_id.in_(replaced)))
     rows: dict[type, list[dict]] = {model: [] for model in children}
+    names = _name_links(session, {bill_id.split("-", 1)[0] for bill_id in written})
     for bill_id, content in written.items():
         rows[BillAction] += [
             {
@@ -407,7 +541,8 @@ def _write_children(
                 "role": s["role"],
                 "party": s["party"],
                 "external_id": s["external_id"],
-                "legislator_id": links.get(s["external_id"] or ""),
+                "legislator_id": links.get(s["external_id"] or "")
+                or names.get((bill_id.split("-", 1)[0], person_key(s["name"]))),
             }
             for i, s in enumerate(content["sponsors"])
         ]
@@ -419,6 +554,9 @@ def _write_children(
                 "url": v["url"],
                 "date": v["date"],
                 "media_type": v["media_type"],
+                "source_doc": v.get("source_doc"),
+                "source_hash": v.get("source_hash"),
+                "text_sha256": texts.get((bill_id, v["url"])),
             }
             for i, v in enumerate(content["versions"])
         ]
@@ -470,6 +608,30 @@ def _same_as_last_time(
     return True
 
 
+def _token_time(token: str | None) -> datetime | None:
+    """A change token that is a timestamp (Congress.gov, GovInfo, Open States), else None."""
+    if not token or not token[:4].isdigit():
+        return None
+    try:
+        value = datetime.fromisoformat(token.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _older_than_known(known: dict[LinkKey, tuple], stable_id: str, record: BillRecord) -> bool:
+    """True when a source link already holds a newer change token than this record's."""
+    mine = _token_time(record.source_updated)
+    if mine is None or not record.sources:
+        return False
+    for ref in record.sources:
+        stored = known.get((stable_id, ref.source, ref.url))
+        theirs = _token_time(stored[2]) if stored else None
+        if theirs is None or mine >= theirs:
+            return False
+    return True
+
+
 def _apply_source_links(bill: Bill, record: BillRecord, record_hash: str) -> bool:
     """Add or refresh one link per contributing source; True when a link is new or moved."""
     changed = False
@@ -492,6 +654,44 @@ def _apply_source_links(bill: Bill, record: BillRecord, record_hash: str) -> boo
         if ref.fetched_at and changed:
             link.fetched_at = ref.fetched_at
     return changed
+
+
+_HONORIFIC = re.compile(
+    r"^(?:mr|mrs|ms|miss|dr|sen|rep|del|senator|representative|assemblymember|"
+    r"assemblyman|assemblywoman|delegate|councilmember)\.?\s+",
+    re.IGNORECASE,
+)
+_SUFFIX = re.compile(r"\s*\((?i:a|s|h|d|r|i)\)\s*$|\s+of\s+[A-Z][\w .]+$|,?\s+(?:jr|sr|ii|iii)\.?$")
+
+
+def person_key(name: str) -> str:
+    """A name folded for matching: no honorific, district suffix, accents or case."""
+    text = _SUFFIX.sub("", (name or "").strip())
+    text = _HONORIFIC.sub("", text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z\- ]", " ", text.lower()).split())
+
+
+def _name_links(session: Session, jurisdictions: set[str]) -> dict[tuple[str, str], int]:
+    """(jurisdiction, folded name) -> legislator id, for names that pick out one person.
+
+    Sources often name sponsors by surname ("Mr. Wicker", "FAHY", "Umberg (S)"): a
+    surname links only when exactly one legislator of that jurisdiction carries it.
+    """
+    if not jurisdictions:
+        return {}
+    by_key: dict[tuple[str, str], set[int]] = {}
+    rows = session.execute(
+        select(
+            Legislator.id, Legislator.jurisdiction_id, Legislator.name, Legislator.family_name
+        ).where(Legislator.jurisdiction_id.in_(jurisdictions))
+    )
+    for lid, jur, name, family in rows:
+        full = person_key(name)
+        keys = {full, person_key(family or (full.split()[-1] if full else ""))}
+        for key in keys - {""}:
+            by_key.setdefault((jur, key), set()).add(lid)
+    return {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
 
 
 def _legislator_links(session: Session, sponsors: list[SponsorRecord]) -> dict[str, int]:
@@ -539,6 +739,7 @@ def _ingest_member(session: Session, member: MemberRecord, result: IngestResult)
     matches = {e.legislator_id for e in ext if member.external_ids.get(e.scheme) == e.value}
     legislator = session.get(Legislator, min(matches)) if matches else None
     current = _member_content(member)
+    _validate_member_sizes(member.name, current)
     if legislator is None:
         legislator = Legislator(jurisdiction_id=member.jurisdiction.lower(), name=member.name)
         session.add(legislator)
@@ -546,6 +747,13 @@ def _ingest_member(session: Session, member: MemberRecord, result: IngestResult)
         new = True
     else:
         new = False
+    if not new:
+        reason = _member_shrinks(_legislator_content(legislator), current)
+        if reason:
+            raise ShrinkRefused(
+                f"legislator {member.name!r}: the update would {reason}; held for review "
+                "(the archive keeps both)"
+            )
     merged = {**_legislator_content(legislator), **{k: v for k, v in current.items() if v}}
     digest = _hash(merged)
     have = {(e.scheme, e.value) for e in legislator.external_ids}
@@ -566,6 +774,33 @@ def _ingest_member(session: Session, member: MemberRecord, result: IngestResult)
     return legislator
 
 
+MAX_MEMBER_TEXT = 2_000  # any one text value of a legislator (names, offices, URLs)
+
+
+def _validate_member_sizes(name: str, content: dict) -> None:
+    """Refuse a legislator whose text values are past any real size (a corrupt payload)."""
+    values = [v for v in content.values() if isinstance(v, str)]
+    values += [p for p in content["phones"] if isinstance(p, str)]
+    for office in content["offices"]:
+        values += [v for v in office.values() if isinstance(v, str)]
+    longest = max((len(v) for v in values), default=0)
+    if longest > MAX_MEMBER_TEXT:
+        raise InvalidInput(
+            f"legislator {name[:80]!r} has a {longest}-character value; limit {MAX_MEMBER_TEXT}"
+        )
+
+
+def _member_shrinks(stored: dict, incoming: dict) -> str | None:
+    """How an update would shrink a legislator (a cut-off payload), or None."""
+    old_end, new_end = stored.get("term_end"), incoming.get("term_end")
+    if old_end and new_end and new_end < old_end:
+        return f"move their current term back to one that ended {new_end}"
+    old_offices, new_offices = len(stored.get("offices") or []), len(incoming["offices"])
+    if new_offices and new_offices < old_offices:
+        return f"drop {old_offices - new_offices} of their {old_offices} offices"
+    return None
+
+
 def _member_content(member: MemberRecord) -> dict:
     term = member.terms[-1] if member.terms else None
     return {
@@ -574,7 +809,10 @@ def _member_content(member: MemberRecord) -> dict:
         "family_name": member.family_name,
         "party": member.party or (term.party if term else None),
         "chamber": member.chamber or (term.chamber if term else None),
-        "district": member.district or (term.district if term else None),
+        # A term's district only stands in for a term in the member's current chamber (a
+        # senator's last House term is not their district).
+        "district": member.district
+        or (term.district if term and term.chamber == (member.chamber or term.chamber) else None),
         "district_ocd_id": member.district_ocd_id,
         "email": member.email,
         "phones": list(dict.fromkeys(member.phones)),
@@ -682,28 +920,174 @@ def ingest_committees(session: Session, committees: Iterable[CommitteeRecord]) -
     return count
 
 
+_EVENT_STATUS = {
+    "canceled": "cancelled",
+    "cancelled": "cancelled",
+    "postponed": "postponed",
+    "rescheduled": "rescheduled",
+}
+
+
+def event_status(value: str | None) -> str:
+    """Normalize a source's meeting status ("Canceled", "tentative") to ours."""
+    return _EVENT_STATUS.get((value or "").strip().lower(), "scheduled")
+
+
 def ingest_events(session: Session, events: Iterable[EventRecord]) -> int:
-    """Upsert hearings by external id (or name + start); returns count."""
+    """Upsert hearings by external id (or name + start); returns count.
+
+    A cancelled or rescheduled hearing updates its row in place (same external id):
+    new start, new status, new agenda. Each links to its committee when one with that
+    external id or name is known, and to the agenda's bills that are in the store.
+    """
     count = 0
     try:
         for record in events:
             key = (
                 record.external_id
                 or f"{record.jurisdiction}:{record.name}:{record.start.isoformat()}"
-            )
+            )[:200]
             event = session.scalars(select(Event).where(Event.external_id == key)).first()
             if event is None:
                 event = Event(
                     external_id=key,
                     jurisdiction_id=record.jurisdiction.lower(),
-                    name=record.name,
+                    name=record.name[:300],
                     start=record.start,
                 )
                 session.add(event)
-            event.name, event.start = record.name, record.start
-            event.location, event.description = record.location, record.description
+            event.name, event.start = record.name[:300], record.start
+            event.location = (record.location or None) and record.location[:300]
+            event.description = record.description
+            event.status = event_status(record.status)
+            event.committee_name = (record.committee or None) and record.committee[:300]
+            event.source = record.sources[0].source if record.sources else None
+            event.committee_id = _event_committee(session, record)
             known = set(session.scalars(select(Bill.id).where(Bill.id.in_(record.bill_ids))))
-            event.bills = [EventBill(bill_id=b) for b in record.bill_ids if b in known]
+            wanted = [b for b in dict.fromkeys(record.bill_ids) if b in known]
+            wanted = list(dict.fromkeys(wanted + _agenda_bills(session, record)))
+            if not record.agenda_complete:
+                wanted = list(dict.fromkeys([b.bill_id for b in event.bills] + wanted))
+            if sorted(b.bill_id for b in event.bills) != sorted(wanted):
+                event.bills = [EventBill(bill_id=b) for b in wanted]
+            count += 1
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return count
+
+
+def _agenda_bills(session: Session, record: EventRecord) -> list[str]:
+    """Bill ids for agenda items named only by identifier: the latest session's bill
+    introduced on or before the event (so HB 1 of 2021 is not HB 1 of 2023)."""
+    out = []
+    day = record.start.date()
+    for identifier in record.bill_identifiers:
+        rows = session.execute(
+            select(Bill.id, Bill.introduced_date).where(
+                Bill.jurisdiction_id == record.jurisdiction.lower(),
+                Bill.identifier == normalize_identifier(identifier),
+            )
+        ).all()
+        candidates = [(d or date.min, i) for i, d in rows if d is None or d <= day]
+        if candidates:
+            out.append(max(candidates)[1])
+    return out
+
+
+def _event_committee(session: Session, record: EventRecord) -> int | None:
+    juris = record.jurisdiction.lower()
+    if record.committee_external_id:
+        found = session.scalars(
+            select(Committee.id).where(
+                Committee.jurisdiction_id == juris,
+                func.upper(Committee.external_id) == record.committee_external_id.upper(),
+            )
+        ).first()
+        if found is not None:
+            return found
+    if record.committee:
+        return session.scalars(
+            select(Committee.id).where(
+                Committee.jurisdiction_id == juris,
+                func.lower(Committee.name) == record.committee.strip().lower(),
+            )
+        ).first()
+    return None
+
+
+_VOTE_OPTIONS = {
+    "yea": "yes",
+    "aye": "yes",
+    "yes": "yes",
+    "y": "yes",
+    "nay": "no",
+    "no": "no",
+    "n": "no",
+    "not voting": "not voting",
+    "nv": "not voting",
+    "absent": "absent",
+    "excused": "absent",
+    "present": "other",
+}
+
+
+def vote_option(value: str | None) -> str:
+    """`Yea`, `Aye`, `Y` -> yes; `Nay` -> no; `NV`/`Not Voting` -> not voting; else other."""
+    return _VOTE_OPTIONS.get((value or "").strip().lower(), "other")
+
+
+def ingest_votes(session: Session, votes: Iterable[VoteRecord]) -> int:
+    """Upsert roll calls by external id, replacing their per-legislator rows; returns count.
+
+    Each legislator's row links to a known legislator by external id ("bioguide:...",
+    "legiscan:..."); the vote links to its bill when the bill is in the store.
+    """
+    from tracker.vote_models import PersonVote, Vote
+
+    count = 0
+    try:
+        for record in votes:
+            bill_id, juris = record.bill_id, record.jurisdiction.lower()
+            if record.bill_source and not bill_id:
+                source, _, source_id = record.bill_source.partition(":")
+                bill_id = session.scalars(
+                    select(SourceLink.bill_id).where(
+                        SourceLink.source == source, SourceLink.source_id == source_id
+                    )
+                ).first()
+            if bill_id and not juris:
+                juris = bill_id.split("-", 1)[0]
+            if not juris:
+                continue  # a roll call of a bill never imported: nothing to hang it on
+            vote = session.scalars(select(Vote).where(Vote.external_id == record.external_id))
+            vote = vote.first()
+            if vote is None:
+                vote = Vote(external_id=record.external_id[:200], source="")
+                session.add(vote)
+            vote.jurisdiction_id = juris
+            vote.bill_ref = bill_id
+            vote.bill_id = bill_id if bill_id and session.get(Bill, bill_id) else None
+            vote.chamber, vote.date = record.chamber, record.date
+            vote.motion, vote.result = record.motion or "", record.result
+            vote.yes, vote.no, vote.other = record.yes, record.no, record.other
+            vote.source = record.sources[0].source if record.sources else ""
+            vote.url = record.sources[0].url if record.sources else None
+            links = _legislator_links(
+                session,
+                [SponsorRecord(name=v.name, external_id=v.external_id) for v in record.votes],
+            )
+            rows = [
+                (v.name[:200], vote_option(v.option), v.external_id, links.get(v.external_id or ""))
+                for v in record.votes
+            ]
+            current = [(r.name, r.option, r.external_id, r.legislator_id) for r in vote.records]
+            if rows and current != rows:  # a tally-only summary keeps the names it had
+                vote.records = [
+                    PersonVote(position=i, name=n, option=o, external_id=e, legislator_id=lid)
+                    for i, (n, o, e, lid) in enumerate(rows)
+                ]
             count += 1
         session.commit()
     except Exception:
@@ -718,5 +1102,6 @@ __all__ = [
     "ingest_committees",
     "ingest_events",
     "ingest_members",
+    "ingest_votes",
     "precedence",
 ]

@@ -41,6 +41,18 @@ def all_jurisdictions() -> list[dict[str, str]]:
     return rows
 
 
+# opencivicdata corrections: DC is `district:dc`; Puerto Rico, the Virgin Islands, Guam,
+# American Samoa and the Northern Marianas are `territory:xx`, not `state:xx`.
+_DIVISION_KIND = {"dc": "district", "pr": "territory", "vi": "territory", "gu": "territory"}
+_DIVISION_KIND.update({"as": "territory", "mp": "territory"})
+
+
+def division_base(code: str) -> str:
+    """The OCD division of a state, DC or territory: `ocd-division/country:us/territory:pr`."""
+    code = code.strip().lower()
+    return f"ocd-division/country:us/{_DIVISION_KIND.get(code, 'state')}:{code}"
+
+
 def division_ocd_id(jurisdiction: str, chamber: str | None, district: str | None) -> str | None:
     """OCD division id of a district: `ocd-division/country:us/state:ca/sldl:12`.
 
@@ -49,8 +61,7 @@ def division_ocd_id(jurisdiction: str, chamber: str | None, district: str | None
     juris = jurisdiction.lower()
     if juris == "us" or not district:
         return None
-    kind = {"dc": "district", "pr": "territory"}.get(juris, "state")
-    base = f"ocd-division/country:us/{kind}:{juris}"
+    base = division_base(juris)
     dist = str(district).strip().lower().replace(" ", "_")
     if chamber == "upper":
         return f"{base}/sldu:{dist}"
@@ -61,7 +72,12 @@ def division_ocd_id(jurisdiction: str, chamber: str | None, district: str | None
 
 def congressional_ocd_id(state: str, chamber: str | None, district: str | int | None) -> str:
     """OCD division id for a member of Congress's constituency."""
-    base = f"ocd-division/country:us/state:{state.lower()}"
-    if chamber == "upper" or district in (None, "", 0, "0", "At-Large", "at-large"):
+    base = division_base(state)
+    # Delegates of DC and the territories are elected at large: the division itself.
+    if (
+        chamber == "upper"
+        or district in (None, "", 0, "0", "At-Large", "at-large", "AL")
+        or state.lower() in _DIVISION_KIND
+    ):
         return base
     return f"{base}/cd:{int(district)}"

@@ -188,6 +188,9 @@ class BillVersion(Base):
     date: Mapped[date | None] = mapped_column(Date)
     media_type: Mapped[str | None] = mapped_column(String(80))
     text_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The source's own document id ("legiscan:2861602") and change token (text_hash).
+    source_doc: Mapped[str | None] = mapped_column(String(120))
+    source_hash: Mapped[str | None] = mapped_column(String(64))
 
     bill: Mapped[Bill] = relationship(back_populates="versions")
 
@@ -334,6 +337,10 @@ class Event(Base):
     location: Mapped[str | None] = mapped_column(String(300))
     description: Mapped[str | None] = mapped_column(Text)
     committee_id: Mapped[int | None] = mapped_column(ForeignKey("committees.id"))
+    # scheduled | cancelled | postponed | rescheduled (source wording normalized)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    committee_name: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str | None] = mapped_column(String(40))
 
     bills: Mapped[list[EventBill]] = relationship(cascade="all, delete-orphan")
 

@@ -82,6 +82,8 @@ class VersionRecord:
     url: str
     date: date | None = None
     media_type: str | None = None
+    source_doc: str | None = None  # the source's document id: "legiscan:2861602"
+    source_hash: str | None = None  # its change token for the document (text_hash)
 
 
 @dataclass
@@ -117,6 +119,10 @@ class BillRecord:
     # The source's change token (change_hash, updateDateIncludingText, updated_at).
     source_updated: str | None = None
     text: str | None = None  # extracted full text when the source carries it
+    # The source's latest action when it sent no action list (a Congress.gov detail
+    # without /actions): gives the last-action date and a fallback stage, and never
+    # replaces another source's full history.
+    latest_action: ActionRecord | None = None
 
 
 @dataclass
@@ -192,4 +198,41 @@ class EventRecord:
     description: str | None = None
     external_id: str | None = None
     bill_ids: list[str] = field(default_factory=list)  # stable bill ids
+    sources: list[SourceRef] = field(default_factory=list)
+    # Agenda bills named without a session ("HB 1"): ingest picks the jurisdiction's bill
+    # of that identifier from the session running on the event's date.
+    bill_identifiers: list[str] = field(default_factory=list)
+    status: str = "scheduled"  # scheduled | cancelled | postponed | rescheduled
+    committee: str | None = None  # the committee's name as the source writes it
+    committee_external_id: str | None = None  # e.g. Congress.gov systemCode "hsif14"
+    # False when the record knows only some of the agenda (a hearing read from one
+    # bill's history): its bills are added to the event, none removed.
+    agenda_complete: bool = True
+
+
+@dataclass
+class PersonVoteRecord:
+    """One legislator's vote in a roll call."""
+
+    name: str
+    option: str  # yes | no | not voting | absent | other
+    external_id: str | None = None  # "bioguide:B000490", "legiscan:1234"
+
+
+@dataclass
+class VoteRecord:
+    """A roll-call vote: motion, chamber, date, tallies, result and who voted how."""
+
+    jurisdiction: str
+    external_id: str  # "legiscan:154366", "congress-gov:119-1-17"
+    motion: str
+    date: date | None = None
+    chamber: str | None = None
+    bill_id: str | None = None  # stable bill id
+    bill_source: str | None = None  # "legiscan:395975": find the bill by its source id
+    result: str | None = None
+    yes: int = 0
+    no: int = 0
+    other: int = 0
+    votes: list[PersonVoteRecord] = field(default_factory=list)
     sources: list[SourceRef] = field(default_factory=list)

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tracker.models import Bill
 
-SCORING_VERSION = "2026.11.26-1"
+SCORING_VERSION = "2026.12.02-1"
 CORE_TOPICS = ("parity", "crisis", "workforce")
 UMBRELLA = "mental_health"
 FIELD_POSITION = {"title": 1.0, "abstract": 0.8, "subjects": 0.6, "text": 0.5}
+TEXT_DEPTH_PENALTY = 0.2  # text evidence at the very end of a bill weighs 0.5 - 0.2
 MOMENTUM_DAYS = 14
 
 # Probability of enactment once a bill has reached a stage, before other factors.
@@ -177,18 +178,17 @@ def _sigmoid(x: float) -> float:
 
 def relevance(tags: Iterable[object]) -> Score:
     """Relevance 0-100 from tags (TopicTag objects or dicts with topic/score/evidence)."""
-    best: dict[str, tuple[float, str]] = {}
+    best: dict[str, tuple[float, str, float]] = {}
     for tag in tags:
         topic, score, evidence = _tag_parts(tag)
-        fields = [e["field"] if isinstance(e, dict) else e.field for e in evidence]
-        pos_field = max(fields, key=lambda f: FIELD_POSITION.get(f, 0.5)) if fields else "text"
-        best[topic] = (float(score), pos_field)
+        where, weight = _evidence_position(evidence)
+        best[topic] = (float(score), where, weight)
     reasons: list[Reason] = []
     miss = 1.0
     for topic in CORE_TOPICS:
         if topic in best:
-            score, where = best[topic]
-            part = score * FIELD_POSITION.get(where, 0.5)
+            score, where, weight = best[topic]
+            part = score * weight
             miss *= 1 - part
             reasons.append(
                 Reason(f"topic:{topic}", round(100 * part, 1), f"{topic} ({score:.2f}) in {where}")
@@ -196,8 +196,8 @@ def relevance(tags: Iterable[object]) -> Score:
     core = 1 - miss
     umbrella = 0.0
     if UMBRELLA in best:
-        score, where = best[UMBRELLA]
-        umbrella = 0.5 * score * FIELD_POSITION.get(where, 0.5)
+        score, where, weight = best[UMBRELLA]
+        umbrella = 0.5 * score * weight
         reasons.append(
             Reason(
                 f"topic:{UMBRELLA}",
@@ -217,6 +217,37 @@ def relevance(tags: Iterable[object]) -> Score:
     if not reasons:
         reasons.append(Reason("no_topics", 0.0, "no mental-health topic found"))
     return Score(value, tuple(reasons))
+
+
+def _evidence_position(evidence: Sequence) -> tuple[str, float]:
+    """Where a topic's best evidence sits (for the reason) and its position weight.
+
+    A summary field counts by FIELD_POSITION. Evidence only in the full text counts
+    0.5 at the top of the bill (title, purpose, first section) falling to 0.3 at its end:
+    a 988 trust fund in section 1 says more about the bill than one in section 40.
+    """
+    fields = [_ev(e, "field") for e in evidence]
+    if not fields:
+        return "text", FIELD_POSITION["text"]
+    top = max(fields, key=lambda f: FIELD_POSITION.get(f, 0.5))
+    if top != "text":
+        return top, FIELD_POSITION.get(top, 0.5)
+    texts = [e for e in evidence if _ev(e, "field") == "text"]
+    first = min(texts, key=lambda e: _ev(e, "at") if _ev(e, "at") is not None else 1.0)
+    at, section = _ev(first, "at"), _ev(first, "section")
+    weight = FIELD_POSITION["text"] - (TEXT_DEPTH_PENALTY * at if at is not None else 0.0)
+    where = "text"
+    if section:
+        where += f", {section}"
+    if at is not None:
+        where += f" ({round(100 * at)}% in)"
+    return where, weight
+
+
+def _ev(evidence: object, key: str) -> object:
+    if isinstance(evidence, dict):
+        return evidence.get(key)
+    return getattr(evidence, key, None)
 
 
 def _tag_parts(tag: object) -> tuple[str, float, Sequence]:

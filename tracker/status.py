@@ -36,7 +36,8 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
         re.compile(
             r"became (public )?law|public law( no)?[:.]?\s*\d|public act\b|chapter(ed)?\b"
             r"|\bch\.\s*\d|becomes act no|acts of assembly chapter|session law"
-            r"|signed/enacted|\bbecame act\b|without (the )?governor'?s signature",
+            r"|signed/enacted|\bbecame act\b|without (the )?governor'?s signature"
+            r"|^effective\b(?!\s+date:)|\bact no\.?\s*\d",
             _I,
         ),
         re.compile(r"companion|effective date:", _I),
@@ -44,9 +45,10 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     (
         "executive-signature",
         re.compile(
-            r"(signed|sgnd|approved) by (the )?(gov|governor|president(?! of the senate))\b"
+            r"(signed|sgnd|approved) by (the )?"
+            r"(gov|governor|president(?! of the senate| pro tem))\b"
             r"|governor\b[^.;]*\bsign|\bgov\.?\s*\w*\s*signed|signed into law"
-            r"|president \w+ signed|signed by president|signed/enacted",
+            r"|president \w+ signed|signed by president(?! pro tem)|signed/enacted",
             _I,
         ),
         None,
@@ -58,8 +60,8 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ),
     (
         "executive-veto",
-        re.compile(r"\bvetoed\b|pocket veto|veto message", _I),
-        re.compile(r"override|overrid|notwithstanding", _I),
+        re.compile(r"\bvetoed\b|pocket veto", _I),
+        re.compile(r"override|overrid|notwithstanding|^veto message\b|\bthe veto message\b", _I),
     ),
     (
         "veto-override-passage",
@@ -108,8 +110,8 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
             _I,
         ),
         re.compile(
-            r"motion to reconsider|under rule|died in [^.;]*committee|amendment|override"
-            r"|overrid|committee[^.;]*\bfailed\b|report(ed)? dnp",
+            r"motion to reconsider|under rule|died in [^.;]*committee|amendment|\bam\.? no\b"
+            r"|override|overrid|committee[^.;]*\bfailed\b|report(ed)? dnp",
             _I,
         ),
     ),
@@ -145,7 +147,8 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     (
         "referral-committee",
         re.compile(
-            r"\breferred to\b|\bre-?referred\b|\brefer\b|\bassigned to\b|to com\. on"
+            r"\breferred (concurrently |jointly |sequentially )?to\b|\bre-?referred\b|\brefer\b"
+            r"|\bassigned to\b|to com\. on"
             r"|\bnow in\b|committed to the committee|\bre-refer\b|referred to (the )?\w+"
             r"|\bassigned\b[^.;]*\bsub(committee)?\b|^in committee\b",
             _I,
@@ -156,7 +159,8 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
         "committee-passage-favorable",
         re.compile(
             r"\bdo pass\b|favorabl[ey]|report(ed)? pass|\[dp|recommends? (reporting|passage)"
-            r"|reported (favorably|out|from|by|with)|ordered to be reported|\badvanced\b"
+            r"|reported (favorably|out|from|by|with)|ordered to be reported"
+            r"|\badvanced\b(?! to (second|third|2nd|3rd))"
             r"|(?-i:^[A-Z]{2,}\s+)passed\b|reported with (amendment|substitute)",
             _I,
         ),
@@ -184,7 +188,7 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     ),
     (
         "concurrence",
-        re.compile(r"\bconcur(red|rence)?\b|agree to the (senate|house) amendment", _I),
+        re.compile(r"\bconcur(s|red|rence)?\b|agreed? to the (senate|house) amendment", _I),
         re.compile(r"pending|fail|refuse", _I),
     ),
     ("substitution", re.compile(r"\bsubstituted\b", _I), None),
@@ -196,12 +200,59 @@ _RULES: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
         re.compile(r"as amended|amend, and re-refer", _I),
     ),
     (
+        "amendment-failure",
+        re.compile(
+            r"(amendments?|\bam\.? no\.?\s*\d+)\b[^;]*\b(failed|rejected|not adopted|not agreed to"
+            r"|tabled|lost)\b"
+            r"|\b(failed|rejected|not adopted)\b[^.;]*\bamendment",
+            _I,
+        ),
+        None,
+    ),
+    (
         "receipt",
         re.compile(r"\breceived (in|from) the (senate|house|assembly)|^in (senate|assembly)\.", _I),
         None,
     ),
     ("deferral", re.compile(r"\bdeferred\b|carried over|\bcontinued to\b", _I), None),
 )
+
+# A vote on a motion, a rule (H. Res.), cloture or recommittal is not a vote on the bill:
+# "On motion to recommit Failed" leaves the bill alive, "Rule H. Res. 152 passed House"
+# passes the rule. The Library of Congress's own summaries ("Passed/agreed to in House:")
+# and a motion to suspend the rules *and pass the bill* are the bill's question.
+_BILL_QUESTION = re.compile(
+    r"^(passed/agreed to in|failed of passage/not agreed to in)\b"
+    r"|suspend the rules and (pass|agree)|\bon (final )?passage\b",
+    _I,
+)
+_PROCEDURAL = re.compile(
+    r"\bmotions? (to|that|by|for)\b|\bmoved (to|that)\b|\bcloture\b|\brecommit"
+    r"|\bprevious question\b|point of order|\brule h\.\s?res\b|rules committee resolution"
+    r"|\brule provides\b|\bprovisions of (the )?rule\b|\bthe chair put the question"
+    r"|postponed proceedings|unfinished business|^debate\b|\bnotice of reconsideration\b"
+    r"|\bto reconsider\b|\breconsideration (granted|denied|taken|failed)\b|\brecon taken\b",
+    _I,
+)
+# What a procedural vote never says about the bill itself.
+_BILL_LABELS = frozenset(
+    {
+        "passage",
+        "failure",
+        "concurrence",
+        "referral-committee",
+        "withdrawal",
+        "committee-failure",
+        "executive-veto",
+        "deferral",
+        "substitution",
+        "enrolled",
+    }
+)
+# "Died on the calendar upon sine die adjournment", "Adjourned sine die": the session
+# is over, so a bill still pending is dead (the governor may still sign enrolled bills).
+_SINE_DIE = re.compile(r"\bsine die\b", _I)
+_ORIGIN_PREFIX = (("upper", re.compile(r"^S")), ("lower", re.compile(r"^(H|A)")))
 
 _CHAMBER_WORDS = (
     ("executive", re.compile(r"\b(governor|president(?! of the senate)|gov\.)\b", _I)),
@@ -239,6 +290,8 @@ def _classify(text: str, chamber: str | None) -> tuple[str, ...]:
             continue
         if pattern.search(text) and not (exclude and exclude.search(text)):
             found.append(name)
+    if _PROCEDURAL.search(text) and not _BILL_QUESTION.search(text):
+        found = [name for name in found if name not in _BILL_LABELS]
     # An executive-branch "Approved May 13, 2021" is the signature; elsewhere "approved"
     # is usually a committee or an amendment.
     if chamber == "executive" and "executive-signature" not in found:
@@ -263,14 +316,31 @@ def chamber_from_text(description: str) -> str | None:
     return None
 
 
+def origin_chamber(identifier: str) -> str | None:
+    """The chamber a bill starts in, from its identifier ("SB 5" -> "upper"), if it says."""
+    text = (identifier or "").strip().upper()
+    if text.startswith(("LB", "LR")):  # Nebraska's unicameral legislature
+        return None
+    for chamber, pattern in _ORIGIN_PREFIX:
+        if pattern.match(text):
+            return chamber
+    return None
+
+
+# "Passed. Ordered to the Senate." names where the bill goes next, not who passed it.
+_DESTINATION = re.compile(
+    r"\b(ordered|sent|transmitted|messaged|delivered|returned|referred) to (the )?\w+", _I
+)
+
+
 def _passage_chamber(action: ActionRecord) -> str | None:
     if action.chamber in ("upper", "lower"):
-        text_chamber = chamber_from_text(action.description)
+        text_chamber = chamber_from_text(_DESTINATION.sub("", action.description or ""))
         # "Passed Senate" recorded on a House page still means the Senate passed it.
         if text_chamber in ("upper", "lower"):
             return text_chamber
         return action.chamber
-    text_chamber = chamber_from_text(action.description)
+    text_chamber = chamber_from_text(_DESTINATION.sub("", action.description or ""))
     return text_chamber if text_chamber in ("upper", "lower") else None
 
 
@@ -279,8 +349,19 @@ def _ordered(actions: Iterable[ActionRecord]) -> list[ActionRecord]:
     return sorted(actions, key=lambda a: a.date)
 
 
-def derive_status(actions: list[ActionRecord]) -> tuple[str, date | None]:
-    """The furthest stage (a STAGES value) the actions reach, and the date reached."""
+def derive_status(
+    actions: list[ActionRecord],
+    origin: str | None = None,
+    session_end: date | None = None,
+    today: date | None = None,
+) -> tuple[str, date | None]:
+    """The furthest stage (a STAGES value) the actions reach, and the date reached.
+
+    `origin` is the chamber the bill started in (`origin_chamber`): a Senate bill's
+    first recorded passage in the House is then `passed_second`. A bill still short
+    of the executive when its session ended (`session_end` before `today`, or a
+    "sine die" action) is `failed` on that date.
+    """
     ordered = _ordered(actions)
     if not ordered:
         return "introduced", None
@@ -306,6 +387,8 @@ def derive_status(actions: list[ActionRecord]) -> tuple[str, date | None]:
             known = [c for c in passage_chambers if c]
             if chamber and known and chamber not in known:
                 advance("passed_second", when)
+            elif chamber and origin and chamber != origin:
+                advance("passed_second", when)
             elif not passage_chambers or (chamber and chamber in known and len(known) == 1):
                 advance("passed_origin", when)
             elif chamber is None or not known:
@@ -324,6 +407,10 @@ def derive_status(actions: list[ActionRecord]) -> tuple[str, date | None]:
             continue
         if best == "enacted":
             continue
+        if _SINE_DIE.search(action.description or "") and not terminal:
+            if _PROGRESS_RANK[best] < _PROGRESS_RANK["to_executive"]:
+                terminal, terminal_date = "failed", when
+            continue
         if "executive-veto" in labels or "executive-veto-line-item" in labels:
             if "executive-veto" in labels:
                 terminal, terminal_date = "vetoed", when
@@ -333,4 +420,7 @@ def derive_status(actions: list[ActionRecord]) -> tuple[str, date | None]:
             terminal, terminal_date = "failed", when
     if terminal:
         return terminal, terminal_date
+    ended = session_end is not None and session_end < (today or date.today())
+    if ended and _PROGRESS_RANK[best] < _PROGRESS_RANK["to_executive"]:
+        return "failed", session_end
     return best, best_date

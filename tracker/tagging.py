@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from tracker import textscan
+from tracker.sections import SectionIndex
 from tracker.taxonomy import FIELDS, Rule, Taxonomy, load_taxonomy
 
 SUBJECT_SEPARATOR = "; "
@@ -25,6 +27,7 @@ MAX_EVIDENCE = 5
 # no full stop) are cut at a word boundary, so a quote is never a whole document.
 _MAX_HALF_SENTENCE = 1000
 _REPEAT_CAP = 3
+_NEAR = 200  # the first, short look back for a sentence start
 SUMMARY_FIELDS = ("title", "abstract", "subjects")
 
 # A full stop, question or exclamation mark (plus closing quotes/brackets) before
@@ -42,16 +45,32 @@ _ABBREV = re.compile(
 
 @dataclass(frozen=True)
 class Evidence:
-    """Where a topic was found: `field_text[start:end] == quote`."""
+    """Where a topic was found: `field_text[start:end] == quote`.
+
+    In the `text` field, `section` is the bill's own label for the passage ("SEC. 3(b)",
+    "Section 14", see tracker.sections) when the text has headings, and `at` is how far
+    into the text the passage starts (0 = the top, 1 = the end).
+    """
 
     field: str
     start: int
     end: int
     quote: str
+    section: str | None = None
+    at: float | None = None
 
     def as_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {"field": self.field, "start": self.start, "end": self.end, "quote": self.quote}
+        """JSON-ready form (`section` and `at` only for the text field)."""
+        out: dict[str, object] = {
+            "field": self.field,
+            "start": self.start,
+            "end": self.end,
+            "quote": self.quote,
+        }
+        if self.field == "text":
+            out["section"] = self.section
+            out["at"] = self.at
+        return out
 
 
 @dataclass(frozen=True)
@@ -94,13 +113,28 @@ def _is_boundary(text: str, m: re.Match[str]) -> bool:
     return not (j < n and text[j].islower())
 
 
+def _last_boundary_end(text: str, lo: int, start: int, boundary: re.Pattern[str]) -> int:
+    """End of the last real sentence boundary in text[lo:start], else `lo`.
+
+    Looks back a short way first. The short scan starts just after a letter or digit,
+    which no boundary match contains, so no match straddles its start and it finds
+    exactly the matches the long scan finds there; only when none is a real boundary
+    does the long scan run.
+    """
+    near = start - _NEAR
+    while near > lo and not text[near - 1].isalnum():
+        near -= 1
+    for first in (near, lo) if near > lo else (lo,):
+        for m in reversed(list(boundary.finditer(text, first, start))):
+            if _is_boundary(text, m):
+                return m.end()
+    return lo
+
+
 def _sentence_around(text: str, start: int, end: int, boundary: re.Pattern[str]) -> tuple[int, int]:
     """The span of the sentence holding text[start:end], trimmed of outer whitespace."""
     lo = max(0, start - _MAX_HALF_SENTENCE)
-    s = lo
-    for m in boundary.finditer(text, lo, start):
-        if _is_boundary(text, m):
-            s = m.end()
+    s = _last_boundary_end(text, lo, start, boundary)
     if s == lo and lo > 0:  # cut mid-sentence: start at a word
         sp = text.find(" ", lo, start)
         s = sp + 1 if sp != -1 else start
@@ -131,8 +165,9 @@ class _Sentence:
     groups: set[str]
 
 
-def _scan(taxonomy: Taxonomy, fields: Sequence[tuple[str, str]]) -> list[_Sentence]:
-    regex = taxonomy.regex
+def _scan(
+    taxonomy: Taxonomy, fields: Sequence[tuple[str, str]], prefilter: bool = True
+) -> list[_Sentence]:
     implied = taxonomy.implied
     out: list[_Sentence] = []
     for name, text in fields:
@@ -140,7 +175,8 @@ def _scan(taxonomy: Taxonomy, fields: Sequence[tuple[str, str]]) -> list[_Senten
             continue
         boundary = _SUBJECT_BOUNDARY if name == "subjects" else _BOUNDARY
         cur: _Sentence | None = None
-        for m in regex.finditer(text):
+        found = textscan.matches(taxonomy, text) if prefilter else taxonomy.regex.finditer(text)
+        for m in found:
             g = m.lastgroup
             if g is None or g.startswith("neg_"):
                 continue
@@ -151,6 +187,23 @@ def _scan(taxonomy: Taxonomy, fields: Sequence[tuple[str, str]]) -> list[_Senten
                 out.append(cur)
             cur.groups |= implied[g]
     return out
+
+
+_RULE_INDEXES: dict[int, tuple[Taxonomy, dict[str, list[tuple[int, int]]]]] = {}
+
+
+def _rule_index(tax: Taxonomy) -> dict[str, list[tuple[int, int]]]:
+    """group -> (topic index, rule position) of every rule naming it in `all` or `any`."""
+    cached = _RULE_INDEXES.get(id(tax))
+    if cached is not None and cached[0] is tax:
+        return cached[1]
+    index: dict[str, list[tuple[int, int]]] = {}
+    for ti, topic in enumerate(tax.topics):
+        for pos, rule in enumerate(topic.rules):
+            for g in rule.all | rule.any:
+                index.setdefault(g, []).append((ti, pos))
+    _RULE_INDEXES[id(tax)] = (tax, index)
+    return index
 
 
 def _rule_fires(rule: Rule, groups: set[str], context: set[str]) -> bool:
@@ -174,8 +227,13 @@ def tag_bill(
     text: str | None = None,
     *,
     taxonomy: Taxonomy | None = None,
+    prefilter: bool = True,
 ) -> list[TopicTag]:
-    """Topics for one bill, each with a score and the sentences that justify it."""
+    """Topics for one bill, each with a score and the sentences that justify it.
+
+    `prefilter=False` scans every field with the taxonomy regex alone (the reference the
+    Hyperscan prefilter in `tracker.textscan` must equal; used by tests and the bench).
+    """
     tax = taxonomy or load_taxonomy()
     fields = (
         ("title", title or ""),
@@ -183,7 +241,7 @@ def tag_bill(
         ("subjects", subjects_text(subjects)),
         ("text", text or ""),
     )
-    sentences = _scan(tax, fields)
+    sentences = _scan(tax, fields, prefilter)
     if not sentences:
         return []
     context: set[str] = set()
@@ -191,20 +249,35 @@ def tag_bill(
         if sent.field in SUMMARY_FIELDS:
             context |= sent.groups
 
+    # Per topic, the sentences where its rules fire, with those rules in the topic's
+    # order. Only rules naming one of a sentence's groups in `all`/`any` can fire, so
+    # only those are tried (a long text has thousands of sentences, the taxonomy ~200
+    # rules).
+    index = _rule_index(tax)
+    topics = tax.topics
+    fired: dict[int, list[tuple[_Sentence, list[Rule]]]] = {}
+    for sent in sentences:
+        by_topic: dict[int, list[Rule]] = {}
+        for ti, pos in sorted({c for g in sent.groups for c in index.get(g, ())}):
+            rule = topics[ti].rules[pos]
+            if _rule_fires(rule, sent.groups, context):
+                by_topic.setdefault(ti, []).append(rule)
+        for ti, rules in by_topic.items():
+            fired.setdefault(ti, []).append((sent, rules))
+
     fw = tax.field_weights
     field_rank = {f: i for i, f in enumerate(FIELDS)}
     own: dict[str, tuple[float, list[tuple[int, float, _Sentence]], list[str]]] = {}
-    for topic in tax.topics:
+    for ti, topic in enumerate(topics):
         counts: dict[tuple[str, str], tuple[float, int]] = {}
         hits: list[tuple[int, float, _Sentence]] = []
-        for sent in sentences:
+        for sent, rules in fired.get(ti, ()):
             best = 0.0
-            for rule in topic.rules:
-                if _rule_fires(rule, sent.groups, context):
-                    key = (rule.id, sent.field)
-                    w, n = counts.get(key, (rule.weight, 0))
-                    counts[key] = (max(w, rule.weight), n + 1)
-                    best = max(best, rule.weight)
+            for rule in rules:
+                key = (rule.id, sent.field)
+                w, n = counts.get(key, (rule.weight, 0))
+                counts[key] = (max(w, rule.weight), n + 1)
+                best = max(best, rule.weight)
             if best:
                 hits.append((field_rank[sent.field], -best * fw[sent.field], sent))
         if not counts:
@@ -265,6 +338,25 @@ def _assign(
             if len(evidence) >= MAX_EVIDENCE:
                 break
         out.append(TopicTag(topic.id, round(score, 3), tuple(evidence), tuple(rules[topic.id])))
+    return _with_sections(out, texts.get("text") or "")
+
+
+def _with_sections(tags: list[TopicTag], text: str) -> list[TopicTag]:
+    """Text evidence with its section label and depth; the text is indexed only as far
+    as the last evidence (headings after it cannot label it)."""
+    starts = [e.start for t in tags for e in t.evidence if e.field == "text"]
+    if not starts:
+        return tags
+    sections = SectionIndex(text, max(starts))
+    out = []
+    for t in tags:
+        evidence = tuple(
+            replace(e, section=sections.label_at(e.start), at=round(e.start / len(text), 3))
+            if e.field == "text"
+            else e
+            for e in t.evidence
+        )
+        out.append(replace(t, evidence=evidence))
     return out
 
 

@@ -15,7 +15,7 @@ from typing import IO, Any
 import click
 
 from tracker.cli import load_settings
-from tracker.errors import InvalidInput
+from tracker.errors import InvalidInput, TrackerError
 
 # Untrusted input: cap what one line may carry so a runaway document cannot stall a run.
 MAX_LINE_CHARS = 20_000_000
@@ -134,14 +134,26 @@ def classify(taxonomy_path: str | None, explain: bool) -> None:
 )
 @click.option("--taxonomy", "taxonomy_path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--enqueue", is_flag=True, help="Run on the `tag` queue instead of here.")
+@click.option("--org", "org_slug", default=None, help="With `train`: one organization (slug).")
 def tag(
     bill_ids: tuple[str, ...],
     all_bills: bool,
     stale: bool,
     taxonomy_path: str | None,
     enqueue: bool,
+    org_slug: str | None,
 ) -> None:
-    """(Re)tag bills in the database: by id, --all, or --stale (changed / older taxonomy)."""
+    """(Re)tag bills in the database: by id, --all, or --stale (changed / older taxonomy).
+
+    `tracker tag train [--org SLUG] [--enqueue]` retrains each organization's
+    second-opinion classifier on the shipped labels plus its corrections (a bill id is
+    never "train"), and re-scores only the opinions whose outcome changes.
+    """
+    if bill_ids[:1] == ("train",):
+        if len(bill_ids) > 1 or all_bills or taxonomy_path:
+            raise click.UsageError("`tag train` takes only --org and --enqueue")
+        _train(org_slug, enqueue)
+        return
     from tracker.db import session_scope
     from tracker.tagging_queries import select_bills_to_tag
     from tracker.tagging_service import tag_bills
@@ -171,6 +183,37 @@ def tag(
     )
 
 
+def _train(org_slug: str | None, enqueue: bool) -> None:
+    """Train (or enqueue training of) the second-opinion classifiers."""
+    settings = load_settings()
+    if enqueue:
+        from tracker.jobs import enqueue as enqueue_job
+        from tracker.tasks import train_second_opinion
+
+        handle = enqueue_job(
+            settings, train_second_opinion, org_slug, queue="tag", job_timeout=3600
+        )
+        click.echo(f"Enqueued training as job {handle.id} ({handle.status}).")
+        return
+    from tracker.jobs import using_settings
+    from tracker.tasks import train_second_opinion
+
+    try:
+        with using_settings(settings):
+            summary = train_second_opinion(org_slug)
+    except TrackerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for org in summary["organizations"]:
+        if not org["trained"]:
+            click.echo(f"org {org['org']}: model {org['version']} unchanged (same data).")
+            continue
+        click.echo(
+            f"org {org['org']}: trained {org['version']} ({org['bytes']:,} bytes); "
+            f"{org['scored']} bill(s) scored, {org['disagreements']} disagreement(s) "
+            f"for review, {org['written']} written, {org['removed']} removed."
+        )
+
+
 @click.command()
 @click.argument("bill_ids", nargs=-1)
 @click.option("--all", "all_bills", is_flag=True, help="Re-score every bill (the default).")
@@ -193,7 +236,9 @@ def score(bill_ids: tuple[str, ...], all_bills: bool, similar: bool) -> None:
 
             pairs = update_similar_bills(session, ids if bill_ids else None)
             click.echo(f"Similar bills: {pairs['pairs']} pair(s) among {pairs['bills']} bills.")
-        summary = _in_batches(session, ids, lambda batch: score_bills(session, batch))
+        summary = _in_batches(
+            session, ids, lambda batch: score_bills(session, batch, today=settings.today())
+        )
     click.echo(f"Scored {summary['scored']} bill(s); {summary['missing']} id(s) not found.")
 
 

@@ -8,6 +8,16 @@
     extracted_texts  full text extracted from a version's HTML/XML/PDF, keyed by the
                      sha256 of the downloaded bytes (extract once, reuse forever)
 
+Corrections and the second opinion (migration 0180_tagging_corrections):
+
+    topic_corrections  an organization's verdict on one (bill, topic): confirm, reject
+                       or add, with who and an optional note; overrides the tagger for
+                       that organization only (`tagging_queries.effective_topics`)
+    tagger_models      a trained second-opinion classifier per organization, versioned
+                       like the taxonomy, stored as compressed JSON (no pickles)
+    second_opinions    where an organization's classifier disagrees with the rules about
+                       a (bill, topic): its probability and the top features as reasons
+
 Read them through `tracker.tagging_queries`; `tracker.tagging_service` writes them.
 """
 
@@ -22,13 +32,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.models import Base, Bill, utcnow
+from tracker.models import Base, Bill, User, utcnow
 
 
 class BillTopic(Base):
@@ -122,3 +133,75 @@ class ExtractedText(Base):
     chars: Mapped[int] = mapped_column(Integer, default=0)
     extractor: Mapped[str] = mapped_column(String(40))
     extracted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written by tracker.textextract (see its docstring for what these hold).
+    extractor_version: Mapped[str] = mapped_column(String(40), default="")
+    marks: Mapped[list[Any] | None] = mapped_column()
+    sections: Mapped[list[Any] | None] = mapped_column()
+    pages: Mapped[int | None] = mapped_column(Integer)
+
+
+class TopicCorrection(Base):
+    """An organization's verdict on one topic of one bill (the latest one counts)."""
+
+    __tablename__ = "topic_corrections"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "bill_id", "topic"),
+        Index("ix_topic_corrections_org_topic", "organization_id", "topic"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(60))
+    verdict: Mapped[str] = mapped_column(String(10))  # confirm | reject | add
+    note: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when the row follows from a verdict on another topic (adding `workforce` adds
+    # `mental_health`; rejecting `workforce` rejects the tagger's `loan_repayment`).
+    implied_by: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def present(self) -> bool:
+        """True when the organization says the bill is about the topic."""
+        return self.verdict != "reject"
+
+
+class TaggerModel(Base):
+    """One trained second-opinion classifier for an organization."""
+
+    __tablename__ = "tagger_models"
+    __table_args__ = (Index("ix_tagger_models_org_created", "organization_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    # "<taxonomy version>+clf.<sha256 of the training rows and settings, 12 hex>"
+    version: Mapped[str] = mapped_column(String(80))
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed JSON
+    training: Mapped[dict[str, Any]] = mapped_column(default=dict)  # rows, positives, corrections
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SecondOpinion(Base):
+    """Where an organization's classifier disagrees with the rule tagger on a bill."""
+
+    __tablename__ = "second_opinions"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "bill_id", "topic"),
+        Index("ix_second_opinions_org_topic", "organization_id", "topic"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id", ondelete="CASCADE"), index=True)
+    topic: Mapped[str] = mapped_column(String(60))
+    probability: Mapped[float] = mapped_column(Float)  # classifier's P(topic)
+    rules_say: Mapped[bool] = mapped_column(Boolean)  # did the rule tagger assign it
+    # [{"feature": "peer specialist", "weight": 0.42}] pushing toward the classifier's call
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    model_version: Mapped[str] = mapped_column(String(80))
+    scored_at: Mapped[datetime] = mapped_column(default=utcnow)

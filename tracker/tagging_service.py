@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker.models import Bill, Sponsorship, utcnow
 from tracker.tagging_models import BillScore, BillTagging, BillTopic, SimilarBill
-from tracker.tagging_queries import latest_text
+from tracker.tagging_queries import latest_version_text
 
 
 def _load_bills(session: Session, bill_ids: Sequence[str]) -> list[Bill]:
@@ -50,10 +50,11 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
     found = {b.id for b in bills}
     stored = 0
     for bill in bills:
-        sha, text = latest_text(session, bill)
+        version, sha, text = latest_version_text(session, bill)
         tags = tag_bill(
             bill.title, bill.abstract, [s.subject for s in bill.subjects], text, taxonomy=tax
         )
+        source = _version_source(version, sha)
         session.execute(delete(BillTopic).where(BillTopic.bill_id == bill.id))
         now = utcnow()
         for t in tags:
@@ -62,7 +63,10 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
                     bill_id=bill.id,
                     topic=t.topic,
                     score=t.score,
-                    evidence=[e.as_dict() for e in t.evidence],
+                    evidence=[
+                        {**e.as_dict(), **source} if e.field == "text" else e.as_dict()
+                        for e in t.evidence
+                    ],
                     rules=list(t.rules),
                     taxonomy_version=tax.version,
                     tagged_at=now,
@@ -77,7 +81,24 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
         marker.tagged_at = now
         session.add(marker)
     session.commit()
+    # What was tagged is searchable: copy each bill's newest text into the search index.
+    from tracker.bill_query import refresh_texts
+
+    refresh_texts(session, [b.id for b in bills])
     return {"tagged": len(bills), "topics": stored, "missing": len(set(ids) - found)}
+
+
+def _version_source(version: Any, sha: str | None) -> dict[str, object]:
+    """What a text evidence item says about the version it was read in."""
+    if version is None:
+        return {}
+    label = version.note or (version.date.isoformat() if version.date else "text")
+    return {
+        "version_id": version.id,
+        "version": label,
+        "version_date": version.date.isoformat() if version.date else None,
+        "text_sha256": sha,
+    }
 
 
 def score_bills(
@@ -196,7 +217,7 @@ def _hearings(session: Session, ids: Sequence[str]) -> dict[str, list[date]]:
     rows = session.execute(
         select(EventBill.bill_id, Event.start)
         .join(Event, Event.id == EventBill.event_id)
-        .where(EventBill.bill_id.in_(list(ids)))
+        .where(EventBill.bill_id.in_(list(ids)), Event.status != "cancelled")
     )
     for bill_id, start in rows:
         out.setdefault(bill_id, []).append(start.date())

@@ -20,6 +20,7 @@ def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
 
     Alerts run after tagging because saved searches can filter on topics and scores.
     """
+    from tracker.second_opinion import score_new_bills
     from tracker.tagging_service import score_bills, tag_bills
     from tracker.taxonomy import load_taxonomy
 
@@ -30,8 +31,10 @@ def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
         for i in range(0, len(ids), BATCH):
             batch = ids[i : i + BATCH]
             tagged = tag_bills(session, batch, taxonomy)
-            scored = score_bills(session, batch)
+            scored = score_bills(session, batch, today=job_settings().today())
+            opinions = score_new_bills(session, batch)
             summary["tagged"] += tagged["tagged"]
+            summary["disagreements"] = summary.get("disagreements", 0) + opinions["disagreements"]
             summary["topics"] += tagged["topics"]
             summary["missing"] += tagged["missing"]
             summary["scored"] += scored["scored"]
@@ -42,6 +45,14 @@ def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
         alerts = enqueue(job_settings(), run_alerts, queue="outreach")
         summary["alerts_job"] = alerts.id
     return summary
+
+
+def train_second_opinion(org_slug: str | None = None) -> dict:
+    """Retrain each organization's second-opinion classifier (or one's) and re-score."""
+    from tracker.second_opinion import train_all
+
+    with session_scope(job_settings()) as session:
+        return {"organizations": train_all(session, org_slug)}
 
 
 def retag_stale() -> dict:
@@ -65,7 +76,9 @@ def rescore_all() -> dict:
     with session_scope(job_settings()) as session:
         ids = list(session.scalars(select(Bill.id).order_by(Bill.id)))
         for i in range(0, len(ids), BATCH):
-            total += score_bills(session, ids[i : i + BATCH])["scored"]
+            total += score_bills(session, ids[i : i + BATCH], today=job_settings().today())[
+                "scored"
+            ]
     return {"scored": total}
 
 

@@ -9,6 +9,7 @@ Watchlists are the token owner's organization's only.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from flask import Blueprint, Response, abort, g, jsonify, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from tracker import bill_query as search
 from tracker.errors import InvalidInput
 from tracker.models import (
     Bill,
@@ -27,7 +29,7 @@ from tracker.models import (
     WatchlistEntry,
     utcnow,
 )
-from web import csrf, enrich, search
+from web import csrf, enrich
 from web.db import db
 from web.limits import api_token_backoff, limiter
 from web.models import ApiToken
@@ -47,9 +49,37 @@ def _token_key() -> str:
 limiter.limit(RATE, key_func=_token_key)(bp)
 
 
+PUBLIC = ("api.openapi", "api.index", "api.index_bare")
+_RULE_ARG = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def allowed_params(rule: str) -> list[str]:
+    """The query parameters the OpenAPI document declares for a URL rule of this API."""
+    from web.openapi import document
+
+    path = _RULE_ARG.sub(r"{\1}", rule.removeprefix(bp.url_prefix or "")) or "/"
+    operation = document("").get("paths", {}).get(path, {}).get("get", {})
+    return [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+
+
+@bp.before_request
+def _check_params() -> None:
+    """An unknown query parameter is a 400 naming the allowed ones (no silent ignoring)."""
+    if request.url_rule is None or request.endpoint in PUBLIC:
+        return
+    allowed = allowed_params(request.url_rule.rule)
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            f"unknown query parameter{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(unknown)}; this endpoint takes "
+            + (", ".join(allowed) if allowed else "no query parameters")
+        )
+
+
 @bp.before_request
 def _authenticate() -> None:
-    if request.endpoint == "api.openapi":
+    if request.endpoint in PUBLIC:
         return
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
@@ -93,7 +123,7 @@ def _user() -> User:
 def _page_args() -> tuple[int, int]:
     try:
         page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 25))
+        per_page = int(request.args.get("per_page") or request.args.get("limit") or 25)
     except ValueError as exc:
         raise InvalidInput("page and per_page must be whole numbers") from exc
     if page < 1 or not 1 <= per_page <= search.MAX_PER_PAGE:
@@ -104,7 +134,9 @@ def _page_args() -> tuple[int, int]:
 def _paged(items: list[dict], total: int, page: int, per_page: int) -> Any:
     pages = max(1, -(-total // per_page))
     args = {
-        k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "per_page")
+        k: v
+        for k, v in request.args.to_dict(flat=False).items()
+        if k not in ("page", "per_page", "limit")
     }
 
     def link(p: int) -> str:
@@ -155,10 +187,13 @@ def _bill_list(require_q: bool) -> Any:
     query = search.parse_query(args)
     result = search.search_bills(db(), query, _user().organization_id)
     items = []
+    snips = search.snippets(db(), query.q, [b.id for b in result.bills])
     for bill in result.bills:
         item = bill_summary(bill)
         if search.tokens(query.q):
             item["rank"] = round(result.ranks.get(bill.id, 0.0), 6)
+            if bill.id in snips:
+                item["snippet"] = snips[bill.id].striptags()
         items.append(item)
     return _paged(items, result.total, query.page, query.per_page)
 
@@ -230,7 +265,10 @@ def bill(bill_id: str):  # noqa: ANN201
         ],
         subjects=[s.subject for s in item.subjects],
         sources=[{"source": s.source, "url": s.url} for s in item.source_links],
-        topics=[t.__dict__ for t in enrich.topics_for(db(), [item.id]).get(item.id, [])],
+        topics=[
+            t.__dict__
+            for t in enrich.topics_for(db(), [item.id], _user().organization_id).get(item.id, [])
+        ],
         scores=[s.__dict__ for s in enrich.scores_for(db(), [item.id]).get(item.id, [])],
         watchlist_entries=[_entry(e) for e in entries],
     )
@@ -381,3 +419,31 @@ def openapi():  # noqa: ANN201
     from web.openapi import document
 
     return jsonify(document(url_for("api.openapi", _external=True).rsplit("/", 1)[0]))
+
+
+@bp.route("/")
+@bp.route("", endpoint="index_bare")
+def index():  # noqa: ANN201
+    """The resources of this API, with links (no token needed to read it)."""
+    from web.openapi import document
+
+    base = url_for("api.index", _external=True).rstrip("/")
+    doc = document(base)
+    return jsonify(
+        {
+            "name": doc["info"]["title"],
+            "version": doc["info"]["version"],
+            "authentication": "Authorization: Bearer <token> (make one on /account/tokens)",
+            "resources": [
+                {
+                    "path": path,
+                    "url": base + path,
+                    "summary": op["get"].get("summary", ""),
+                    "parameters": [p["name"] for p in op["get"].get("parameters", [])],
+                }
+                for path, op in doc["paths"].items()
+            ],
+            "openapi": url_for("api.openapi", _external=True),
+            "docs": url_for("api_docs.docs", _external=True),
+        }
+    )

@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import tagging_queries
-from tracker.models import Bill
-from tracker.tagging_models import BillScore, BillTopic, SimilarBill
+from tracker.tagging_models import SimilarBill
 
 
 @dataclass
@@ -27,6 +26,7 @@ class TopicView:
     label: str
     evidence: list[str] = field(default_factory=list)
     confidence: float | None = None
+    correction: str = ""  # "confirmed by Ana" when the organization judged this topic
 
 
 @dataclass
@@ -70,29 +70,36 @@ def _reason_text(reason: Any) -> str:
     return str(reason)
 
 
-def topics_for(session: Session, bill_ids: list[str]) -> dict[str, list[TopicView]]:
-    """Topics per bill id, best first, with evidence quotes (one query)."""
+def topics_for(
+    session: Session, bill_ids: list[str], org_id: int | None = None
+) -> dict[str, list[TopicView]]:
+    """Topics per bill id as organization `org_id` sees them (its corrections override
+    the tagger), best first, with the tagger's evidence quotes."""
     if not bill_ids:
         return {}
     labels = topic_labels()
     out: dict[str, list[TopicView]] = {}
-    rows = session.scalars(
-        select(BillTopic)
-        .where(BillTopic.bill_id.in_(list(bill_ids)))
-        .order_by(BillTopic.bill_id, BillTopic.score.desc(), BillTopic.topic)
-    )
-    for row in rows:
-        out.setdefault(row.bill_id, []).append(
+    rows = tagging_queries.effective_tags(session, bill_ids, org_id)
+    for bill_id, topic, score, evidence, verdict, implied_by, name, email in rows:
+        out.setdefault(bill_id, []).append(
             TopicView(
-                key=row.topic,
-                label=labels.get(row.topic, row.topic),
+                key=topic,
+                label=labels.get(topic, topic),
                 evidence=[
-                    e["quote"] for e in row.evidence or [] if isinstance(e, dict) and e.get("quote")
+                    e["quote"] for e in evidence or [] if isinstance(e, dict) and e.get("quote")
                 ],
-                confidence=row.score,
+                confidence=score if evidence is not None else None,
+                correction=_correction_text(verdict, implied_by, name or email),
             )
         )
     return out
+
+
+def _correction_text(verdict: str | None, implied_by: str | None, who: str | None) -> str:
+    if verdict is None:
+        return ""
+    done = {"confirm": "confirmed", "add": "added", "reject": "rejected"}[verdict]
+    return f"{done} by {who or 'a former member'}" + (f" (with {implied_by})" if implied_by else "")
 
 
 def scores_for(session: Session, bill_ids: list[str]) -> dict[str, list[ScoreView]]:
@@ -145,33 +152,6 @@ def similar_for(session: Session, bill_id: str, limit: int = 8) -> list[SimilarV
     return [SimilarView(bill=r.other, score=r.similarity) for r in rows]
 
 
-def apply_filters(
-    stmt: Select, topic: str, score_min: float | None, score_max: float | None
-) -> Select:
-    """Restrict a bill query by topic and relevance-score range."""
-    if not topic and score_min is None and score_max is None:
-        return stmt
-    if topic:
-        stmt = stmt.where(Bill.id.in_(select(BillTopic.bill_id).where(BillTopic.topic == topic)))
-    if score_min is not None or score_max is not None:
-        scored = select(BillScore.bill_id)
-        if score_min is not None:
-            scored = scored.where(BillScore.relevance >= score_min)
-        if score_max is not None:
-            scored = scored.where(BillScore.relevance <= score_max)
-        stmt = stmt.where(Bill.id.in_(scored))
-    return stmt
-
-
-def order_by_score(stmt: Select, topic: str) -> Select:
-    """Order by relevance score (highest first)."""
-    return stmt.outerjoin(BillScore, BillScore.bill_id == Bill.id).order_by(
-        BillScore.relevance.desc().nulls_last(),
-        Bill.last_action_date.desc().nulls_last(),
-        Bill.id,
-    )
-
-
 def outreach_models() -> ModuleType:
     """The outreach area's tables (outreach.models)."""
     from outreach import models as module
@@ -202,19 +182,12 @@ class MeetingView:
 
 
 def _letter_summaries(session: Session, om: ModuleType, org_id: int, where: Any) -> list:
-    rows = session.execute(
-        select(
-            om.Campaign.id,
-            om.Campaign.title,
-            func.count(om.Letter.id),
-            func.count(om.Letter.sent_at),
-        )
-        .join(om.Letter, om.Letter.campaign_id == om.Campaign.id)
-        .where(om.Campaign.organization_id == org_id, om.Letter.organization_id == org_id, where)
-        .group_by(om.Campaign.id, om.Campaign.title)
-        .order_by(om.Campaign.id.desc())
-    ).all()
-    return [LetterSummary(cid, title, total, sent) for cid, title, total, sent in rows]
+    from outreach.counts import letters_by_campaign
+
+    return [
+        LetterSummary(c.campaign_id, c.title, c.total, c.sent)
+        for c in letters_by_campaign(session, org_id, where)
+    ]
 
 
 def _meetings(session: Session, om: ModuleType, org_id: int, where: Any) -> list[Any]:

@@ -65,6 +65,9 @@ def calendar(name: str, rows: list[tuple[Any, Any]], host: str) -> str:
         ]
         if event.location:
             lines.append(f"LOCATION:{escape_text(event.location)}")
+        # A cancelled hearing stays in the feed as CANCELLED so subscribed calendars drop it.
+        status = getattr(event, "status", None)
+        lines.append("STATUS:CANCELLED" if status == "cancelled" else "STATUS:CONFIRMED")
         if event.description:
             lines.append(f"DESCRIPTION:{escape_text(event.description[:2000])}")
         lines.append("END:VEVENT")

@@ -22,6 +22,8 @@ from flask_limiter.util import get_remote_address
 from redis import Redis
 from redis.exceptions import RedisError
 
+from tracker.mailbox import normalize_email  # noqa: F401 - re-exported for views
+
 log = logging.getLogger(__name__)
 limiter = Limiter(
     key_func=get_remote_address,
@@ -45,23 +47,6 @@ def init(app: Flask, redis_url: str | None) -> None:
             redis_url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
         )
     limiter.init_app(app)
-
-
-GMAIL_DOMAINS = ("gmail.com", "googlemail.com")
-
-
-def normalize_email(address: str) -> str:
-    """One key per mailbox for limits: case folded, `+tag` dropped, and Gmail's dots and
-    googlemail.com alias folded (Gmail ignores both; other providers may not, so only
-    Gmail's are folded)."""
-    address = address.strip().lower()
-    local, at, domain = address.rpartition("@")
-    if not at:
-        return address
-    local = local.split("+", 1)[0]
-    if domain in GMAIL_DOMAINS:
-        local, domain = local.replace(".", ""), "gmail.com"
-    return f"{local}@{domain}"
 
 
 class Backoff:

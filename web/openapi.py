@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracker.bill_query import MAX_PER_PAGE, SORTS
 from tracker.records import STAGES
-from web.search import MAX_PER_PAGE, SORTS
 
 
 def _param(name: str, where: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -25,6 +25,12 @@ PAGING = [
         "query",
         {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 25},
         "Items per page.",
+    ),
+    _param(
+        "limit",
+        "query",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        "Same as per_page (per_page wins when both are given).",
     ),
 ]
 BILL_FILTERS = [
@@ -164,7 +170,10 @@ def document(server_url: str) -> dict[str, Any]:
                 "get": {
                     "summary": "Entries of one watchlist",
                     "operationId": "getWatchlist",
-                    "parameters": [_param("watchlist_id", "path", {"type": "integer"}, "Id.", True)]
+                    "parameters": [
+                        _param("watchlist_id", "path", {"type": "integer"}, "Id.", True),
+                        *PAGING,
+                    ]
                     + PAGING,
                     "responses": _list_response("#/components/schemas/WatchlistEntry"),
                 }

@@ -13,9 +13,9 @@ def search() -> None:
 @search.command("reindex")
 def reindex() -> None:
     """Copy the latest extracted text of every bill into the index and rebuild it."""
+    from tracker import bill_query as search_mod
     from tracker.cli import load_settings
     from tracker.db import session_scope
-    from web import search as search_mod
 
     with session_scope(load_settings()) as session:
         texts = search_mod.refresh_texts(session)

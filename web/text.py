@@ -6,9 +6,10 @@ or bill text always shows as text.
 
 from __future__ import annotations
 
-import difflib
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup, escape
 from sqlalchemy import select
@@ -26,7 +27,6 @@ MAIN_STAGES = (
     "enacted",
 )
 TERMINAL = ("vetoed", "failed", "withdrawn")
-MAX_DIFF_CHARS = 400_000
 
 
 def highlight(text: str, phrases: list[str]) -> Markup:
@@ -47,20 +47,112 @@ def highlight(text: str, phrases: list[str]) -> Markup:
     return Markup("".join(out))
 
 
-def word_diff(old: str, new: str) -> Markup:
-    """A readable word-level diff: removed words in <del>, added in <ins>, all escaped."""
-    a = re.findall(r"\S+|\s+", old[:MAX_DIFF_CHARS])
-    b = re.findall(r"\S+|\s+", new[:MAX_DIFF_CHARS])
+MAX_TEXT_CHARS = 600_000  # the bill page shows this much of a text, then links out
+
+
+@dataclass
+class Passage:
+    """One piece of text evidence on the bill page: where to jump and what it says."""
+
+    anchor: str
+    topic: str
+    label: str
+    section: str | None
+    quote: str
+    start: int = 0
+
+
+@dataclass
+class EvidenceText:
+    """A version's text, escaped, with each piece of tag evidence marked and anchored."""
+
+    html: Markup
+    passages: list[Passage] = field(default_factory=list)
+    truncated: bool = False
+
+    def by_topic(self) -> list[tuple[str, list[Passage]]]:
+        """(topic label, its passages in text order), topics in order of first passage."""
+        out: dict[str, list[Passage]] = {}
+        for p in self.passages:
+            out.setdefault(p.label, []).append(p)
+        return list(out.items())
+
+    def first_anchor(self, topic: str) -> str | None:
+        """The anchor of a topic's first passage, if it has one in this text."""
+        return next((p.anchor for p in self.passages if p.topic == topic), None)
+
+
+def evidence_text(
+    text: str, tags: list[tuple[str, str, list[dict]]], sha256: str | None = None
+) -> EvidenceText:
+    """`text` escaped, with the text evidence of `tags` ((topic, label, evidence)) in
+    <mark> and an anchor per passage (`ev-<topic>-<n>`), so each tag can link to it.
+
+    Evidence is placed by its offsets and used only where `text[start:end]` is its
+    quote (and, when it names one, the sha256 is this text's): evidence read in another
+    version is never pinned to the wrong words.
+    """
+    shown = text[:MAX_TEXT_CHARS]
+    passages: list[Passage] = []
+    starts: dict[int, list[str]] = {}
+    spans: list[tuple[int, int]] = []
+    for topic, label, evidence in tags:
+        n = 0
+        for ev in evidence or []:
+            if not isinstance(ev, dict) or ev.get("field") != "text":
+                continue
+            if sha256 and ev.get("text_sha256") not in (None, sha256):
+                continue
+            start, end = ev.get("start"), ev.get("end")
+            if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start < end:
+                continue
+            if end > len(shown) or shown[start:end] != ev.get("quote"):
+                continue
+            n += 1
+            anchor = f"ev-{_slug(topic)}-{n}"
+            passages.append(Passage(anchor, topic, label, ev.get("section"), ev["quote"], start))
+            starts.setdefault(start, []).append(anchor)
+            spans.append((start, end))
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    cuts = sorted({i for span in merged for i in span} | set(starts))
+    inside = {i for start, end in merged for i in range(start, end)} if merged else set()
     out: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            out.append(str(escape("".join(a[i1:i2]))))
-            continue
-        if op in ("delete", "replace"):
-            out.append(f"<del>{escape(''.join(a[i1:i2]))}</del>")
-        if op in ("insert", "replace"):
-            out.append(f"<ins>{escape(''.join(b[j1:j2]))}</ins>")
-    return Markup("".join(out))
+    last = 0
+    for cut in cuts + [len(shown)]:
+        if cut > last:
+            piece = str(escape(shown[last:cut]))
+            out.append(f'<mark class="ev">{piece}</mark>' if last in inside else piece)
+        for anchor in starts.get(cut, []):
+            out.append(f'<span class="anchor" id="{anchor}"></span>')
+        last = cut
+    passages.sort(key=lambda p: p.start)
+    return EvidenceText(Markup("".join(out)), passages, len(text) > len(shown))
+
+
+def _slug(topic: str) -> str:
+    return re.sub(r"[^a-z0-9_]+", "-", topic.lower())
+
+
+def render_sections(redline: Any) -> list[tuple[Any, Markup]]:
+    """(SectionDiff, its escaped redline) per section of a tracker.textdiff.VersionDiff."""
+    out = []
+    for section in redline.sections:
+        html = []
+        for op, text in section.pieces:
+            piece = escape(text)
+            if op == "insert":
+                html.append(f"<ins>{piece}</ins>")
+            elif op == "delete":
+                html.append(f"<del>{piece}</del>")
+            else:
+                html.append(str(piece))
+        out.append((section, Markup("".join(html))))
+    return out
 
 
 def version_text_path(settings: Settings, sha256: str) -> Path:

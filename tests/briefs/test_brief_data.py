@@ -375,3 +375,34 @@ def test_bill_known_only_by_introduction_date_still_shows_its_move(db: Session, 
     change = next(c for c in brief.changes if c.row.identifier == "SB22-181")
     assert (change.old_stage, change.new_stage) == ("introduced", "enacted")
     assert change.action == "Governor Signed" and change.action_date == d("2022-06-08")
+
+
+def test_brief_says_what_changed_in_a_new_version_text(db: Session, org):
+    from pathlib import Path
+
+    from tracker.models import BillVersion
+    from tracker.textextract import store_version_text
+
+    texts = Path(__file__).resolve().parents[1] / "fixtures" / "texts" / "wa"
+    for name, note, day in (
+        ("HB1477-1.md", "Original bill", d("2021-02-01")),
+        ("HB1477-S2.SL.md", "Session law", d("2021-05-13")),
+    ):
+        v = BillVersion(bill_id="wa-202122-hb1477", url=f"https://x.example/{name}", note=note)
+        v.date = day
+        db.add(v)
+        db.flush()
+        store_version_text(db, v, (texts / name).read_bytes(), "text/plain")
+    db.commit()
+    brief = build_brief(db, org, d("2021-05-10"), d("2021-05-16"))
+    (change,) = brief.text_changes
+    assert change.row.bill_id == "wa-202122-hb1477"
+    assert (change.version, change.since) == ("Session law", "Original bill")
+    assert "sections changed" in change.summary and "Section 101" in change.summary
+    md = brief_render.render_markdown(brief)
+    md = md.decode() if isinstance(md, bytes) else md
+    assert "### What changed in the latest version" in md and "Session law" in md
+    html = brief_render.render_html(brief)
+    html = html.decode() if isinstance(html, bytes) else html
+    assert "What changed in the latest version" in html
+    assert build_brief(db, org, d("2021-05-17"), d("2021-05-23")).text_changes == []

@@ -42,8 +42,10 @@ def _submit(app, email: str, ip: str):  # noqa: ANN001, ANN202
 
 def test_plus_addressing_does_not_bypass_the_per_email_limit(act_app, smtp, db) -> None:  # noqa: ANN001, F811
     codes = [_submit(act_app, f"dana+{i}@example.org", f"10.0.3.{i}").status_code for i in range(4)]
-    assert codes == [302, 302, 302, 429]
-    assert len(db.scalars(select(Constituent)).all()) == 3
+    # The same mailbox again is a duplicate (400, nothing stored); the limit, keyed on the
+    # normalized mailbox, still counts it: the fourth is refused outright.
+    assert codes == [302, 400, 400, 429]
+    assert len(db.scalars(select(Constituent)).all()) == 1
 
 
 def test_redis_down_asks_the_constituent_to_retry(smtp_settings, campaign, db) -> None:  # noqa: ANN001
@@ -57,3 +59,62 @@ def test_redis_down_asks_the_constituent_to_retry(smtp_settings, campaign, db) -
         assert "try again in a minute" in response.get_data(as_text=True)
     finally:
         app.extensions["tracker.engine"].dispose()
+
+
+def test_one_mailbox_writes_each_office_once_per_campaign(act_app, smtp, db) -> None:  # noqa: ANN001, F811
+    from outreach.models import Letter
+
+    first = _submit(act_app, "Sam.Lee@gmail.com", "10.0.5.1")
+    assert first.status_code == 302
+    again = _submit(act_app, "samlee+again@googlemail.com", "10.0.5.2")
+    assert again.status_code == 400
+    assert "already written to every office" in again.get_data(as_text=True)
+    letters = db.scalars(select(Letter)).all()
+    assert len({letter.legislator_id for letter in letters}) == len(letters)
+
+
+def test_confirmation_emails_are_capped_per_mailbox_per_hour(act_app, smtp, db, campaign) -> None:  # noqa: ANN001, F811
+    from outreach import notices
+    from tracker.models import utcnow
+
+    db.add_all(
+        Constituent(
+            organization_id=campaign.organization_id,
+            campaign_id=campaign.id,
+            name="x",
+            email=f"kim+{i}@example.org",
+            link_nonce=str(i),
+            confirmation_sent_at=utcnow(),
+        )
+        for i in range(notices.MAX_CONFIRMATIONS_PER_HOUR)
+    )
+    db.commit()
+    assert notices.confirmations_last_hour(db, "KIM@example.org") == 3
+    assert notices.confirmations_last_hour(db, "other@example.org") == 0
+    response = _submit(act_app, "kim@example.org", "10.0.6.1")
+    assert response.status_code == 302
+    kim = db.scalars(select(Constituent).where(Constituent.email == "kim@example.org")).one()
+    assert kim.confirmation_sent_at is None  # capped: no fourth mail this hour
+    assert not [m for m in smtp.messages if "kim@example.org" in str(m["To"])]
+
+
+def test_reconcile_never_resets_a_letter_a_live_worker_may_hold(act_app, smtp, db) -> None:  # noqa: ANN001, F811
+    from datetime import timedelta
+
+    from outreach import delivery, jobs
+    from outreach.models import Letter
+    from tracker.models import utcnow
+
+    assert jobs._longest_send_job() < delivery.MIN_STALE_SECONDS
+    assert _submit(act_app, "ray@example.org", "10.0.7.1").status_code == 302
+    letter = db.scalars(select(Letter)).first()
+    letter.delivery, letter.state, letter.smtp_phase = "email", "sending", "connect"
+    letter.sending_at = utcnow() - timedelta(seconds=60)  # a worker claimed it a minute ago
+    db.commit()
+    requeued: list[int] = []
+    assert delivery.reconcile(db, requeued.append, stale_seconds=0)["requeued"] == 0
+    db.refresh(letter)
+    assert letter.state == "sending" and requeued == []
+    letter.sending_at = utcnow() - timedelta(seconds=delivery.MIN_STALE_SECONDS + 60)
+    db.commit()
+    assert delivery.reconcile(db, requeued.append, stale_seconds=0)["requeued"] == 1

@@ -61,6 +61,8 @@ def test_installed_tracker_command_exits_nonzero_on_a_sandbox_violation(tmp_path
 
 def test_outreach_reconcile_and_meetings_export_commands(runner, settings, db, campaign, org):
     result = runner.invoke(cli, ["outreach", "reconcile", "--stale-seconds", "0"])
+    assert result.exit_code != 0 and "must be at least 600" in result.output
+    result = runner.invoke(cli, ["outreach", "reconcile", "--stale-seconds", "600"])
     assert result.exit_code == 0 and "re-enqueued 0" in result.output
     result = runner.invoke(cli, ["meetings", "export", "--org", org.slug])
     assert result.exit_code == 0 and result.output.startswith("meeting_id,date,kind")

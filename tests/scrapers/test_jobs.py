@@ -23,7 +23,8 @@ def test_sync_source_job_runs_on_the_sync_queue(rq_settings, redis_conn, tmp_pat
     (replay / "page.json").write_bytes(page.read_bytes())
     url = (
         "https://v3.openstates.org/bills?include=abstracts&include=actions&include=sources"
-        "&include=sponsorships&include=versions&jurisdiction=ca&page=1&per_page=20&sort=updated_asc"
+        "&include=sponsorships&include=versions&include=votes&jurisdiction=ca&page=1&per_page=20"
+        "&sort=updated_asc"
     )
     (replay / "index.jsonl").write_text(json.dumps({"url": url, "file": "page.json"}) + "\n")
     handle = enqueue_sync(

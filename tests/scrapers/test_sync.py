@@ -36,6 +36,9 @@ AK_BILLS = [
 ]
 
 
+OS_NO_EVENTS = {"results": [], "pagination": {"per_page": 20, "page": 1, "max_page": 1}}
+
+
 def _transport() -> LiveTransport:
     return LiveTransport(retry=make_retry(total=2, backoff_factor=0.01))
 
@@ -300,9 +303,16 @@ def test_openstates_economy_updated_since_one_request_per_page(settings):
         assert request.headers["X-API-KEY"] == "OSKEY"
         return 200, {}, json.dumps(page)
 
+    events_seen: list[dict] = []
+
+    def events(request):  # noqa: ANN001, ANN202
+        events_seen.append(_params(request))
+        return 200, {}, json.dumps({"results": [], "pagination": {"page": 1, "max_page": 1}})
+
     os_settings = settings.with_(openstates_api_key="OSKEY")
     with responses.RequestsMock() as mock:
         mock.add_callback(responses.GET, f"{OS_BASE}/bills", callback=bills)
+        mock.add_callback(responses.GET, f"{OS_BASE}/events", callback=events)
         first = run_sync(
             os_settings, "openstates", jurisdiction="ca", topics=[], transport=_transport()
         )
@@ -311,8 +321,9 @@ def test_openstates_economy_updated_since_one_request_per_page(settings):
         second = run_sync(
             os_settings, "openstates", jurisdiction="ca", topics=[], transport=_transport()
         )
-    assert (first.inserted, first.requests) == (2, 1)
-    assert (second.updated, second.unchanged, second.requests) == (1, 1, 1)
+    # One bills page and one events page per run.
+    assert (first.inserted, first.requests) == (2, 2)
+    assert (second.updated, second.unchanged, second.requests) == (1, 1, 2)
     assert "updated_since" not in seen[0] and "updated_since" in seen[1]
     assert set(seen[0]["include"]) == {
         "actions",
@@ -320,7 +331,10 @@ def test_openstates_economy_updated_since_one_request_per_page(settings):
         "versions",
         "abstracts",
         "sources",
+        "votes",
     }
+    assert set(events_seen[0]["include"]) == {"agenda", "participants"}
+    assert "after" not in events_seen[0] and "after" in events_seen[1]
 
 
 def test_openstates_archive_pages_reparse(settings):
@@ -328,6 +342,7 @@ def test_openstates_archive_pages_reparse(settings):
     os_settings = settings.with_(openstates_api_key="OSKEY")
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, f"{OS_BASE}/bills", body=page)
+        mock.add(responses.GET, f"{OS_BASE}/events", json=OS_NO_EVENTS)
         run_sync(os_settings, "openstates", jurisdiction="ca", topics=[], transport=_transport())
     with session_scope(os_settings) as session:
         session.query(Bill).delete()
@@ -487,7 +502,9 @@ def test_replay_directory_runs_a_full_govinfo_sync_and_quarantines_truncated_xml
     with session_scope(settings) as session:
         q = session.scalars(select(QuarantinedPayload)).one()
         assert q.source_id == "117-s36" and "malformed BILLSTATUS XML" in q.error
-        run = session.scalars(select(SyncRun).order_by(SyncRun.id.desc())).first()
+        run = session.scalars(
+            select(SyncRun).where(SyncRun.source == "govinfo").order_by(SyncRun.id.desc())
+        ).first()
         assert run.requests == 1 + 1 + 2  # sitemap index, the Congress's sitemap, 2 files
 
 
@@ -673,10 +690,11 @@ def test_openstates_refreshes_watchlisted_bills_it_never_reported(settings, tmp_
     with responses.RequestsMock() as mock:
         mock.add(responses.GET, f"{OS_BASE}/bills", json=empty)  # the topic search finds nothing
         mock.add(responses.GET, f"{OS_BASE}/bills/ca/20252026/AB308", json=page["results"][0])
+        mock.add(responses.GET, f"{OS_BASE}/events", json=OS_NO_EVENTS)
         summary = run_sync(
             os_settings, "openstates", jurisdiction="ca", topics=["988"], transport=_transport()
         )
-    assert (summary.requests, summary.updated) == (2, 1)
+    assert (summary.requests, summary.updated) == (3, 1)  # search, the watched bill, events
     with session_scope(settings) as session:
         bill = session.get(Bill, "ca-20252026-ab308")
         assert {link.source for link in bill.source_links} == {"bills-jsonl", "openstates"}

@@ -91,6 +91,7 @@ def test_periodic_jobs_are_registered_on_rqs_cron_scheduler(rq_settings, redis_c
         "tracker.tasks.retag_stale": ("tag", "30 * * * *", None),
         "tracker.tasks.rescore_all": ("tag", "15 5 * * *", None),
         "tracker.tasks.update_similarity": ("tag", "45 5 * * *", None),
+        "tracker.tasks.train_second_opinion": ("tag", "0 6 * * 1", None),
         "outreach.brief_jobs.send_weekly_briefs": ("briefs", "0 12 * * 1", None),
         "tracker.alert_jobs.send_daily_digest": ("outreach", "0 7 * * *", None),
         "outreach.jobs.reconcile": ("outreach", None, 300),

@@ -175,11 +175,11 @@ def test_dashboard_shows_tracked_bills_changes_hearings_and_momentum(app: Flask,
     )
     ingest(db, [record])
     html = _admin(app, world).get("/").get_data(as_text=True)
-    tracked = html[html.index('id="tracked"') : html.index('id="changes-h"')]
+    tracked = html[html.index('id="tracked"') : html.index('id="momentum-h"')]
     assert "HR 498" in tracked and "support" in tracked
     changes = html[html.index('id="changes"') : html.index('id="hearings-h"')]
     assert "Ordered reported." in changes
-    hearings = html[html.index('id="hearings-h"') : html.index('id="momentum-h"')]
+    hearings = html[html.index('id="hearings-h"') : html.index('id="tracked-h"')]
     assert "Health Subcommittee hearing" in hearings
     momentum = html[html.index('id="momentum-h"') :]
     assert "HR 498" in momentum and "2 actions" in momentum

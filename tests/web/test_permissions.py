@@ -35,6 +35,7 @@ WEB_BLUEPRINTS = {
     "jobs",
     "admin",
     "account",
+    "corrections",
 }
 USERS = [None] + [(org, role) for org in ("beta", "alpha") for role in ROLES]
 
@@ -113,6 +114,13 @@ def _new_invite(ctx: dict, db) -> None:  # noqa: ANN001
     ctx["tmp_invite"] = inv.id
 
 
+def _new_correction(ctx: dict, db) -> None:  # noqa: ANN001
+    from tracker.corrections import record_correction
+
+    row = record_correction(db, ctx["alpha"]["org_id"], None, ctx["bill"], "parity", "add")
+    ctx["tmp_correction"] = row.id
+
+
 A = "alpha"
 ROUTES: list[Route] = [
     Route("GET", None, "public", lambda c, d: "/login"),
@@ -121,6 +129,9 @@ ROUTES: list[Route] = [
     Route("GET", None, "public", lambda c, d: f"/password/reset/{c[A]['reset_token']}"),
     Route("GET", None, "public", lambda c, d: f"/invite/{c[A]['invite_token']}"),
     Route("GET", None, "public", lambda c, d: "/api/v1/openapi.json"),
+    Route("GET", None, "public", lambda c, d: "/api/v1/"),
+    Route("GET", None, "public", lambda c, d: "/api/v1"),
+    Route("GET", None, "public", lambda c, d: "/api/docs"),
     Route("GET", "viewer", "global", lambda c, d: "/"),
     Route("GET", "viewer", "global", lambda c, d: "/bills?q=988"),
     Route("GET", "viewer", "global", lambda c, d: "/bills.csv?q=988"),
@@ -130,6 +141,21 @@ ROUTES: list[Route] = [
         "viewer",
         "global",
         lambda c, d: f"/bills/{c['bill']}/diff?a={c['versions'][0]}&b={c['versions'][1]}",
+    ),
+    Route("GET", "viewer", "global", lambda c, d: "/review"),
+    Route(
+        "POST",
+        "advocate",
+        "global",
+        lambda c, d: f"/bills/{c['bill']}/corrections",
+        lambda c, d: {"form": "tag", "tag-topic": "crisis", "tag-verdict": "confirm"},
+    ),
+    Route(
+        "POST",
+        "advocate",
+        "org",
+        lambda c, d: f"/corrections/{c['tmp_correction']}/undo",
+        fresh=_new_correction,
     ),
     Route("GET", "viewer", "global", lambda c, d: "/legislators"),
     Route("GET", "viewer", "global", lambda c, d: f"/legislators/{c['legislator']}"),

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import delete, inspect, select
 
 from tests.web.conftest import demo_rows, record_from_row
+from tracker import bill_query as search
 from tracker.ingest import ingest
 from tracker.models import Bill
-from web import search
 from web.models import BillText
 
 

@@ -515,3 +515,16 @@ def test_every_export_cell_is_formula_safe_web_and_cli(app: Flask, db, login, wo
     assert out.exit_code == 0, out.output
     exported = [c for r in csv.reader(io.StringIO(out.output)) for c in r]
     assert "'=1+1" in exported and "=1+1" not in exported
+
+
+def test_a_huge_watchlist_id_in_a_form_is_404(login, world) -> None:  # noqa: ANN001
+    client = login(world["users"][("alpha", "advocate")].email)
+    response = client.post(
+        "/watchlists/entries",
+        data={
+            "watchlist_id": "9" * 30,
+            "bill_id": world["bill"],
+            "csrf_token": csrf_token(client, f"/bills/{world['bill']}"),
+        },
+    )
+    assert response.status_code == 404

@@ -8,9 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from tracker import bill_query as search
 from tracker.errors import InvalidInput
 from tracker.web_models import AlertEvent, AlertSubscription, SavedSearch
-from web import search
 from web.auth import current_user, login_required, role_required
 from web.db import db
 from web.views.common import org_id

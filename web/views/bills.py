@@ -8,6 +8,8 @@ from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from scrapers.texts import text_status
+from tracker import bill_query as search
 from tracker.cells import neutralize, safe_csv_writer
 from tracker.errors import InvalidInput
 from tracker.models import (
@@ -15,16 +17,29 @@ from tracker.models import (
     Event,
     EventBill,
     Sponsorship,
+    User,
     Watchlist,
     WatchlistEntry,
 )
 from tracker.records import STAGES
-from web import enrich, search
+from tracker.similarity import bill_document, model_act_matches, shared_passages
+from tracker.tagging_queries import latest_version_text, tags_for
+from tracker.textdiff import diff_versions
+from tracker.vote_models import votes_for_bill
+from web import enrich
 from web.auth import has_role, login_required
 from web.db import db, settings
-from web.text import highlight, stage_bar, version_text, version_texts, word_diff
+from web.text import (
+    evidence_text,
+    highlight,
+    render_sections,
+    stage_bar,
+    version_text,
+    version_texts,
+)
+from web.views import corrections
 from web.views.common import org_id, org_watchlists
-from web.views.forms import SaveSearchForm, WatchForm
+from web.views.forms import EntryForm, SaveSearchForm, WatchForm, options
 
 bp = Blueprint("bills", __name__)
 
@@ -65,9 +80,10 @@ def search_page():  # noqa: ANN201
         stages=STAGES,
         sorts=search.SORTS,
         jurisdictions=search.jurisdictions(db()),
-        topics=enrich.topics_for(db(), ids),
+        topics=enrich.topics_for(db(), ids, org_id()),
         topic_choices=enrich.topic_choices(db()),
         scores=enrich.scores_for(db(), ids),
+        snippets=search.snippets(db(), query.q, ids),
         watched=_watched_map(ids),
         watchlists=watchlists,
         watch_form=WatchForm.for_watchlists(watchlists) if has_role("advocate") else None,
@@ -80,7 +96,7 @@ def search_page():  # noqa: ANN201
 def export_csv():  # noqa: ANN201
     """The whole result (up to 10,000 rows) as CSV, in the search's order."""
     query = search.parse_query(request.args)
-    bills = search.iter_all(db(), query, org_id())
+    bills = list(search.iter_all(db(), query, org_id()))
     buffer = io.StringIO()
     writer = safe_csv_writer(buffer)
     writer.writerow(
@@ -94,29 +110,61 @@ def export_csv():  # noqa: ANN201
             "introduced",
             "last_action_date",
             "last_action",
+            "topics",
+            "relevance",
+            "passage_likelihood",
+            "momentum",
+            "position",
+            "priority",
+            "watchlists",
             "url",
         ]
     )
-    for b in bills:
-        writer.writerow(
-            [
-                b.id,
-                b.jurisdiction_id,
-                b.session.identifier,
-                b.identifier,
-                _csv_safe(b.title),
-                b.status,
-                b.introduced_date or "",
-                b.last_action_date or "",
-                _csv_safe(b.last_action or ""),
-                b.url or "",
-            ]
-        )
+    for start in range(0, len(bills), CSV_BATCH):  # the columns a policy team sorts by
+        batch = bills[start : start + CSV_BATCH]
+        ids = [b.id for b in batch]
+        topics = enrich.topics_for(db(), ids)
+        scores = {
+            bill_id: {v.key: v.value for v in views}
+            for bill_id, views in enrich.scores_for(db(), ids).items()
+        }
+        watched = _watched_map(ids)
+        for b in batch:
+            entries = watched.get(b.id, [])
+            score = scores.get(b.id, {})
+            writer.writerow(
+                [
+                    b.id,
+                    b.jurisdiction_id,
+                    b.session.identifier,
+                    b.identifier,
+                    _csv_safe(b.title),
+                    b.status,
+                    b.introduced_date or "",
+                    b.last_action_date or "",
+                    _csv_safe(b.last_action or ""),
+                    "; ".join(t.label for t in topics.get(b.id, [])),
+                    _number(score.get("relevance")),
+                    _number(score.get("passage")),
+                    "yes" if score.get("momentum") else "no" if score else "",
+                    "; ".join(dict.fromkeys(e.position for e in entries)),
+                    "; ".join(dict.fromkeys(e.priority for e in entries)),
+                    _csv_safe("; ".join(e.watchlist.name for e in entries)),
+                    b.url or "",
+                ]
+            )
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="bills.csv"'},
     )
+
+
+CSV_BATCH = 500  # bills per enrichment query (SQLite's bound-parameter limit)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"
 
 
 _csv_safe = neutralize  # every cell goes through safe_csv_writer as well
@@ -150,7 +198,7 @@ def _load_bill(bill_id: str) -> Bill:
 def show(bill_id: str):  # noqa: ANN201
     """Everything about one bill, plus the organization's own notes and outreach."""
     bill = _load_bill(bill_id)
-    topics = enrich.topics_for(db(), [bill.id]).get(bill.id, [])
+    topics = enrich.topics_for(db(), [bill.id], org_id()).get(bill.id, [])
     evidence = [quote for t in topics for quote in t.evidence]
     hearings = (
         db()
@@ -163,8 +211,41 @@ def show(bill_id: str):  # noqa: ANN201
         .all()
     )
     by_sha = version_texts(settings(), db(), [v.text_sha256 for v in bill.versions])
+    text_version, text_sha, text = latest_version_text(db(), bill)
+    labels = enrich.topic_labels()
+    bill_text = (
+        evidence_text(
+            text,
+            [(r.topic, labels.get(r.topic, r.topic), r.evidence) for r in tags_for(db(), bill.id)],
+            text_sha,
+        )
+        if text
+        else None
+    )
     texts = {v.id: by_sha.get(v.text_sha256 or "") for v in bill.versions}
+    with_text = [v for v in bill.versions if texts.get(v.id)]
+    latest_change = None
+    if len(with_text) >= 2:  # "what changed in the latest version", with a link to it
+        before, after = sorted(with_text, key=lambda v: (v.date is None, v.date, v.position))[-2:]
+        latest_change = (before, after, diff_versions(texts[before.id], texts[after.id]).summary())
+    similar = enrich.similar_for(db(), bill.id)
+    mine = bill_document(db(), bill)
+    shared = {
+        s.bill.id: shared_passages(mine, bill_document(db(), s.bill), limit=2) for s in similar[:5]
+    }
     watchlists = org_watchlists()
+    entries = _watched_map([bill.id]).get(bill.id, [])
+    entry_forms = {}
+    if has_role("advocate") and entries:
+        members = db().scalars(select(User).where(User.organization_id == org_id())).all()
+        owners = options([(0, "Nobody")] + [(u.id, u.name or u.email) for u in members])
+        for e in entries:
+            form = EntryForm(prefix=f"e{e.id}", obj=e)
+            form.owner_id.choices = owners
+            form.owner_id.data = e.owner_id or 0
+            entry_forms[e.id] = form
+    # Adding is offered only for lists the bill is not on yet (editing covers the rest).
+    free = [w for w in watchlists if w.id not in {e.watchlist_id for e in entries}]
     return render_template(
         "bills/show.html",
         bill=bill,
@@ -173,14 +254,24 @@ def show(bill_id: str):  # noqa: ANN201
         abstract_html=highlight(bill.abstract, evidence),
         topics=topics,
         scores=enrich.scores_for(db(), [bill.id]).get(bill.id, []),
-        similar=enrich.similar_for(db(), bill.id),
+        similar=similar,
+        shared=shared,
+        model_acts=model_act_matches(text or ""),
+        corrections=corrections.panel(bill.id, topics),
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,
-        with_text=[v for v in bill.versions if texts.get(v.id)],
-        entries=_watched_map([bill.id]).get(bill.id, []),
+        votes=votes_for_bill(db(), bill.id),
+        with_text=with_text,
+        text_status=text_status(db(), bill.versions),
+        latest_change=latest_change,
+        bill_text=bill_text,
+        text_version=text_version,
+        entries=entries,
+        entry_forms=entry_forms,
+        can_watch=has_role("advocate"),
         watchlists=watchlists,
-        watch_form=WatchForm.for_watchlists(watchlists, bill_id=bill.id)
-        if has_role("advocate")
+        watch_form=WatchForm.for_watchlists(free, bill_id=bill.id)
+        if has_role("advocate") and free
         else None,
     )
 
@@ -199,4 +290,9 @@ def diff(bill_id: str):  # noqa: ANN201
     new = version_text(settings(), b.text_sha256, db())
     if old is None or new is None:
         abort(404, "The text of one of these versions has not been extracted yet.")
-    return render_template("bills/diff.html", bill=bill, a=a, b=b, diff=word_diff(old, new))
+    if a.date and b.date and a.date > b.date:  # always read as older -> newer
+        a, b, old, new = b, a, new, old
+    redline = diff_versions(old, new)
+    return render_template(
+        "bills/diff.html", bill=bill, a=a, b=b, redline=redline, sections=render_sections(redline)
+    )

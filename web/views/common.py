@@ -12,6 +12,7 @@ from web.db import db
 NAV = [
     ("home.index", "Dashboard", "viewer"),
     ("bills.search", "Bills", "viewer"),
+    ("corrections.review", "Review", "viewer"),
     ("watchlists.index", "Watchlists", "viewer"),
     ("legislators.index", "Legislators", "viewer"),
     ("campaigns.index", "Campaigns", "viewer"),  # outreach's blueprints, when registered
@@ -58,6 +59,10 @@ def org_watchlists() -> list[Watchlist]:
 
 def get_watchlist(watchlist_id: int) -> Watchlist:
     """A watchlist of the caller's organization, or 404 (never another org's)."""
+    from web.security import MAX_ID
+
+    if not 0 < watchlist_id <= MAX_ID:  # a form field past any id column: 404, not a 500
+        abort(404)
     wl = db().get(Watchlist, watchlist_id)
     if wl is None or wl.organization_id != org_id():
         abort(404)

@@ -1,0 +1,84 @@
+"""The Hyperscan prefilter changes nothing: same matches, tags and evidence as the plain
+taxonomy regex, on every real text, the dev set and the demo corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.tagging.helpers import demo_rows, dev_rows
+from tracker import textscan
+from tracker.tagging import tag_bill
+from tracker.taxonomy import load_taxonomy
+from tracker.textextract import extract_text
+
+TEXTS = Path(__file__).resolve().parent.parent / "fixtures" / "texts"
+TEXT_FILES = sorted(p for p in TEXTS.rglob("*") if p.is_file() and p.parent != TEXTS)
+
+pytestmark = pytest.mark.skipif(not textscan.available(), reason="hyperscan not installed")
+
+
+def _tags(**kwargs) -> list[dict]:
+    return [t.as_dict(explain=True) for t in tag_bill(**kwargs)]
+
+
+def test_every_real_text_is_in_the_comparison():
+    assert len(TEXT_FILES) == 30
+    assert {p.parent.name for p in TEXT_FILES} == {"wa", "mo", "us"}
+
+
+@pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_prefilter_gives_the_same_matches_and_tags_on_each_real_text(path):
+    tax = load_taxonomy()
+    text = extract_text(path.read_bytes())[0]
+    plain = [(m.span(), m.lastgroup) for m in tax.regex.finditer(text)]
+    fast = [(m.span(), m.lastgroup) for m in textscan.matches(tax, text)]
+    assert fast == plain
+    assert _tags(text=text, taxonomy=tax) == _tags(text=text, taxonomy=tax, prefilter=False)
+    # The scan really was cut down: the windows cover a small part of a long text.
+    spans = textscan.windows(tax, text)
+    if len(text) > 20_000:
+        assert sum(e - s for s, e, _ in spans) < len(text) / 3
+
+
+def test_prefilter_scores_the_dev_set_and_demo_corpus_the_same(monkeypatch):
+    # Titles and abstracts are short and normally skip the prefilter; force it on.
+    monkeypatch.setattr(textscan, "MIN_CHARS", 0)
+    tax = load_taxonomy()
+    rows = dev_rows() + demo_rows()
+    assert len(rows) > 150
+    tagged = 0
+    for row in rows:
+        fields = {
+            "title": row.get("title") or "",
+            "abstract": row.get("abstract") or "",
+            "subjects": row.get("subjects") or [],
+            "taxonomy": tax,
+        }
+        fast = _tags(**fields)
+        assert fast == _tags(**fields, prefilter=False), row.get("id")
+        tagged += bool(fast)
+    assert tagged > 100
+
+
+def test_non_ascii_text_keeps_character_offsets():
+    tax = load_taxonomy()
+    filler = "Café résumé naïve “quoted” words — and more. " * 60
+    text = filler + "The 9‑8‑8 suicide and crisis lifeline under § 988 is funded. " + filler
+    assert not text.isascii() and len(text) > textscan.MIN_CHARS
+    fast = [(m.span(), m.lastgroup) for m in textscan.matches(tax, text)]
+    assert fast == [(m.span(), m.lastgroup) for m in tax.regex.finditer(text)]
+    assert any(text[s:e] == "9‑8‑8" for (s, e), _ in fast)
+    tags = _tags(text=text, taxonomy=tax)
+    assert tags == _tags(text=text, taxonomy=tax, prefilter=False)
+    assert "crisis" in {t["topic"] for t in tags}
+
+
+def test_lookahead_at_a_window_end_sees_the_real_text():
+    # `988(?![,.]\d)`: "988,5" is not the 988 line; the window must see the digit.
+    tax = load_taxonomy()
+    pad = "The department shall report on the program. " * 60
+    text = pad + "A fee of 988,5 units and the 988 crisis line. " + pad
+    fast = [(m.span(), m.lastgroup) for m in textscan.matches(tax, text)]
+    assert fast == [(m.span(), m.lastgroup) for m in tax.regex.finditer(text)]

@@ -1,0 +1,109 @@
+"""Section labels inside a bill's text: "SEC. 3(b)", "Section 101(1)(a)", "Section 478.001.1(2)".
+
+Bills are cited by section, so evidence and diffs say where they sit. Headings are
+found at line starts in the forms the real texts use:
+
+- "SEC. 3. PROGRAMS RELATING TO AUTISM." (GPO bill text, USLM), "Section A." (MO),
+  "## Section 101" (wa-law.org renderings of WA bills);
+- Missouri's RSMo section numbers that open a section's text: "478.001. 1. For purposes";
+- within a section, line-start enumerators "1.", "a.", "(1)", "(a)", after an optional
+  printed line number ("3 (1) ..." in Missouri PDFs); the order in which each kind of
+  enumerator first appears in a section gives the nesting.
+
+A reference in running text ("Section 319(j) of the Act") is not a heading: a heading's
+number is followed by a full stop or the end of the line.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+_HEADING = re.compile(
+    r"^[ \t]*(?:#{1,6}[ \t]*)?(?:"
+    # Missouri: "478.001. 1. For purposes" (after an optional printed line number)
+    r"(?:\d{1,3}[ \t]+)?(?P<rsmo>\d{1,3}\.\d{3,4})\.(?:[ \t]+(?P<rsub>\d{1,2})\.)?(?=\s)"
+    # "SEC. 3.", "Section A.", "## Section 101"
+    r"|(?P<word>SEC(?:TION)?\.?|Section|Sec\.)[ \t]+(?P<num>\d+[A-Za-z]?(?:-\d+)?|[A-Z])"
+    r"(?:\.(?=\s)|[ \t]*$))",
+    re.MULTILINE,
+)
+_ENUM = re.compile(
+    r"^[ \t]*(?:\d{1,3}[ \t]+(?=\(|\d{1,2}\.[ \t]))?"
+    r"(?:\((?P<paren>[0-9]{1,3}|[a-zA-Z]{1,4})\)|(?P<dot>[0-9]{1,3}|[a-z]{1,2})\.)(?=[ \t])",
+    re.MULTILINE,
+)
+
+
+def _kind(m: re.Match[str]) -> str:
+    token = m.group("paren") or m.group("dot")
+    shape = "digit" if token.isdigit() else ("upper" if token.isupper() else "lower")
+    return ("paren-" if m.group("paren") else "dot-") + shape
+
+
+class SectionIndex:
+    """Labels of a text's sections and subsections by offset (built once per text)."""
+
+    def __init__(self, text: str, upto: int | None = None) -> None:
+        end = len(text) if upto is None else upto
+        self._starts: list[int] = []
+        self._labels: list[str] = []
+        heads = []
+        for m in _HEADING.finditer(text):  # never cut with endpos: `$` would match there
+            if m.start() > end:
+                break
+            heads.append((m.start(), m))
+        head_starts = {s for s, _ in heads}
+        enums = []
+        for m in _ENUM.finditer(text):
+            if m.start() > end:
+                break
+            if m.start() not in head_starts:
+                enums.append((m.start(), m))
+        events = sorted([(s, 0, m) for s, m in heads] + [(s, 1, m) for s, m in enums])
+        heading: str | None = None
+        dotted = False
+        # (kind, token) from the outermost level in; a kind first seen nests deeper, a
+        # kind already open closes the levels inside it (so 1. > (1) > (a) in Missouri,
+        # (a) > (1) > (A) in Congress, each text's own order).
+        stack: list[tuple[str, str]] = []
+        for start, kind, m in events:
+            if kind == 0:
+                if m.group("rsmo"):
+                    heading, dotted = f"Section {m.group('rsmo')}", True
+                    stack = [("dot-digit", m.group("rsub"))] if m.group("rsub") else []
+                else:
+                    word = m.group("word")
+                    label = "SEC." if word.isupper() else "Section"
+                    heading, dotted, stack = f"{label} {m.group('num')}", False, []
+            else:
+                if heading is None:
+                    continue
+                k = _kind(m)
+                kinds = [s[0] for s in stack]
+                if k in kinds:
+                    stack = stack[: kinds.index(k)]
+                stack.append((k, m.group("paren") or m.group("dot")))
+            self._starts.append(start)
+            self._labels.append(self._label(heading or "", dotted, stack))
+
+    @staticmethod
+    def _label(heading: str, dotted: bool, stack: list[tuple[str, str]]) -> str:
+        out = heading
+        for i, (kind, token) in enumerate(stack):
+            out += f".{token}" if dotted and i == 0 and kind == "dot-digit" else f"({token})"
+        return out
+
+    def label_at(self, offset: int) -> str | None:
+        """The label of the section holding `offset`, or None before the first heading."""
+        i = bisect_right(self._starts, offset) - 1
+        return self._labels[i] if i >= 0 and self._labels[i] else None
+
+    def headings(self) -> list[tuple[int, str]]:
+        """(offset, label) of every heading and enumerator found, in order."""
+        return list(zip(self._starts, self._labels, strict=True))
+
+
+def section_at(text: str, offset: int) -> str | None:
+    """The section label for one offset (builds an index; use SectionIndex for many)."""
+    return SectionIndex(text, offset).label_at(offset)
