@@ -110,6 +110,7 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
     "import": lambda: _scrapers().import_,
     "reparse": lambda: _scrapers().reparse,
     "quarantine": lambda: _scrapers().quarantine,
+    "texts": lambda: _scrapers().texts,
     "bills": lambda: _scrapers().bills,
     "legislators": lambda: _scrapers().legislators,
     # outreach and briefs

@@ -22,6 +22,7 @@ DEMO_WATCHLIST = [
     ("ca-20252026-ab308", "support", "high", "Mobile crisis teams: testify at the next hearing."),
     ("nh-2025-sb255", "support", "high", "Crisis stabilization services."),
     ("ny-2025-s499", "support", "medium", "Parity enforcement; companion A 1792."),
+    ("ny-2025-s9927", "support", "high", "Parity audits of insurers: introduced this week."),
     ("us-119-hr2741", "support", "medium", "PEER Support Act (companion S 1329)."),
     ("hi-2026-sb2242", "monitor", "low", "PSYPACT: watch for a hearing."),
     ("wa-202122-hb1477", "support", "low", "Enacted 988 law: model for other states."),
@@ -40,6 +41,10 @@ DEMO_IMPORTS: list[tuple[str, Path]] = [
     ("congress-gov", DEMO_DIR / "congress_gov"),
     ("legiscan", DEMO_DIR / "legiscan"),
     ("mo-senate", DEMO_DIR / "mo_senate"),
+    # The documents' bills: WA versions (demo/bills.jsonl stays the tagging answer key's
+    # copy) and the MO bills of the LegiScan texts; see demo/texts/MANIFEST.md.
+    ("bills-jsonl", DEMO_DIR / "texts" / "wa_bills_with_versions.jsonl"),
+    ("bills-jsonl", DEMO_DIR / "texts" / "mo_bills_built_from_texts.jsonl"),
 ]
 
 
@@ -57,7 +62,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     for source, path in DEMO_IMPORTS:
         click.echo(f"$ tracker import --source {source} {path}")
         load_demo_import(settings, source, path)
+    load_demo_texts(settings)
     _demo_similar(settings)
+    settings = demo_as_of(settings)
+    click.echo(f"Demo data as of {settings.as_of} (the day after its newest action)")
     password = _demo_admin(settings)
     _demo_watchlist(settings)
     slug = _demo_campaign(settings)
@@ -73,6 +81,21 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     )
     if not no_serve:
         serve_app(settings, host, port, threads=8)
+
+
+def load_demo_texts(settings) -> None:  # noqa: ANN001
+    """The bundled bill documents through the real text path (`tracker texts fetch --all
+    --replay demo/texts`: LegiScan getBillText and document URLs answered from the
+    recorded files), then tagging and scoring of the bills that got a text."""
+    from scrapers.pipeline import after_sync
+    from scrapers.texts import fetch_texts
+
+    click.echo(f"$ tracker texts fetch --all --replay {DEMO_DIR / 'texts'}")
+    summary = fetch_texts(
+        settings, scope="all", replay_dir=DEMO_DIR / "texts", progress=sys.stderr.isatty()
+    )
+    click.echo(summary.line())
+    after_sync(settings, summary.changed_bill_ids, texts="none")
 
 
 def load_demo_import(settings, source: str, path: Path) -> None:  # noqa: ANN001
@@ -93,6 +116,37 @@ def load_demo_import(settings, source: str, path: Path) -> None:  # noqa: ANN001
             f"{handle.status}",
             err=True,
         )
+
+
+def demo_as_of(settings):  # noqa: ANN001, ANN201 - Settings -> Settings
+    """Fix the demo's "today" to the day after its newest action, and rescore for it.
+
+    The bundled corpus is frozen, so against the real calendar every "last 7 days" window
+    would be empty; against this day the dashboard, scores and brief show its real
+    movement. The day is kept in var/ so later commands (`tracker brief`, the server)
+    share it.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from tracker.config import DEMO_AS_OF_FILE
+    from tracker.db import session_scope
+    from tracker.models import Bill, BillAction
+    from tracker.tagging_service import score_bills
+
+    with session_scope(settings) as session:
+        newest = session.scalar(select(func.max(BillAction.date)))
+        if newest is None:
+            raise click.ClickException("the demo data loaded no bill actions")
+        as_of = newest + timedelta(days=1)
+        ids = list(session.scalars(select(Bill.id).order_by(Bill.id)))
+        for i in range(0, len(ids), 500):
+            score_bills(session, ids[i : i + 500], today=as_of)
+        session.commit()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    (settings.var_dir / DEMO_AS_OF_FILE).write_text(as_of.isoformat() + "\n")
+    return settings.with_(as_of=as_of)
 
 
 def _demo_similar(settings) -> None:  # noqa: ANN001
@@ -217,5 +271,6 @@ def _demo_campaign(settings) -> str:  # noqa: ANN001
             ),
             bill_id="ca-20252026-ab308",
             target_level="state",
+            subject="Please support {{ bill.identifier }}: mobile crisis teams",
         )
         return campaign.slug

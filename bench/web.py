@@ -13,6 +13,15 @@
    read from /proc; the same search words are also run as the bare FTS5 query
    (`tracker.bill_query.bare_search`) in-process, single-threaded and with 8 threads.
 4. Prints p50/p95 per kind; `--write` puts them in bench/RESULTS.md under "Web".
+
+    .venv/bin/python bench/web.py --demo [--per-page 40] [--write]
+
+`--demo`: every main page on the real demo data (`tracker demo --no-serve` into
+var/bench/demo, as of its newest action), 8 signed-in clients at once per page. Reports
+the app's own time per request (its Server-Timing header, so client threads sharing the
+CPUs do not count), the latency seen by the client, and the page weight (HTML plus the
+CSS and JS it links, before images). Goals: p95 server time < 200 ms, weight < 150 KB.
+`--write` puts them under "Web pages (demo data)".
 """
 
 from __future__ import annotations
@@ -271,15 +280,194 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
+DEMO_PAGES = [
+    "/",
+    "/bills?q=crisis",
+    "/bills?watchlist=any&topic=crisis",
+    "/bills/ca-20252026-ab308",
+    "/bills/tx-89r-hb5342",
+    "/watchlists",
+    "/legislators",
+    "/alerts",
+    "/campaigns/",
+    "/meetings/new",
+    "/briefs/",
+    "/account/tokens",
+    "/api/docs",
+    "/act/ca-mobile-crisis",
+]
+
+
+def _demo_session(base: str, password: str):  # noqa: ANN201
+    import requests
+
+    s = requests.Session()
+    html = s.get(f"{base}/login").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    r = s.post(
+        f"{base}/login",
+        data={"email": "admin@demo.example.org", "password": password, "csrf_token": token},
+        allow_redirects=False,
+    )
+    assert r.status_code == 302, r.status_code
+    return s
+
+
+def _weight(session, base: str, path: str) -> int:  # noqa: ANN001
+    """Bytes of the page's HTML plus the stylesheets and scripts it links (before images)."""
+    html = session.get(base + path).content
+    assets = re.findall(rb'<link rel="stylesheet" href="([^"]+)"|<script src="([^"]+)"', html)
+    total = len(html)
+    for css, js in assets:
+        total += len(session.get(base + (css or js).decode()).content)
+    return total
+
+
+def _page_load(base: str, sessions: list, path: str, per_page: int) -> tuple[list, list]:
+    """All sessions request `path` at once, `per_page` times each: (server ms, client ms)."""
+    server: list[float] = []
+    client: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(len(sessions))
+
+    def worker(idx: int) -> None:
+        s = sessions[idx]
+        s.get(base + path)  # warm up
+        start.wait()
+        for _ in range(per_page):
+            t0 = time.perf_counter()
+            r = s.get(base + path)
+            elapsed = (time.perf_counter() - t0) * 1000
+            assert r.status_code == 200, (path, r.status_code)
+            dur = float(r.headers["Server-Timing"].split("dur=")[1])
+            with lock:
+                server.append(dur)
+                client.append(elapsed)
+
+    with ThreadPoolExecutor(len(sessions)) as pool:
+        list(pool.map(worker, range(len(sessions))))
+    return server, client
+
+
+def demo_main(args: argparse.Namespace) -> int:
+    """Every main page on the demo data: server time, client latency, page weight."""
+    var = ROOT / "var" / "bench" / "demo"
+    if not (args.reuse and (var / "demo_as_of").exists()):
+        import shutil
+
+        shutil.rmtree(var, ignore_errors=True)
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "demo", "--no-serve"]
+            if (ROOT / "app" / "cli.py").exists()
+            else [str(ROOT / ".venv" / "bin" / "tracker"), "demo", "--no-serve"],
+            env={**env, "TRACKER_VAR_DIR": str(var)},
+            cwd=ROOT,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    env = {"TRACKER_VAR_DIR": str(var)}
+    settings = Settings.from_env(env, demo=True)
+    password = (var / "demo_admin_password").read_text().strip()
+    args.load_before = os.getloadavg()[0]
+    port = _free_port()
+    proc = serve(settings, port)
+    results = {}
+    try:
+        base = f"http://127.0.0.1:{port}"
+        sessions = [_demo_session(base, password) for _ in range(args.clients)]
+        for path in ["/healthz", *DEMO_PAGES]:  # /healthz: the floor (one SELECT 1)
+            cpu0 = _cpu_ms(proc.pid)
+            server, client = _page_load(base, sessions, path, args.per_page)
+            cpu = (_cpu_ms(proc.pid) - cpu0) / (len(server) + len(sessions))  # + warm-ups
+            results[path] = (
+                pct(server, 50),
+                pct(server, 95),
+                pct(client, 95),
+                len(server),
+                _weight(sessions[0], base, path),
+                cpu,
+            )
+            p50, p95, c95, n, kb, cpu = results[path]
+            print(
+                f"{path:40} server p50 {p50:6.1f} p95 {p95:6.1f} ms   client p95 {c95:7.1f} ms"
+                f"   CPU {cpu:6.1f} ms/req   {kb / 1024:6.1f} KB   ({n})"
+            )
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    args.load_after = os.getloadavg()[0]
+    if args.write:
+        write_demo(args, settings, results)
+    return 0
+
+
+def write_demo(args: argparse.Namespace, settings: Settings, results: dict) -> None:
+    """Replace the "Web pages (demo data)" section of bench/RESULTS.md."""
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text() if path.exists() else ""
+    floor = results.pop("/healthz")
+    worst = max(r[1] for r in results.values())
+    heaviest = max(r[4] for r in results.values())
+    worst_cpu = max(r[5] for r in results.values())
+    lines = [
+        "<!-- web:Web pages:begin -->",
+        "## Web pages (demo data)",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} "
+        f"({platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}) "
+        f"with `python bench/web.py --demo --write`; load average {args.load_before:.1f} -> "
+        f"{args.load_after:.1f} (other work shared the machine).",
+        "",
+        f"The demo data as `make demo` loads it (as of {settings.as_of}), waitress with 8 "
+        f"threads in a second process, {args.clients} signed-in clients requesting each page "
+        f"at once, {args.per_page} requests each. Server time is the app's Server-Timing "
+        "(request in to response out); client p95 includes the clients' own share of the "
+        "CPUs. Weight is the HTML plus the CSS and JS the page links, uncompressed.",
+        "",
+        "CPU is the server process's user+system time (from /proc) over the page's requests:",
+        "unlike wall time it does not grow with other load on the machine. The floor is",
+        "`/healthz` (one `SELECT 1`) in the same run.",
+        "",
+        "| page | server p50 ms | server p95 ms | p95 / floor p95 | CPU ms per request "
+        "| client p95 ms | requests | KB |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| `/healthz` (floor) | {floor[0]:.1f} | {floor[1]:.1f} | 1.0x | {floor[5]:.1f} "
+        f"| {floor[2]:.1f} | {floor[3]} | |",
+    ]
+    for page, (p50, p95, c95, n, size, cpu) in results.items():
+        lines.append(
+            f"| `{page}` | {p50:.1f} | {p95:.1f} | {p95 / max(floor[1], 0.1):.1f}x | {cpu:.1f} "
+            f"| {c95:.1f} | {n} | {size / 1024:.1f} |"
+        )
+    lines += [
+        "",
+        f"Slowest page p95 server time **{worst:.1f} ms** (goal < 200 ms: "
+        f"{'met' if worst < 200 else 'not met'}); heaviest page **{heaviest / 1024:.1f} KB** "
+        f"(goal < 150 KB: {'met' if heaviest < 150 * 1024 else 'not met'}); the most CPU a "
+        f"page costs is {worst_cpu:.1f} ms per request. Wall times here include waiting for "
+        "the 2 CPUs that 8 clients, the server and the machine's other work share.",
+        "<!-- web:Web pages:end -->",
+    ]
+    block = "\n".join(lines)
+    pattern = re.compile(r"<!-- web:Web pages:begin -->.*?<!-- web:Web pages:end -->", re.S)
+    text = pattern.sub(block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block
+    path.write_text(text + ("" if text.endswith("\n") else "\n"))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build, serve, load, report."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--demo", action="store_true", help="every main page on the demo data")
+    ap.add_argument("--per-page", type=int, default=40, help="--demo: requests per client")
     ap.add_argument("--bills", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=400, help="search requests in total")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--reuse", action="store_true", help="keep an existing database")
     ap.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
     args = ap.parse_args(argv)
+    if args.demo:
+        return demo_main(args)
     var = ROOT / "var" / "bench"
     var.mkdir(parents=True, exist_ok=True)
     db_path = var / "web.db"

@@ -51,7 +51,8 @@ TILES: dict[str, tuple[int, int]] = {
     "US": (0, 3),
 }  # fmt: skip
 
-_FONT = "font-family='DejaVu Sans, Arial, Helvetica, sans-serif'"
+# The brief's own family first: one typeface across body, footer and charts in the PDF.
+_FONT = "font-family='Arial, Helvetica, DejaVu Sans, sans-serif'"
 
 
 def _text(

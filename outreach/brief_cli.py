@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import load_settings
+from tracker.cli import load_settings, output_file
 from tracker.errors import TrackerError
 
 
@@ -31,7 +31,13 @@ def _fail(exc: TrackerError) -> click.ClickException:
     type=click.Choice(["html", "pdf", "md", "docx", "csv", "xlsx"]),
     help="Output format.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=output_file,
+    help="File (its folder must exist).",
+)
 @click.option("--watchlist", "watchlists", multiple=True, help="Only these watchlists.")
 @click.option("--topic", "topics", multiple=True, help="Also bills tagged with these topics.")
 @click.option("--jurisdiction", "jurisdictions", multiple=True, help="Only these (e.g. ca, us).")
@@ -78,6 +84,7 @@ def brief(
                     org,
                     parse_date(start, "--from"),
                     parse_date(end, "--to"),
+                    now=settings.now(),
                     watchlists=list(watchlists) or None,
                     topics=list(topics) or None,
                     jurisdictions=list(jurisdictions) or None,
@@ -93,7 +100,6 @@ def brief(
                 session.commit()
     except TrackerError as exc:
         raise _fail(exc) from exc
-    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(content)
     summary = (
         "no changes" if data.no_changes else f"{len(data.changes)} moved, {len(data.new_bills)} new"

@@ -94,7 +94,7 @@ def deliver_brief(
     force: bool = False,
 ) -> dict:
     """Build, archive and mail one org's brief; skip a range that was already mailed."""
-    brief = build_brief(session, org, start, end, now=now)
+    brief = build_brief(session, org, start, end, now=now or settings.now())
     summary = {"org": org.slug, "start": brief.start.isoformat(), "end": brief.end.isoformat()}
     if not force and already_emailed(session, org, brief.start, brief.end):
         return {**summary, "status": "skipped", "reason": "already emailed", "sent": 0}

@@ -107,6 +107,11 @@ PDF_STYLES = {
     key: re.sub(r"font-size:(\d+)px", lambda m: f"font-size:{int(m.group(1)) * 0.8:.1f}px", value)
     for key, value in STYLES.items()
 }
+# Paper is white: the screen's grey page behind the white column would fill the end of the
+# last PDF page with an empty grey box (WeasyPrint paints the body's background on pages).
+PDF_STYLES["body"] = PDF_STYLES["body"].replace("background:#f4f4f4;", "background:#ffffff;")
+PDF_STYLES["wrap"] = "max-width:none;margin:0;padding:0;background:#ffffff;"
+PDF_FONT = "Arial, Helvetica, sans-serif"  # the page-number footer too, not the serif default
 # Titles and actions longer than this are cut in the reading formats' tables (the full
 # text is in CSV/XLSX): some official titles run to a page.
 CLIP_CHARS = 180
@@ -296,6 +301,7 @@ def render_html(
             brief=brief,
             s=PDF_STYLES if for_pdf else STYLES,
             for_pdf=for_pdf,
+            pdf_font=PDF_FONT,
             images=pictures,
             generated=z_generated.strftime("%Y-%m-%d %H:%M %Z"),
             headline_cells=_headline_cells(brief),
@@ -342,13 +348,17 @@ def render_pdf(brief: Brief, limit: int | None = READING_ROWS_PER_TOPIC) -> byte
 
 # --- Markdown -----------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
+# Only what can start markup mid-line: emphasis, code, links/images, raw HTML, table cells,
+# strikethrough; "_" only at a word edge (New_York is plain text in CommonMark) and "&"
+# only where it would spell an entity. Every call site puts the text after a prefix
+# ("# ", "- ", "| "), so line-start markers (#, -, 1.) need no escape ("May 1-31" stays).
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~])|(?<=\])\(|(?<!\w)_|_(?!\w)|&(?=#?\w+;)")
 
 
 def md_escape(text: Any) -> str:
     """Untrusted text made inert in Markdown: one line, metacharacters escaped."""
     flat = " ".join(str(text or "").split())
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
 
 
 def _md_table(headers: list[str], rows: list[list[Any]]) -> list[str]:
@@ -370,7 +380,11 @@ def render_markdown(
     limit: int | None = READING_ROWS_PER_TOPIC,
     with_images: bool = True,
 ) -> str:
-    """The brief as Markdown. Images: files named in `image_names`, else SVG data URIs."""
+    """The brief as Markdown. Images only where `image_names` names them (files, cid:).
+
+    No data URIs: a 28 KB base64 blob is unreadable in a Markdown file; without names the
+    charts are left to the HTML and PDF editions.
+    """
     h = brief.headline
     kind = "Weekly policy brief" if brief.is_week else "Policy brief"
     lines = [
@@ -449,13 +463,13 @@ def render_markdown(
         ] + [""]
     else:
         lines += ["No tracked bill is picking up speed.", ""]
-    if with_images:
+    if with_images and image_names:
         lines += ["## At a glance", ""]
-        for name, alt, svg in svg_images(brief):
-            target = (image_names or {}).get(name) or _data_uri(
-                "image/svg+xml", svg.encode("utf-8")
-            )
-            lines += [f"![{md_escape(alt)}](<{target}>)", ""]
+        for name, alt, _svg in svg_images(brief):
+            if target := image_names.get(name):
+                lines += [f"![{md_escape(alt)}](<{target}>)", ""]
+    elif with_images:
+        lines += ["The charts are in the HTML and PDF editions of this brief.", ""]
     lines += ["## Bills by topic", ""]
     for table in reading_tables(brief, limit):
         lines += [f"### {md_escape(table.label)} ({table.total})", ""]

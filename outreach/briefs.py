@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from outreach import brief_charts
@@ -446,7 +446,8 @@ def load_outreach(
     Reproducible like the rest: letters by `sent_at`, meetings by their date, follow-ups
     by their meeting's date and `done_at`, never by when rows were written.
     """
-    from outreach.models import Campaign, FollowUp, Letter, Meeting
+    from outreach.counts import letters_by_campaign, letters_by_office
+    from outreach.models import FollowUp, Letter, Meeting
 
     summary = OutreachSummary(available=True)
     sent = (
@@ -455,24 +456,14 @@ def load_outreach(
         Letter.sent_at >= lo,
         Letter.sent_at < hi,
     )
+    # Counted by outreach.counts, like the campaign page; order: most letters first.
+    by_campaign = letters_by_campaign(session, org.id, *sent)
     summary.letters_by_campaign = [
-        (title, n)
-        for title, n in session.execute(
-            select(Campaign.title, func.count(Letter.id))
-            .join(Campaign, Campaign.id == Letter.campaign_id)
-            .where(*sent)
-            .group_by(Campaign.id, Campaign.title)
-            .order_by(func.count(Letter.id).desc(), Campaign.title)
-        )
+        (c.title, c.total) for c in sorted(by_campaign, key=lambda c: (-c.total, c.title))
     ]
-    offices = session.execute(
-        select(Legislator, func.count(Letter.id))
-        .join(Legislator, Legislator.id == Letter.legislator_id)
-        .where(*sent)
-        .group_by(Legislator.id)
-        .order_by(func.count(Letter.id).desc(), Legislator.name)
-    ).all()
-    summary.letters_by_office = [(_office_label(leg), n) for leg, n in offices]
+    summary.letters_by_office = [
+        (_office_label(leg), n) for leg, n, _ in letters_by_office(session, org.id, *sent)
+    ]
     meetings = session.scalars(
         select(Meeting)
         .where(Meeting.organization_id == org.id, Meeting.date >= start, Meeting.date <= end)

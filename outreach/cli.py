@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import load_settings
+from tracker.cli import load_settings, output_file
 from tracker.errors import TrackerError
 
 
@@ -184,7 +184,9 @@ def meetings() -> None:
 
 @meetings.command("export")
 @click.option("--org", "org_name", required=True, help="Organization name or slug.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, callback=output_file
+)
 def meetings_export(org_name: str, out: Path | None) -> None:
     """Write the organization's meetings as CSV (stdout or --out)."""
     from outreach.meetings import meetings_csv

@@ -47,6 +47,9 @@ from tracker.mail import close as _quit
 from tracker.mail import smtp_connection
 from tracker.models import Legislator, Organization, utcnow
 
+# Channels a worker delivers (email over SMTP, CWC over HTTP); the others (print, web
+# form, call) are completed by a person and recorded, never claimed by a job.
+WORKER_CHANNELS = ("email", "cwc")
 STALE_SECONDS = 15 * 60  # a queued/sending letter untouched this long is reconciled
 # A send job cannot outlive its RQ job_timeout (the work horse is killed), and no send
 # job's timeout reaches this (outreach.jobs checks), so a letter claimed more recently may
@@ -142,8 +145,8 @@ def deliver_letter(
     )
     if letter is None:
         return {"letter": letter_id, "outcome": "skipped", "reason": "letter deleted"}
-    if letter.delivery != "email":
-        return {"letter": letter_id, "outcome": "skipped", "reason": "print delivery"}
+    if letter.delivery not in WORKER_CHANNELS:
+        return {"letter": letter_id, "outcome": "skipped", "reason": f"{letter.delivery} delivery"}
     now = utcnow()
     if letter.state == "queued" and letter.not_before and letter.not_before > now:
         return {"letter": letter_id, "outcome": "deferred", "until": letter.not_before.isoformat()}
@@ -172,7 +175,7 @@ def deliver_letter(
         update(Letter)
         .where(
             Letter.id == letter_id,
-            Letter.delivery == "email",
+            Letter.delivery.in_(WORKER_CHANNELS),
             or_(
                 Letter.state == "queued",
                 and_(
@@ -209,6 +212,18 @@ def deliver_letter(
     ):
         set_committed_value(letter, key, value)
     session.commit()
+    if letter.delivery == "cwc":
+        from outreach.cwc import post_letter
+
+        return post_letter(
+            session,
+            settings,
+            letter,
+            attempt,
+            set_phase=_set_phase,
+            finish=_finish,
+            transient=_transient,
+        )
     return _smtp_send(session, settings, letter, attempt)
 
 
@@ -433,7 +448,7 @@ def reconcile(
         letter
         for letter in session.scalars(
             select(Letter).where(
-                Letter.delivery == "email",
+                Letter.delivery.in_(WORKER_CHANNELS),
                 Letter.state == "sending",
                 Letter.sending_at < stale_before,
             )
@@ -468,7 +483,7 @@ def reconcile(
     session.commit()
     ids = session.scalars(
         select(Letter.id).where(
-            Letter.delivery == "email",
+            Letter.delivery.in_(WORKER_CHANNELS),
             Letter.state == "queued",
             or_(Letter.not_before.is_(None), Letter.not_before <= now),
             or_(

@@ -242,3 +242,81 @@ def geocode_address(settings: Settings, address: str, session: Any = None) -> Di
             "the address lookup service did not answer; choose your districts instead"
         ) from exc
     return parse_geographies(payload)
+
+
+@dataclass
+class WhereInput:
+    """What a constituent typed to say where they live (the campaign form's fields)."""
+
+    address: str = ""
+    state: str = ""
+    congressional_district: str = ""
+    upper_district: str = ""
+    lower_district: str = ""
+    city: str = ""
+    zip_code: str = ""
+    zip_choice: str = ""  # "ca:17" when a ZIP spans several districts
+
+
+@dataclass
+class Located:
+    """The lookup's answer: a match, or a problem to show and what to offer next."""
+
+    match: DistrictMatch | None = None
+    problem: str | None = None
+    show_pickers: bool = False
+    zip_options: list[tuple[str, str]] = field(default_factory=list)
+
+
+def locate(settings: Settings, session: Any, where: WhereInput) -> Located:
+    """Resolve districts: pickers, else the Census Geocoder, else the ZIP code."""
+    if where.state:
+        try:
+            match = manual_divisions(
+                where.state,
+                where.congressional_district,
+                where.upper_district,
+                where.lower_district,
+                city=where.city or "",
+                zip_code=where.zip_code or "",
+            )
+        except InvalidInput as exc:
+            return Located(problem=str(exc), show_pickers=True)
+        return Located(match=match, show_pickers=True)
+    problem = "Enter your street address, or choose your districts below."
+    if (where.address or "").strip():
+        try:
+            return Located(match=geocode_address(settings, where.address))
+        except AddressNotFound:
+            problem = "We could not find that address. Check it, or choose your districts."
+        except SourceUnavailable:
+            problem = "Address lookup is not available right now. Choose your districts."
+        except InvalidInput as exc:
+            problem = str(exc)
+    if (where.zip_code or "").strip():
+        return _locate_by_zip(session, where)
+    return Located(problem=problem, show_pickers=True)
+
+
+def _locate_by_zip(session: Any, where: WhereInput) -> Located:
+    """A ZIP code gives the congressional district, or a choice when it spans several."""
+    try:
+        choices = zip_choices(session, where.zip_code)
+    except InvalidInput as exc:
+        return Located(problem=str(exc), show_pickers=True)
+    if not choices:
+        return Located(
+            problem="We do not know that ZIP code. Choose your state and districts.",
+            show_pickers=True,
+        )
+    chosen = next((c for c in choices if f"{c[0]}:{c[1]}" == where.zip_choice), None)
+    if chosen is None and len(choices) == 1:
+        chosen = choices[0]
+    if chosen is None:
+        return Located(
+            problem="Your ZIP code is in more than one congressional district. Choose yours.",
+            show_pickers=True,
+            zip_options=choices,
+        )
+    match = manual_divisions(chosen[0], chosen[1], city=where.city or "", zip_code=where.zip_code)
+    return Located(match=match, show_pickers=True)

@@ -83,6 +83,27 @@ def send_confirmation(constituent_id: int) -> dict:
         return send_confirmation_email(session, settings, int(constituent_id))
 
 
+def enqueue_hearing_alert(settings, alert_id: int):  # noqa: ANN001, ANN201
+    """Put a hearing alert's emails on the outreach queue (retries resume where it stopped)."""
+    return enqueue(
+        settings,
+        "outreach.jobs.send_hearing_alert",
+        int(alert_id),
+        queue=QUEUE,
+        job_timeout=SEND_TIMEOUT * 10,
+        network=True,
+    )
+
+
+def send_hearing_alert(alert_id: int) -> dict:
+    """Email a hearing alert to the supporters not yet mailed."""
+    from outreach.hearings import send_alert
+
+    settings = job_settings()
+    with session_scope(settings) as session:
+        return send_alert(session, settings, int(alert_id))
+
+
 RECONCILE_BATCH = 50  # letters per re-enqueued job
 
 

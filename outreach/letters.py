@@ -22,7 +22,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from outreach import templates as tpl
+from outreach.channels import CWC_PREFIXES, channel_for
+from outreach.compose import (  # noqa: F401 - re-exported: letters.bill_fields etc.
+    bill_fields,
+    compose,
+    letter_values,
+    version_source,
+)
+from outreach.delivery import WORKER_CHANNELS
 from outreach.geocode import DistrictMatch
+from outreach.handoff import CALL_OUTCOMES, office_phones
 from outreach.models import (
     Campaign,
     Constituent,
@@ -30,7 +39,8 @@ from outreach.models import (
     LetterTemplate,
     TemplateVersion,
 )
-from outreach.targeting import legislator_fields, targets
+from outreach.targeting import TARGET_MODES, legislator_fields, plan
+from tracker.config import Settings
 from tracker.errors import InvalidInput, NotFound
 from tracker.mailbox import normalize_email
 from tracker.models import Bill, Legislator, Organization, User, utcnow
@@ -112,11 +122,6 @@ def get_template(session: Session, organization_id: int, template_id: int) -> Le
     return template
 
 
-def version_source(version: TemplateVersion) -> tpl.TemplateSource:
-    """A stored version as a TemplateSource."""
-    return tpl.TemplateSource(body=version.body, subject=version.subject)
-
-
 # --- campaigns -----------------------------------------------------------------------------
 
 
@@ -133,6 +138,11 @@ def create_campaign(
     target_chambers: list[str] | None = None,
     target_committee_id: int | None = None,
     target_sponsors: str = "any",
+    target_mode: str = "district",
+    target_office_ids: list[int] | None = None,
+    subject: str = "",
+    ask: str = "write",
+    translations: dict[str, dict[str, str]] | None = None,
     editable_default: str = "",
     daily_cap_per_office: int = 500,
     user: User | None = None,
@@ -150,6 +160,20 @@ def create_campaign(
         raise InvalidInput("chambers must be upper, lower or legislature")
     if target_sponsors not in ("any", "only", "exclude"):
         raise InvalidInput("sponsor targeting must be any, only or exclude")
+    if target_mode not in TARGET_MODES:
+        raise InvalidInput("target mode must be district, committee or offices")
+    if target_mode == "committee" and not target_committee_id:
+        raise InvalidInput("choose the committee whose members get the letters")
+    offices = [int(i) for i in (target_office_ids or []) if i]
+    if target_mode == "offices" and not offices:
+        raise InvalidInput("choose at least one office to write to")
+    if ask not in ("write", "call"):
+        raise InvalidInput("a campaign asks constituents to write or to call")
+    subject = " ".join((subject or "").split())
+    if len(subject) > 300:
+        raise InvalidInput("the subject line is at most 300 characters")
+    if subject:
+        tpl.ensure_valid(tpl.TemplateSource(body=template.current.body, subject=subject))
     if bill_id and session.get(Bill, bill_id) is None:
         raise InvalidInput(f"no bill {bill_id!r} in the tracker")
     if daily_cap_per_office < 1:
@@ -168,6 +192,15 @@ def create_campaign(
         target_chambers=chambers,
         target_committee_id=target_committee_id,
         target_sponsors=target_sponsors,
+        target_mode=target_mode,
+        target_office_ids=offices,
+        subject=subject,
+        ask=ask,
+        translations={
+            lang: {k: v.strip() for k, v in fields.items() if v and v.strip()}
+            for lang, fields in (translations or {}).items()
+            if lang in ("es",) and any(v and v.strip() for v in fields.values())
+        },
         editable_default=editable_default.strip(),
         daily_cap_per_office=daily_cap_per_office,
         created_by_id=user.id if user else None,
@@ -191,18 +224,6 @@ def open_campaign(session: Session, slug: str) -> Campaign:
     return campaign
 
 
-def bill_fields(bill: Bill | None) -> dict[str, str]:
-    """The `bill` merge fields."""
-    if bill is None:
-        return {}
-    return {
-        "identifier": bill.identifier,
-        "title": bill.title,
-        "status": bill.status.replace("_", " "),
-        "url": bill.url or "",
-    }
-
-
 # --- submissions ---------------------------------------------------------------------------
 
 
@@ -218,6 +239,8 @@ class Submission:
     consent_send: bool = False
     consent_contact: bool = False
     consent_quote: bool = False
+    prefix: str = ""  # Mr., Ms., Mx., Dr. ...: CWC requires one
+    language: str = "en"  # the page's language; the confirmation email follows it
 
     def cleaned(self) -> Submission:
         """Trimmed and validated; raises InvalidInput naming the field."""
@@ -237,8 +260,12 @@ class Submission:
             raise InvalidInput("enter a valid email address")
         if not self.consent_send:
             raise InvalidInput("tick 'send this letter on my behalf' to continue")
+        if self.prefix and self.prefix not in CWC_PREFIXES:
+            raise InvalidInput(f"title must be one of {', '.join(CWC_PREFIXES)}")
         return Submission(
             **values,
+            prefix=self.prefix,
+            language=self.language if self.language in ("en", "es") else "en",
             consent_send=True,
             consent_contact=bool(self.consent_contact),
             consent_quote=bool(self.consent_quote),
@@ -257,14 +284,21 @@ def offices_already_written(session: Session, campaign: Campaign, email: str) ->
 
 
 def submit(
-    session: Session, campaign: Campaign, submission: Submission, where: DistrictMatch
+    session: Session,
+    campaign: Campaign,
+    submission: Submission,
+    where: DistrictMatch,
+    settings: Settings | None = None,
 ) -> Constituent:
-    """Record a constituent and one draft letter per targeted legislator (one transaction)."""
+    """Record a constituent and one draft letter per targeted legislator (one transaction);
+    each letter's channel follows the office's data (`outreach.channels`)."""
     data = submission.cleaned()
-    chosen = targets(session, campaign, where.division_ids, where.state)
+    targeting = plan(session, campaign, where.division_ids, where.state)
+    chosen = targeting.legislators
     if not chosen:
         raise InvalidInput(
-            "this campaign has no letters for your districts; check your address or districts"
+            targeting.out_of_state
+            or "this campaign has no letters for your districts; check your address or districts"
         )
     already = offices_already_written(session, campaign, data.email)
     chosen = [legislator for legislator in chosen if legislator.id not in already]
@@ -289,18 +323,17 @@ def submit(
         consent_send=True,
         consent_contact=data.consent_contact,
         consent_quote=data.consent_quote,
+        prefix=data.prefix,
+        language=data.language,
         link_nonce=secrets.token_hex(16),
     )
     session.add(constituent)
     version = campaign.template.current
-    source = version_source(version)
+    source = version_source(version, campaign)
     organization = session.get(Organization, campaign.organization_id)
     for legislator in chosen:
-        rendered = tpl.render(
-            source, letter_values(constituent, legislator, campaign, organization)
-        )
-        email = (legislator.email or "").strip()
-        by_email = bool(EMAIL_RE.match(email))
+        rendered = compose(source, letter_values(constituent, legislator, campaign, organization))
+        channel, recipient = channel_for(legislator, campaign, constituent, settings)
         constituent.letters.append(
             Letter(
                 organization_id=campaign.organization_id,
@@ -309,8 +342,8 @@ def submit(
                 template_version_id=version.id,
                 subject=rendered.subject[:300] or campaign.title[:300],
                 body=rendered.body,
-                delivery="email" if by_email else "print",
-                recipient=email if by_email else None,
+                delivery=channel,
+                recipient=recipient,
                 state="draft",
                 idempotency_key=uuid.uuid4().hex,
             )
@@ -319,32 +352,11 @@ def submit(
     return constituent
 
 
-def letter_values(
-    constituent: Constituent,
-    legislator: Legislator,
-    campaign: Campaign,
-    organization: Organization | None,
-) -> dict[str, dict[str, Any]]:
-    """Every merge field for one letter."""
-    return {
-        "constituent": {
-            "name": constituent.name,
-            "first_name": constituent.name.split()[0] if constituent.name else "",
-            "city": constituent.city,
-            "state": constituent.state.upper(),
-            "story": constituent.story,
-            "message": constituent.message,
-        },
-        "legislator": legislator_fields(legislator),
-        "bill": bill_fields(campaign.bill),
-        "organization": {"name": organization.name if organization else ""},
-    }
-
-
 def confirm(session: Session, constituent: Constituent) -> list[int]:
     """Confirm a constituent's draft letters: draft -> confirmed -> queued, one transaction.
 
-    Returns the ids of email letters to enqueue (print letters wait for a print batch).
+    Returns the ids of letters a worker sends (email, CWC); print letters wait for a print
+    batch, web-form and call letters for the constituent.
     Confirming twice changes nothing and returns no ids.
     """
     now = utcnow()
@@ -359,7 +371,7 @@ def confirm(session: Session, constituent: Constituent) -> list[int]:
         letter.state = "queued"
         letter.queued_at = now
         letter.updated_at = now
-        if letter.delivery == "email":
+        if letter.delivery in WORKER_CHANNELS:
             to_send.append(letter.id)
     session.commit()
     return to_send
@@ -433,6 +445,78 @@ def export_data(constituent: Constituent) -> dict[str, Any]:
     }
 
 
+CHANNEL_NAMES = {
+    "email": "email to the office",
+    "print": "printed and hand-delivered by the organization",
+    "cwc": "the House/Senate Communicating with Congress service",
+    "form": "the office's web contact form (you complete it)",
+    "call": "a phone call (you make it)",
+}
+STATE_NAMES = {
+    "draft": "waiting for you to confirm by email",
+    "confirmed": "confirmed",
+    "queued": "confirmed, waiting to be sent",
+    "sending": "being sent",
+    "sent": "delivered",
+    "failed": "could not be delivered",
+}
+
+
+def call_script(letter: Letter) -> str:
+    """A short script from the rendered letter: who is calling, the ask, thanks.
+
+    The letter's salutation names the office; the script keeps the two paragraphs after
+    it (the ask and why) and ends with the caller's name and city.
+    """
+    paragraphs = [p.strip() for p in letter.body.split("\n\n") if p.strip()]
+    office = paragraphs[0].removeprefix("Dear ").rstrip(",") if paragraphs else "the"
+    person = letter.constituent
+    where = f", from {person.city}" if person.city else ""
+    return "\n\n".join(
+        [
+            f"Hello, I am a constituent calling {office}'s office. My name is "
+            f"{person.name}{where}.",
+            *paragraphs[1:3],
+            "Thank you for passing this on.",
+        ]
+    )
+
+
+def letter_statuses(constituent: Constituent) -> list[dict[str, Any]]:
+    """Each letter as the constituent's status page shows it: to whom, how, what state."""
+    rows = []
+    for letter in constituent.letters:
+        state = letter.state
+        shown = STATE_NAMES.get(state, state)
+        if letter.delivery == "print" and state == "queued":
+            shown = "confirmed, waiting for the next print batch"
+        if letter.delivery == "form" and state == "queued":
+            shown = "waiting for you to send the office's form"
+        if letter.delivery == "call" and state == "queued":
+            shown = "waiting for your call" + (
+                " (last try: busy)" if letter.call_outcome == "busy" else ""
+            )
+        rows.append(
+            {
+                "id": letter.id,
+                "legislator": letter.legislator,
+                "body": letter.body,
+                "recipient": letter.recipient,
+                "call_outcome": letter.call_outcome,
+                "phones": office_phones(letter.legislator) if letter.delivery == "call" else [],
+                "script": call_script(letter) if letter.delivery == "call" else "",
+                "to": letter.legislator.name,
+                "title": legislator_fields(letter.legislator)["title"],
+                "channel": letter.delivery,
+                "channel_name": CHANNEL_NAMES.get(letter.delivery, letter.delivery),
+                "state": state,
+                "state_name": shown,
+                "sent_at": letter.sent_at,
+            }
+        )
+    return rows
+
+
 def delete_data(session: Session, constituent: Constituent) -> int:
     """Delete a constituent and their letters; letters not yet sent are never sent."""
     count = len(constituent.letters)
@@ -460,15 +544,20 @@ def campaign_results(session: Session, organization_id: int, campaign_id: int) -
     """Letters per office and per district, states, failures, and quotable stories."""
     campaign = campaign_for_org(session, organization_id, campaign_id)
     rows = session.execute(
-        select(Letter.state, Letter.delivery, Legislator)
+        select(Letter.state, Letter.delivery, Letter.call_outcome, Legislator)
         .join(Legislator, Letter.legislator_id == Legislator.id)
         .where(Letter.organization_id == organization_id, Letter.campaign_id == campaign.id)
     ).all()
     per_office: dict[int, dict[str, Any]] = {}
     per_district: Counter[str] = Counter()
     states: Counter[str] = Counter()
-    for state, delivery, legislator in rows:
+    channels: Counter[str] = Counter()
+    calls: Counter[str] = Counter()
+    for state, delivery, call_outcome, legislator in rows:
         states[state] += 1
+        channels[delivery] += 1
+        if call_outcome:
+            calls[call_outcome] += 1
         office = per_office.setdefault(
             legislator.id,
             {"legislator": legislator, "total": 0, "sent": 0, "print": 0, "failed": 0},
@@ -509,12 +598,73 @@ def campaign_results(session: Session, organization_id: int, campaign_id: int) -
             Constituent.campaign_id == campaign.id,
         )
     )
+    unconfirmed_mail = session.scalars(
+        select(Constituent)
+        .where(
+            Constituent.organization_id == organization_id,
+            Constituent.campaign_id == campaign.id,
+            Constituent.confirmation_sent_at.is_(None),
+            Constituent.confirmation_attempts > 0,
+        )
+        .order_by(Constituent.created_at.desc())
+        .limit(100)
+    ).all()
     return {
         "campaign": campaign,
         "constituents": constituents,
+        "confirmation_failures": unconfirmed_mail,
         "states": dict(states),
+        "channels": dict(channels),
+        "calls": {key: calls.get(key, 0) for key in CALL_OUTCOMES},
         "per_office": sorted(per_office.values(), key=lambda o: -o["total"]),
         "per_district": sorted(per_district.items(), key=lambda kv: (-kv[1], kv[0])),
         "failures": failures,
         "stories": stories,
     }
+
+
+def retry_failures(
+    session: Session, organization_id: int, campaign_id: int
+) -> tuple[list[int], list[int]]:
+    """The organization's retry button: failed letters back to `queued` and confirmation
+    emails due now. Returns (letter ids, constituent ids) to enqueue.
+
+    A letter whose last attempt handed the message to the server with no answer
+    (outcome `unknown`) is left alone: sending it again could deliver it twice.
+    """
+    from outreach.models import DeliveryAttempt
+
+    campaign = campaign_for_org(session, organization_id, campaign_id)
+    failed = session.scalars(
+        select(Letter).where(
+            Letter.organization_id == organization_id,
+            Letter.campaign_id == campaign.id,
+            Letter.state == "failed",
+        )
+    ).all()
+    now = utcnow()
+    letter_ids = []
+    for letter in failed:
+        last = session.scalars(
+            select(DeliveryAttempt.outcome)
+            .where(DeliveryAttempt.letter_id == letter.id)
+            .order_by(DeliveryAttempt.id.desc())
+            .limit(1)
+        ).first()
+        if last == "unknown":
+            continue
+        letter.state, letter.attempts, letter.smtp_phase = "queued", 0, None
+        letter.queued_at = letter.updated_at = now
+        letter_ids.append(letter.id)
+    people = session.scalars(
+        select(Constituent).where(
+            Constituent.organization_id == organization_id,
+            Constituent.campaign_id == campaign.id,
+            Constituent.confirmation_sent_at.is_(None),
+            Constituent.confirmation_attempts > 0,
+        )
+    ).all()
+    for person in people:
+        person.confirmation_retry_at = now
+    session.commit()
+    return letter_ids, [person.id for person in people]

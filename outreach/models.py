@@ -121,7 +121,15 @@ class Campaign(Base):
         ForeignKey("committees.id", ondelete="SET NULL")
     )
     target_sponsors: Mapped[str] = mapped_column(String(20), default="any")  # any|only|exclude
+    # district (the constituent's own) | committee (all its members) | offices (named ids)
+    target_mode: Mapped[str] = mapped_column(String(20), default="district")
+    target_office_ids: Mapped[list[Any]] = mapped_column(default=list)
     editable_default: Mapped[str] = mapped_column(Text, default="")
+    # The letters' subject line; empty = the template's subject.
+    subject: Mapped[str] = mapped_column(Text, default="")
+    ask: Mapped[str] = mapped_column(String(10), default="write")  # write|call
+    # The owner's translations of the public text: {"es": {"title": .., "intro": ..}}
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default="open")  # draft|open|closed
     daily_cap_per_office: Mapped[int] = mapped_column(Integer, default=500)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -160,6 +168,14 @@ class Constituent(Base):
     link_nonce: Mapped[str] = mapped_column(String(64))
     confirmed_at: Mapped[datetime | None] = mapped_column()
     confirmation_sent_at: Mapped[datetime | None] = mapped_column()
+    # A confirmation email that could not be sent: tries so far, why, and when to try next.
+    confirmation_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    confirmation_error: Mapped[str | None] = mapped_column(Text)
+    confirmation_retry_at: Mapped[datetime | None] = mapped_column()
+    language: Mapped[str] = mapped_column(String(5), default="en")  # en|es
+    prefix: Mapped[str] = mapped_column(String(10), default="")  # Ms., Mr., Mx. (CWC needs one)
+    # Set by the unsubscribe link in a hearing alert: no further contact from the campaign.
+    contact_unsubscribed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     campaign: Mapped[Campaign] = relationship()
@@ -193,6 +209,7 @@ class Letter(Base):
     body: Mapped[str] = mapped_column(Text)
     delivery: Mapped[str] = mapped_column(String(10), default="email")  # email|print
     recipient: Mapped[str | None] = mapped_column(String(254))  # office email when delivery=email
+    call_outcome: Mapped[str | None] = mapped_column(String(20))  # reached|voicemail|busy
     state: Mapped[str] = mapped_column(String(20), default="draft")
     # Stable for the letter's life: the Message-ID is derived from it, so every attempt
     # carries the same id and a retry can tell what an earlier attempt did.
@@ -252,6 +269,36 @@ class Bounce(Base):
     status: Mapped[str] = mapped_column(String(20), default="")  # DSN status, e.g. 5.1.1
     reason: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HearingAlert(Base):
+    """One alert per (campaign, hearing): sent once to supporters in members' districts."""
+
+    __tablename__ = "hearing_alerts"
+    __table_args__ = (UniqueConstraint("campaign_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HearingAlertRecipient(Base):
+    """A supporter an alert goes to; `sent_at` makes each email go out once."""
+
+    __tablename__ = "hearing_alert_recipients"
+
+    alert_id: Mapped[int] = mapped_column(
+        ForeignKey("hearing_alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    constituent_id: Mapped[int] = mapped_column(
+        ForeignKey("constituents.id", ondelete="CASCADE"), primary_key=True
+    )
+    sent_at: Mapped[datetime | None] = mapped_column()
 
 
 class Meeting(Base):

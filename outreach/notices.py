@@ -1,4 +1,11 @@
-"""Emails to constituents: the confirmation with its confirm and my-data links."""
+"""Emails to constituents: the confirmation with its confirm and my-data links.
+
+A confirmation that cannot be sent (SMTP down) is not lost and not hidden: the
+constituent row records the attempt, the error and when to try next
+(`RETRY_BACKOFF`), the person's status page says so, and the reconciler (or a visit
+to the status page once the wait is over) tries again. Sending is once: a
+confirmation already sent is skipped.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,14 @@ from sqlalchemy.orm import Session
 from outreach.letters import link_token
 from outreach.models import Constituent
 from tracker.config import Settings
+from tracker.errors import SourceUnavailable
 from tracker.mail import send_plain_email
 from tracker.mailbox import GMAIL_DOMAINS, normalize_email
 from tracker.models import utcnow
 
+# Seconds to wait before each further try; the last interval repeats.
+RETRY_BACKOFF = (60, 300, 900, 3600)
+MAX_CONFIRMATION_AGE_DAYS = 2
 MAX_CONFIRMATIONS_PER_HOUR = 3  # per mailbox (tracker.mailbox.normalize_email)
 
 
@@ -53,6 +64,32 @@ If you are in crisis, call or text 988 (Suicide & Crisis Lifeline) any time.
 """
 
 
+CONFIRMATION_TEXT_ES = """Hola, {name}:
+
+Usted pidió a {organization} enviar {count} carta(s) en su nombre para la campaña
+"{campaign}":
+
+{recipients}
+
+Todavía no se ha enviado nada. Para revisar y enviar su(s) carta(s), abra:
+
+  {confirm_url}
+
+Si usted no lo pidió, ignore este correo y no se enviará nada.
+
+Vea, descargue o borre todo lo que escribió:
+
+  {data_url}
+
+Si está en crisis, llame o envíe un texto al 988 (Línea de Prevención del Suicidio y
+Crisis) a cualquier hora.
+"""
+CONFIRMATION = {
+    "en": (CONFIRMATION_TEXT, "Confirm your letter: {title}"),
+    "es": (CONFIRMATION_TEXT_ES, "Confirme su carta: {title}"),
+}
+
+
 def confirm_url(settings: Settings, constituent: Constituent) -> str:
     """The link that confirms (the page shows the letters and a Send button)."""
     token = link_token(settings.secret_key, constituent, "confirm")
@@ -65,11 +102,12 @@ def data_url(settings: Settings, constituent: Constituent) -> str:
     return f"{settings.base_url}/act/my-data/{token}"
 
 
-def unsent_confirmations(session: Session, stale_seconds: int, max_age_days: int = 2) -> list[int]:
-    """Constituents whose confirmation email was never sent (a lost job), not too old."""
-    from datetime import timedelta
-
-    from sqlalchemy import select
+def unsent_confirmations(
+    session: Session, stale_seconds: int, max_age_days: int = MAX_CONFIRMATION_AGE_DAYS
+) -> list[int]:
+    """Constituents whose confirmation email is due: a failed try whose wait is over, or
+    a lost job (never tried, older than `stale_seconds`); not older than `max_age_days`."""
+    from sqlalchemy import and_, or_, select
 
     now = utcnow()
     return list(
@@ -77,10 +115,34 @@ def unsent_confirmations(session: Session, stale_seconds: int, max_age_days: int
             select(Constituent.id).where(
                 Constituent.confirmation_sent_at.is_(None),
                 Constituent.confirmed_at.is_(None),
-                Constituent.created_at < now - timedelta(seconds=stale_seconds),
                 Constituent.created_at > now - timedelta(days=max_age_days),
+                or_(
+                    Constituent.confirmation_retry_at <= now,
+                    and_(
+                        Constituent.confirmation_retry_at.is_(None),
+                        Constituent.created_at < now - timedelta(seconds=stale_seconds),
+                    ),
+                ),
             )
         ).all()
+    )
+
+
+def confirmation_state(constituent: Constituent) -> str:
+    """sent | retrying (a try failed; another is scheduled) | pending (not tried yet)."""
+    if constituent.confirmation_sent_at is not None:
+        return "sent"
+    if constituent.confirmation_attempts:
+        return "retrying"
+    return "pending"
+
+
+def confirmation_due(constituent: Constituent) -> bool:
+    """A failed confirmation whose backoff wait is over (the status page may retry it)."""
+    return (
+        constituent.confirmation_sent_at is None
+        and constituent.confirmation_retry_at is not None
+        and constituent.confirmation_retry_at <= utcnow()
     )
 
 
@@ -99,21 +161,38 @@ def send_confirmation_email(
     recipients = "\n".join(
         f"  - {letter.legislator.name} ({letter.delivery})" for letter in constituent.letters
     )
-    body = CONFIRMATION_TEXT.format(
+    text, subject = CONFIRMATION.get(constituent.language or "en", CONFIRMATION["en"])
+    title = (constituent.campaign.translations or {}).get(constituent.language or "en", {}).get(
+        "title"
+    ) or constituent.campaign.title
+    body = text.format(
         name=constituent.name,
         organization=constituent.campaign.organization.name,
         count=len(constituent.letters),
-        campaign=constituent.campaign.title,
+        campaign=title,
         recipients=recipients,
         confirm_url=confirm_url(settings, constituent),
         data_url=data_url(settings, constituent),
     )
-    message_id = send_plain_email(
-        settings,
-        constituent.email,
-        f"Confirm your letter: {constituent.campaign.title}"[:200],
-        body,
-    )
+    try:
+        message_id = send_plain_email(
+            settings,
+            constituent.email,
+            subject.format(title=title)[:200],
+            body,
+        )
+    except SourceUnavailable as exc:
+        # Record the failure where the person and the organization can see it, then
+        # raise so the job runner records it too (RQ retries with its own backoff).
+        attempts = (constituent.confirmation_attempts or 0) + 1
+        wait = RETRY_BACKOFF[min(attempts, len(RETRY_BACKOFF)) - 1]
+        constituent.confirmation_attempts = attempts
+        constituent.confirmation_error = str(exc)[:2000]
+        constituent.confirmation_retry_at = utcnow() + timedelta(seconds=wait)
+        session.commit()
+        raise
     constituent.confirmation_sent_at = utcnow()
+    constituent.confirmation_error = None
+    constituent.confirmation_retry_at = None
     session.commit()
     return {"constituent": constituent_id, "outcome": "sent", "message_id": message_id}

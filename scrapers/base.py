@@ -4,7 +4,10 @@
 - a `requests.Session` with a urllib3 `Retry`: exponential backoff with jitter on
   connect/read timeouts and 500/502/503/504, `Retry-After` honoured on 429 and 503;
 - a timeout on every request, TLS verified, a User-Agent naming the project;
-- a per-source rate limit (minimum spacing between requests);
+- a per-source rate limit (minimum spacing between requests), or one per host for
+  document fetches that reach many hosts (`per_host=True`);
+- a size cap (`max_bytes`): a larger Content-Length is refused before the body is read,
+  a body that grows past it is cut off; both raise `TooLarge`;
 - API keys sent as headers where the source allows it; where it does not (LegiScan's
   `key=`), the key is added at send time only and stripped from every URL that is
   archived, logged or stored (`redact_url`);
@@ -39,7 +42,7 @@ from urllib3.util import Retry
 
 from scrapers import guard
 from tracker.config import Settings
-from tracker.errors import NotFound, ParseError, QuotaExhausted, SourceUnavailable
+from tracker.errors import NotFound, ParseError, QuotaExhausted, SourceUnavailable, TooLarge
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +187,22 @@ class RateLimiter:
             time.sleep(delay)
 
 
+class HostRateLimiter:
+    """One `RateLimiter` per host: documents come from many legislatures' servers."""
+
+    def __init__(self, per_second: float | None):
+        self.per_second = per_second
+        self._limiters: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, url: str) -> None:
+        """Block until the next request to this URL's host may go out."""
+        host = urlsplit(url).netloc.lower()
+        with self._lock:
+            limiter = self._limiters.setdefault(host, RateLimiter(self.per_second))
+        limiter.wait()
+
+
 def make_retry(total: int = 5, backoff_factor: float = 0.5) -> Retry:
     """The retry policy: backoff with jitter on timeouts and 5xx, Retry-After on 429/503."""
     return Retry(
@@ -213,9 +232,13 @@ class LiveTransport:
         retry: Retry | None = None,
         rate_per_second: float | None = None,
         headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+        per_host: bool = False,
     ):
         self.timeout = timeout
-        self.limiter = RateLimiter(rate_per_second)
+        self.limiter = RateLimiter(None if per_host else rate_per_second)
+        self.host_limiter = HostRateLimiter(rate_per_second) if per_host else None
+        self.max_bytes = max_bytes
         self.session = requests.Session()
         adapter = HTTPAdapter(max_retries=retry or make_retry())
         self.session.mount("https://", adapter)
@@ -233,16 +256,39 @@ class LiveTransport:
     ) -> tuple[int, bytes, dict[str, str]]:
         """Send one GET (retried inside urllib3); network failure -> SourceUnavailable."""
         self.limiter.wait()
+        if self.host_limiter is not None:
+            self.host_limiter.wait(url)
         wire_params = {k: v for k, v in params.items() if v is not None}
         wire_params.update(secret_params)
         try:
             resp = self.session.get(
-                url, params=wire_params, headers=dict(headers), timeout=self.timeout
+                url,
+                params=wire_params,
+                headers=dict(headers),
+                timeout=self.timeout,
+                stream=self.max_bytes is not None,
             )
+            if self.max_bytes is None:
+                return resp.status_code, resp.content, dict(resp.headers)
+            with resp:
+                return resp.status_code, self._read_capped(resp, url), dict(resp.headers)
         except requests.RequestException as exc:
             # requests puts the full URL (with any key) into the message: redact it.
             raise SourceUnavailable(redact_text(f"{type(exc).__name__}: {exc}")) from None
-        return resp.status_code, resp.content, dict(resp.headers)
+
+    def _read_capped(self, resp: requests.Response, url: str) -> bytes:
+        """The body, refused once it is (or says it will be) over `max_bytes`."""
+        cap = self.max_bytes or 0
+        declared = resp.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise TooLarge(f"{redact_url(url)}: {declared} bytes is over the {cap}-byte cap")
+        chunks, size = [], 0
+        for chunk in resp.iter_content(chunk_size=256 * 1024):
+            size += len(chunk)
+            if size > cap:
+                raise TooLarge(f"{redact_url(url)}: body passed the {cap}-byte cap; not read")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 class ReplayTransport:
@@ -292,9 +338,11 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         cap: int | None = None,
         used: int = 0,
+        max_bytes: int | None = None,
     ):
         self.source = source
         self.transport = transport
+        self.max_bytes = max_bytes
         self.secret_params = dict(secret_params or {})
         self.headers = dict(headers or {})
         self.cap = cap
@@ -335,6 +383,8 @@ class HttpClient:
             kind=kind,
             ref=ref,
         )
+        if self.max_bytes is not None and len(body) > self.max_bytes:
+            raise TooLarge(f"{clean}: {len(body)} bytes is over the {self.max_bytes}-byte cap")
         if status in allow_status:
             return response
         if status == 404:
@@ -374,6 +424,8 @@ def http_session(
     transport: Transport | None = None,
     timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
     retry: Retry | None = None,
+    max_bytes: int | None = None,
+    per_host: bool = False,
 ) -> HttpClient:
     """The HTTP client for one source (live, or replaying DIR when given)."""
     if transport is None:
@@ -384,9 +436,21 @@ def http_session(
                 f"{source}: offline mode (TRACKER_OFFLINE/demo) - use --replay DIR or import"
             )
         else:
-            transport = LiveTransport(timeout=timeout, retry=retry, rate_per_second=rate_per_second)
+            transport = LiveTransport(
+                timeout=timeout,
+                retry=retry,
+                rate_per_second=rate_per_second,
+                max_bytes=max_bytes,
+                per_host=per_host,
+            )
     return HttpClient(
-        source, transport, secret_params=secret_params, headers=headers, cap=cap, used=used
+        source,
+        transport,
+        secret_params=secret_params,
+        headers=headers,
+        cap=cap,
+        used=used,
+        max_bytes=max_bytes,
     )
 
 

@@ -8,7 +8,11 @@ bills-jsonl: one JSON object per line:
      "title": "...", "abstract": "...", "introduced_date": "2025-01-23" | null,
      "actions": [{"date": "2025-01-23", "chamber": "lower", "description": "..."}],
      "sponsors": [{"name": "...", "role": "primary" | "cosponsor", "party": "D" | null}],
-     "subjects": ["..."], "source_urls": ["https://..."]}
+     "subjects": ["..."], "source_urls": ["https://..."],
+     "versions": [{"note": "Introduced", "url": "https://...", "date": "2025-01-23",
+                   "media_type": "application/pdf", "source_doc": "legiscan:2861602",
+                   "source_hash": "..."}]}
+`versions` is optional; `tracker texts fetch` downloads and extracts each version's text.
 Other keys (`status_text`, `retrieved_from`) are ignored. `chamber` is lower, upper,
 executive, legislature or null (House/Assembly/Senate/Governor are accepted too).
 
@@ -38,7 +42,7 @@ from scrapers.base import Failure, Scraper
 from scrapers.federal import loc_sponsor_name
 from tracker.errors import InvalidInput
 from tracker.ids import normalize_identifier
-from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord
+from tracker.records import ActionRecord, BillRecord, SourceRef, SponsorRecord, VersionRecord
 
 MAX_TITLE = 2000
 MAX_ABSTRACT = 20000
@@ -145,10 +149,26 @@ def bill_from_mapping(data: Mapping[str, Any], source: str = "bills-jsonl") -> B
     for url in urls:
         if not url.startswith(("http://", "https://")):
             raise InvalidInput(f"source_urls: not an http(s) URL: {url[:100]!r}")
+    versions = []
+    for i, item in enumerate(data.get("versions") or []):
+        url = str(item.get("url") or "").strip() if isinstance(item, Mapping) else ""
+        if not url.startswith(("http://", "https://")):
+            raise InvalidInput(f"versions[{i}].url must be an http(s) URL")
+        versions.append(
+            VersionRecord(
+                note=_text(item.get("note"), 300),
+                url=url[:500],
+                date=_date(item.get("date"), f"versions[{i}].date"),
+                media_type=_text(item.get("media_type"), 80) or None,
+                source_doc=_text(item.get("source_doc"), 120) or None,
+                source_hash=_text(item.get("source_hash"), 64) or None,
+            )
+        )
     return BillRecord(
         jurisdiction=jurisdiction,
         session=session,
         identifier=identifier,
+        versions=versions,
         title=_text(data.get("title"), MAX_TITLE),
         abstract=_text(data.get("abstract"), MAX_ABSTRACT),
         actions=sorted(actions, key=lambda a: a.date),

@@ -1,4 +1,4 @@
-"""Collection commands: sync, import, reparse, quarantine, bills export, legislators export."""
+"""Collection commands: sync, import, reparse, quarantine, texts, bills/legislators export."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import load_settings
+from tracker.cli import load_settings, output_file
 from tracker.errors import TrackerError
 
 
@@ -22,14 +22,15 @@ def _since(value: str | None) -> date | datetime | None:
         raise click.BadParameter(f"not an ISO date or datetime: {value!r}") from exc
 
 
-def _tag_changed(settings, summaries: list, enabled: bool) -> None:  # noqa: ANN001
-    """Hand the bills whose content changed to the rest of the pipeline (scrapers/pipeline.py)."""
+def _tag_changed(settings, summaries: list, enabled: bool, texts: str = "scope") -> None:  # noqa: ANN001
+    """Hand the bills whose content changed to the rest of the pipeline (scrapers/pipeline.py):
+    their texts (`texts` scope), then tagging, scoring and alerts."""
     ids = sorted({bid for s in summaries for bid in s.changed_bill_ids})
     if not enabled or not ids:
         return
     from scrapers.pipeline import after_sync
 
-    handle = after_sync(settings, ids)
+    handle = after_sync(settings, ids, texts=texts)
     if handle is not None:
         click.echo(f"tagging {len(ids)} changed bill(s): job {handle.id} {handle.status}", err=True)
 
@@ -71,10 +72,28 @@ def _print_summaries(summaries: list, as_json: bool) -> None:
 @click.option(
     "--all-bills", is_flag=True, help="No topic filter: collect every bill the source lists."
 )
+@click.option(
+    "--texts",
+    "texts_scope",
+    type=click.Choice(["all", "scope", "none"]),
+    default="scope",
+    show_default=True,
+    help="Then fetch the changed bills' version texts: those tagged or watched (scope), "
+    "all, or none.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print summaries as JSON.")
 @click.option("--no-tag", is_flag=True, help="Do not queue tagging of the changed bills.")
 def sync(
-    sources, jurisdiction, since, session_name, replay_dir, topics, all_bills, as_json, no_tag
+    sources,
+    jurisdiction,
+    since,
+    session_name,
+    replay_dir,
+    topics,
+    all_bills,
+    texts_scope,
+    as_json,
+    no_tag,
 ) -> None:
     """Incremental sync from the sources' APIs and sites (resumes an interrupted run)."""
     from scrapers import SYNCABLE, get_source
@@ -111,8 +130,70 @@ def sync(
         summaries.append(summary)
         failed = failed or summary.status == "failed"
     _print_summaries(summaries, as_json)
-    _tag_changed(settings, summaries, not no_tag)
+    if replay_dir and texts_scope != "none":
+        # Replaying: the texts come from the same directory, here rather than in the
+        # pipeline's texts step (which never reads a replay directory by itself).
+        from scrapers.texts import bills_in_scope, fetch_texts
+        from tracker.db import session_scope
+
+        changed = sorted({bid for s in summaries for bid in s.changed_bill_ids})
+        with session_scope(settings) as session:
+            wanted = bills_in_scope(session, texts_scope, candidates=changed)
+        texts = fetch_texts(settings, wanted, replay_dir=replay_dir, progress=sys.stderr.isatty())
+        click.echo(texts.line(), err=True)
+        summaries.append(texts)
+        texts_scope = "none"
+    _tag_changed(settings, summaries, not no_tag, texts=texts_scope)
     if failed:
+        raise SystemExit(1)
+
+
+@click.group("texts")
+def texts() -> None:
+    """Bill version documents: download, archive and extract their text."""
+
+
+@texts.command("fetch")
+@click.argument("bill_ids", nargs=-1)
+@click.option(
+    "--scope",
+    type=click.Choice(["all", "scope"]),
+    default="scope",
+    show_default=True,
+    help="Without IDS: bills tagged or on a watchlist (scope), or every bill (all).",
+)
+@click.option("--all", "all_bills", is_flag=True, help="Same as --scope all.")
+@click.option(
+    "--recheck", is_flag=True, help="Ask again for fetched documents (conditional GET, 304)."
+)
+@click.option(
+    "--replay",
+    "replay_dir",
+    type=click.Path(exists=True, file_okay=False),
+    default=None,
+    help="Serve recorded documents from DIR (index.jsonl) instead of the network.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--no-tag", is_flag=True, help="Do not queue tagging of bills with new text.")
+def texts_fetch(bill_ids, scope, all_bills, recheck, replay_dir, as_json, no_tag) -> None:
+    """Backfill texts: fetch and extract the versions of IDS (or of the bills in scope)."""
+    from scrapers.texts import fetch_texts
+
+    settings = load_settings()
+    summary = fetch_texts(
+        settings,
+        list(bill_ids) or None,
+        scope="all" if all_bills else scope,
+        replay_dir=replay_dir,
+        recheck=recheck,
+        progress=sys.stderr.isatty(),
+    )
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2))
+    else:
+        click.echo(summary.line())
+    _tag_changed(settings, [summary], not no_tag, texts="none")
+    if summary.status == "failed":
         raise SystemExit(1)
 
 
@@ -258,7 +339,9 @@ def bills() -> None:
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @click.option("--jurisdiction", "-j", default=None)
-@click.option("--output", "-o", default=None, help="File to write (default stdout).")
+@click.option(
+    "--output", "-o", default=None, callback=output_file, help="File to write (default stdout)."
+)
 @click.option("--org", default=None, help="Topics as this organization (slug) corrected them.")
 def bills_export(fmt, jurisdiction, output, org) -> None:
     """Export bills, one object (or row) per bill."""
@@ -275,7 +358,9 @@ def legislators() -> None:
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @click.option("--jurisdiction", "-j", default=None)
-@click.option("--output", "-o", default=None)
+@click.option(
+    "--output", "-o", default=None, callback=output_file, help="File to write (default stdout)."
+)
 def legislators_export(fmt, jurisdiction, output) -> None:
     """Export legislators with offices, contact details and external ids."""
     _export("legislators", fmt, jurisdiction, output)

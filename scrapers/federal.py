@@ -145,21 +145,24 @@ def build_sponsor(item: Mapping[str, Any], role: str) -> SponsorRecord:
 
 
 def build_versions(items: Iterable[Mapping[str, Any]]) -> list[VersionRecord]:
-    """textVersions items -> one VersionRecord per version (HTML preferred, else PDF/XML)."""
+    """textVersions items -> one VersionRecord per version, in the best format offered:
+    Formatted XML (USLM or the GPO bill DTD: keeps section structure), then HTML, then PDF."""
     out: list[VersionRecord] = []
     for item in items:
         formats = list(item.get("formats") or [])
         if not formats:
             continue
-        rank = {"Formatted Text": 0, "PDF": 1, "Formatted XML": 2}
+        rank = {"Formatted XML": 0, "Formatted Text": 1, "PDF": 2}
         formats.sort(key=lambda f: rank.get(str(f.get("type")), 3))
         best = formats[0]
         url = str(best.get("url") or "")
         if not url:
             continue
-        media = {"Formatted Text": "text/html", "PDF": "application/pdf"}.get(
-            str(best.get("type")), "application/xml" if url.endswith(".xml") else None
-        )
+        media = {
+            "Formatted XML": "application/xml",
+            "Formatted Text": "text/html",
+            "PDF": "application/pdf",
+        }.get(str(best.get("type")), "application/xml" if url.endswith(".xml") else None)
         out.append(
             VersionRecord(
                 note=str(item.get("type") or ""),

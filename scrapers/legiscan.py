@@ -229,6 +229,8 @@ def parse_bill(payload: Mapping[str, Any], url: str | None = None) -> BillRecord
             url=str(t.get("state_link") or t.get("url") or ""),
             date=parse_date(t.get("date")),
             media_type=t.get("mime") or None,
+            source_doc=f"legiscan:{t['doc_id']}" if t.get("doc_id") else None,
+            source_hash=str(t.get("text_hash") or "") or None,
         )
         for t in bill.get("texts") or []
         if t.get("state_link") or t.get("url")

@@ -124,7 +124,13 @@ def parse_bill(data: Mapping[str, Any], url: str | None = None) -> BillRecord:
     ]
     versions = []
     for version in data.get("versions") or []:
-        links = version.get("links") or []
+        # The document the text fetcher reads best: HTML, then PDF, then whatever is first.
+        links = sorted(
+            version.get("links") or [],
+            key=lambda link: {"text/html": 0, "application/pdf": 1}.get(
+                str(link.get("media_type") or "").lower(), 2
+            ),
+        )
         if links:
             versions.append(
                 VersionRecord(

@@ -2,7 +2,7 @@
 
     sync_all()                 queue sync      every 6 h (app/schedule.py): one sync per source
       sync_source(source)      queue sync      network: Retry 60/300/900 s, 3 h timeout
-        fetch_texts(ids)       queue sync      network: Retry 60/300/900 s, 1 h timeout (hook)
+        fetch_texts(ids)       queue sync      network: Retry 60/300/900 s, 1 h timeout
           tag_and_score(ids)   queue tag       CPU only: no retry, 1 h timeout
             send_alerts()      queue outreach  SMTP/webhooks: Retry 60/300/900 s, 10 min
 
@@ -20,9 +20,8 @@ in-process in turn (tracker.jobs). This module lives in scrapers/ because collec
 the chain and scrapers is the lowest package that can see every step (tracker sees none
 of scrapers).
 
-The texts step is a hook: no bill-text fetcher exists in scrapers yet (it is being
-built). `fetch_texts` passes the ids on and reports that it fetched nothing; the text
-fetcher replaces its body with a call to its job.
+The texts step calls `scrapers.texts.fetch_texts` (docs/texts.md) on the changed bills
+in scope; offline (the demo, tests) it fetches nothing and passes the ids on.
 """
 
 from __future__ import annotations
@@ -98,16 +97,32 @@ def sync_source(
     return result
 
 
-def fetch_texts(bill_ids: list[str]) -> dict[str, Any]:
-    """Step 2 (hook): fetch the full texts of changed bills; no fetcher exists yet."""
+def fetch_texts(
+    bill_ids: list[str], scope: str = "scope", replay_dir: str | None = None
+) -> dict[str, Any]:
+    """Step 2: download and extract the version texts of the changed bills in `scope`
+    (tagged, or tagged on their title/abstract, or watched; `all`: every one), then tag
+    and score the changed bills and those whose text changed."""
+    from scrapers.texts import bills_in_scope
+    from scrapers.texts import fetch_texts as run_fetch
+    from tracker.db import session_scope
+
+    settings = job_settings()
     ids = sorted(set(bill_ids))
-    handle = _then(fetch_texts, job_settings(), ids)
-    return {
-        "bills": len(ids),
-        "fetched": 0,
-        "note": "no bill-text fetcher in scrapers yet: texts come with the sync payloads",
-        "next_job": handle.id if handle is not None else None,
-    }
+    result: dict[str, Any] = {"bills": len(ids)}
+    if settings.offline and replay_dir is None:
+        # The demo and tests: documents come from `tracker texts fetch --replay DIR`.
+        result["note"] = "offline: no texts fetched"
+        changed: set[str] = set()
+    else:
+        with session_scope(settings) as session:
+            wanted = bills_in_scope(session, scope, candidates=ids)
+        summary = run_fetch(settings, wanted, replay_dir=replay_dir)
+        result.update(summary.as_dict())
+        changed = summary.changed_bill_ids
+    handle = _then(fetch_texts, settings, set(ids) | changed)
+    result["next_job"] = handle.id if handle is not None else None
+    return result
 
 
 def tag_and_score(bill_ids: list[str]) -> dict[str, Any]:
@@ -143,9 +158,30 @@ STEPS: tuple[Step, ...] = (
 # --- starting and continuing the chain ------------------------------------------------
 
 
-def after_sync(settings: Settings, changed_bill_ids: Iterable[str]) -> JobHandle | None:
-    """Start the chain after a sync that ran in-process: the step after `sync_source`."""
-    return _then(sync_source, settings, changed_bill_ids)
+def after_sync(
+    settings: Settings, changed_bill_ids: Iterable[str], texts: str = "scope"
+) -> JobHandle | None:
+    """Start the chain after a sync that ran in-process: the step after `sync_source`.
+
+    `texts` is the scope of the texts step (`scope`, `all`), or `none` to go straight
+    to tagging (the texts were just fetched, or the user said so).
+    """
+    if texts == "none":
+        return _then(fetch_texts, settings, changed_bill_ids)
+    ids = sorted(set(changed_bill_ids))
+    if not ids:
+        return None
+    step = STEPS[1]
+    kwargs = {} if texts == "scope" else {"scope": texts}
+    return enqueue(
+        settings,
+        step.func,
+        ids,
+        queue=step.queue,
+        job_timeout=step.timeout,
+        network=step.network,
+        **kwargs,
+    )
 
 
 def enqueue_sync(settings: Settings, source: str, **kwargs: Any) -> JobHandle:

@@ -102,6 +102,11 @@ class Summary:
         self.changed_bill_ids |= result.changed_bill_ids
         self.legislators += result.legislators_inserted + result.legislators_updated
 
+    @property
+    def outcome(self) -> str:
+        """What the CLI reports and exits on: "partial" when a payload was quarantined."""
+        return "partial" if self.status == "ok" and self.quarantined else self.status
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly summary (job results, --json output)."""
         return {
@@ -109,6 +114,7 @@ class Summary:
             "jurisdiction": self.jurisdiction,
             "mode": self.mode,
             "status": self.status,
+            "outcome": self.outcome,
             "fetched": self.fetched,
             "inserted": self.inserted,
             "updated": self.updated,
@@ -128,7 +134,7 @@ class Summary:
         """One human line for the CLI."""
         text = (
             f"{self.source}{'/' + self.jurisdiction if self.jurisdiction else ''} [{self.mode}] "
-            f"{self.status}: fetched {self.fetched}, inserted {self.inserted}, "
+            f"{self.outcome}: fetched {self.fetched}, inserted {self.inserted}, "
             f"updated {self.updated}, unchanged {self.unchanged}, "
             f"quarantined {self.quarantined}, requests {self.requests}"
         )

@@ -1,4 +1,4 @@
-"""`tracker org create NAME` and `tracker user create EMAIL --org NAME --role admin`."""
+"""Account commands: `tracker org create NAME`, `tracker org list`, `tracker user create`."""
 
 from __future__ import annotations
 
@@ -34,6 +34,33 @@ def org_create(name: str, timezone: str) -> None:
         except (OperationalError, ProgrammingError) as exc:
             raise click.ClickException(NOT_MIGRATED) from exc
         click.echo(f"Created organization {created.name!r} (slug {created.slug}).")
+
+
+@org.command("list")
+def org_list() -> None:
+    """List organizations with the slug that --org accepts, and their members."""
+    from sqlalchemy import func, select
+
+    from tracker.cli import load_settings
+    from tracker.models import Organization, User
+
+    with session_scope(load_settings()) as session:
+        try:
+            rows = session.execute(
+                select(Organization, func.count(User.id))
+                .outerjoin(User, User.organization_id == Organization.id)
+                .group_by(Organization.id)
+                .order_by(Organization.name)
+            ).all()
+        except (OperationalError, ProgrammingError) as exc:
+            raise click.ClickException(NOT_MIGRATED) from exc
+    if not rows:
+        click.echo("No organizations yet: `tracker org create NAME` (or `make demo`).")
+        return
+    width = max(len(org.slug) for org, _ in rows)
+    click.echo(f"{'SLUG'.ljust(width)}  USERS  TIME ZONE            NAME")
+    for org, users in rows:
+        click.echo(f"{org.slug.ljust(width)}  {users:>5}  {org.timezone:<20} {org.name}")
 
 
 @click.group("user")

@@ -238,7 +238,8 @@ def parse_query(args: Mapping[str, Any]) -> BillQuery:
         return int(raw)
 
     page = integer("page", 1, 1, 100_000)
-    per_page = integer("per_page", 25, 1, MAX_PER_PAGE)
+    # `limit` is the API's alias for per_page (what most clients try first).
+    per_page = integer("per_page" if get("per_page") else "limit", 25, 1, MAX_PER_PAGE)
     if errors:
         raise InvalidInput("; ".join(errors))
     return BillQuery(

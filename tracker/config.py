@@ -9,14 +9,17 @@ generated once and kept under `var/`.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from tracker.errors import ConfigError
 
 DEFAULT_VAR_DIR = Path("var")
+DEMO_AS_OF_FILE = "demo_as_of"  # under var/: the demo's "today"
 
 
 def _default_database_url(var_dir: Path) -> str:
@@ -36,6 +39,7 @@ class Settings:
     openstates_api_key: str | None = None
     legiscan_api_key: str | None = None
     legiscan_monthly_cap: int = 30000
+    text_max_bytes: int = 50_000_000  # bill documents larger than this are not downloaded
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -43,7 +47,14 @@ class Settings:
     smtp_starttls: bool = False
     mail_from: str = "mh-policy-tracker <noreply@localhost>"
     base_url: str = "http://127.0.0.1:5000"
+    # False when BASE_URL was not set: `tracker serve/demo` then use the address they bind.
+    base_url_set: bool = False
     census_geocoder_url: str = "https://geocoding.geo.census.gov/geocoder"
+    # Communicating with Congress: unset = House/Senate letters use forms, email or print.
+    cwc_url: str | None = None
+    cwc_api_key: str | None = None
+    cwc_delivery_agent: str = "mh-policy-tracker"
+    cwc_agent_phone: str | None = None  # xxx-xxx-xxxx, required with CWC_URL
     offline: bool = False  # never reach the network (demo, tests)
     sync_sources: tuple[str, ...] = ()  # what the scheduled sync runs; empty = every source
     sync_jurisdictions: tuple[str, ...] = ()  # states for Open States / LegiScan syncs
@@ -51,12 +62,35 @@ class Settings:
     trusted_hosts: tuple[str, ...] = ()  # Host headers accepted besides BASE_URL's and loopback
     proxy_fix_hops: int = 0  # reverse proxies in front whose X-Forwarded-For/-Proto to trust
     site_admin_emails: tuple[str, ...] = ()  # who sees /jobs (default: first org's admins)
+    # The day the app treats as today (dashboard windows, scores, default brief week,
+    # alerts). The demo sets it to the day after its newest action so a frozen corpus
+    # still shows movement; unset in production.
+    as_of: date | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+    def today(self) -> date:
+        """Today, or the `as_of` day when one is set."""
+        return self.as_of or date.today()
+
+    def now(self) -> datetime:
+        """Now (UTC), or noon UTC of the `as_of` day when one is set."""
+        if self.as_of is None:
+            return datetime.now(UTC)
+        return datetime.combine(self.as_of, time(12), tzinfo=UTC)
 
     @property
     def embedded(self) -> bool:
         """True when jobs run in-process because no Redis is configured."""
         return not self.redis_url
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for a server bound to host:port; BASE_URL, when set, wins."""
+        if self.base_url_set:
+            return self
+        shown = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+        if ":" in shown:
+            shown = f"[{shown}]"
+        return replace(self, base_url=f"http://{shown}:{port}")
 
     def with_(self, **changes: object) -> Settings:
         """A copy with some fields replaced (tests, the demo)."""
@@ -101,6 +135,7 @@ class Settings:
         for name, default in (
             ("SMTP_PORT", 25),
             ("LEGISCAN_MONTHLY_CAP", 30000),
+            ("TEXT_MAX_BYTES", 50_000_000),
             ("PROXY_FIX_HOPS", 0),
         ):
             raw = env.get(name)
@@ -127,6 +162,22 @@ class Settings:
         if urlsplit(base_url).scheme not in ("http", "https"):
             errors.append(f"BASE_URL must be an http(s) URL (got {base_url!r})")
 
+        cwc_url = (env.get("CWC_URL") or "").rstrip("/") or None
+        if cwc_url and urlsplit(cwc_url).scheme not in ("http", "https"):
+            errors.append(f"CWC_URL must be an http(s) URL (got {cwc_url!r})")
+        if cwc_url and not re.fullmatch(r"\d{3}-\d{3}-\d{4}", env.get("CWC_AGENT_PHONE") or ""):
+            errors.append("CWC_AGENT_PHONE (xxx-xxx-xxxx) is required with CWC_URL")
+        as_of: date | None = None
+        raw_as_of = (env.get("TRACKER_AS_OF") or "").strip()
+        if not raw_as_of and (var_dir / DEMO_AS_OF_FILE).exists():
+            # `tracker demo` wrote it: later commands on the demo data share its day.
+            raw_as_of = (var_dir / DEMO_AS_OF_FILE).read_text().strip()
+        if raw_as_of:
+            try:
+                as_of = date.fromisoformat(raw_as_of)
+            except ValueError:
+                errors.append(f"TRACKER_AS_OF must be a date YYYY-MM-DD (got {raw_as_of!r})")
+
         if errors:
             raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(errors))
 
@@ -140,6 +191,7 @@ class Settings:
             openstates_api_key=env.get("OPENSTATES_API_KEY") or None,
             legiscan_api_key=env.get("LEGISCAN_API_KEY") or None,
             legiscan_monthly_cap=ints["LEGISCAN_MONTHLY_CAP"],
+            text_max_bytes=ints["TEXT_MAX_BYTES"],
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
             smtp_port=ints["SMTP_PORT"],
             smtp_username=env.get("SMTP_USERNAME") or None,
@@ -147,6 +199,11 @@ class Settings:
             smtp_starttls=bools["SMTP_STARTTLS"],
             mail_from=env.get("MAIL_FROM") or "mh-policy-tracker <noreply@localhost>",
             base_url=base_url.rstrip("/"),
+            base_url_set=bool(env.get("BASE_URL")),
+            cwc_url=cwc_url,
+            cwc_api_key=env.get("CWC_API_KEY") or None,
+            cwc_delivery_agent=env.get("CWC_DELIVERY_AGENT") or "mh-policy-tracker",
+            cwc_agent_phone=env.get("CWC_AGENT_PHONE") or None,
             census_geocoder_url=env.get("CENSUS_GEOCODER_URL")
             or "https://geocoding.geo.census.gov/geocoder",
             offline=bools["TRACKER_OFFLINE"] or demo,
@@ -156,6 +213,7 @@ class Settings:
             trusted_hosts=_names(env.get("TRUSTED_HOSTS")),
             proxy_fix_hops=ints["PROXY_FIX_HOPS"],
             site_admin_emails=_names(env.get("SITE_ADMIN_EMAILS")),
+            as_of=as_of,
         )
 
 

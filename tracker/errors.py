@@ -7,6 +7,7 @@ TrackerError
 ├── QuotaExhausted         a source's request cap is reached; the sync stops cleanly
 └── ScrapeError
     ├── SourceUnavailable  network / 5xx after retries
+    │   └── TooLarge       a document is over the size cap (TEXT_MAX_BYTES); not read
     ├── ParseError         a payload or page could not be parsed (carries url)
     └── EmptyScrape        a run yielded nothing
 """
@@ -40,6 +41,10 @@ class ScrapeError(TrackerError):
 
 class SourceUnavailable(ScrapeError):
     """The source did not answer usefully after retries."""
+
+
+class TooLarge(SourceUnavailable):
+    """A response is bigger than the configured size cap; it was not read."""
 
 
 class ParseError(ScrapeError):

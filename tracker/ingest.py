@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -361,6 +362,8 @@ def _content_from_record(record: BillRecord) -> dict:
                 "url": v.url[:500],
                 "date": v.date,
                 "media_type": v.media_type,
+                "source_doc": v.source_doc,
+                "source_hash": v.source_hash,
             }
             for v in record.versions
         ],
@@ -406,7 +409,14 @@ def _content_from_bill(bill: Bill) -> dict:
             for s in bill.sponsorships
         ],
         "versions": [
-            {"note": v.note, "url": v.url, "date": v.date, "media_type": v.media_type}
+            {
+                "note": v.note,
+                "url": v.url,
+                "date": v.date,
+                "media_type": v.media_type,
+                "source_doc": v.source_doc,
+                "source_hash": v.source_hash,
+            }
             for v in bill.versions
         ],
         "subjects": sorted(s.subject for s in bill.subjects),
@@ -495,10 +505,22 @@ def _write_children(
     """
     replaced = sorted(written.keys() & preexisting)
     children = (BillAction, Sponsorship, BillVersion, BillSubject)
+    # A version's fetched text survives the rewrite while its document URL is unchanged.
+    texts: dict[tuple[str, str], str] = {}
+    if replaced:
+        texts = {
+            (bill_id, url): sha
+            for bill_id, url, sha in session.execute(
+                select(BillVersion.bill_id, BillVersion.url, BillVersion.text_sha256).where(
+                    BillVersion.bill_id.in_(replaced), BillVersion.text_sha256.is_not(None)
+                )
+            )
+        }
     if replaced:
         for model in children:
             session.execute(delete(model).where(model.bill_id.in_(replaced)))
     rows: dict[type, list[dict]] = {model: [] for model in children}
+    names = _name_links(session, {bill_id.split("-", 1)[0] for bill_id in written})
     for bill_id, content in written.items():
         rows[BillAction] += [
             {
@@ -519,7 +541,8 @@ def _write_children(
                 "role": s["role"],
                 "party": s["party"],
                 "external_id": s["external_id"],
-                "legislator_id": links.get(s["external_id"] or ""),
+                "legislator_id": links.get(s["external_id"] or "")
+                or names.get((bill_id.split("-", 1)[0], person_key(s["name"]))),
             }
             for i, s in enumerate(content["sponsors"])
         ]
@@ -531,6 +554,9 @@ def _write_children(
                 "url": v["url"],
                 "date": v["date"],
                 "media_type": v["media_type"],
+                "source_doc": v.get("source_doc"),
+                "source_hash": v.get("source_hash"),
+                "text_sha256": texts.get((bill_id, v["url"])),
             }
             for i, v in enumerate(content["versions"])
         ]
@@ -628,6 +654,44 @@ def _apply_source_links(bill: Bill, record: BillRecord, record_hash: str) -> boo
         if ref.fetched_at and changed:
             link.fetched_at = ref.fetched_at
     return changed
+
+
+_HONORIFIC = re.compile(
+    r"^(?:mr|mrs|ms|miss|dr|sen|rep|del|senator|representative|assemblymember|"
+    r"assemblyman|assemblywoman|delegate|councilmember)\.?\s+",
+    re.IGNORECASE,
+)
+_SUFFIX = re.compile(r"\s*\((?i:a|s|h|d|r|i)\)\s*$|\s+of\s+[A-Z][\w .]+$|,?\s+(?:jr|sr|ii|iii)\.?$")
+
+
+def person_key(name: str) -> str:
+    """A name folded for matching: no honorific, district suffix, accents or case."""
+    text = _SUFFIX.sub("", (name or "").strip())
+    text = _HONORIFIC.sub("", text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z\- ]", " ", text.lower()).split())
+
+
+def _name_links(session: Session, jurisdictions: set[str]) -> dict[tuple[str, str], int]:
+    """(jurisdiction, folded name) -> legislator id, for names that pick out one person.
+
+    Sources often name sponsors by surname ("Mr. Wicker", "FAHY", "Umberg (S)"): a
+    surname links only when exactly one legislator of that jurisdiction carries it.
+    """
+    if not jurisdictions:
+        return {}
+    by_key: dict[tuple[str, str], set[int]] = {}
+    rows = session.execute(
+        select(
+            Legislator.id, Legislator.jurisdiction_id, Legislator.name, Legislator.family_name
+        ).where(Legislator.jurisdiction_id.in_(jurisdictions))
+    )
+    for lid, jur, name, family in rows:
+        full = person_key(name)
+        keys = {full, person_key(family or (full.split()[-1] if full else ""))}
+        for key in keys - {""}:
+            by_key.setdefault((jur, key), set()).add(lid)
+    return {k: next(iter(v)) for k, v in by_key.items() if len(v) == 1}
 
 
 def _legislator_links(session: Session, sponsors: list[SponsorRecord]) -> dict[str, int]:

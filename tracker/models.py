@@ -188,6 +188,9 @@ class BillVersion(Base):
     date: Mapped[date | None] = mapped_column(Date)
     media_type: Mapped[str | None] = mapped_column(String(80))
     text_sha256: Mapped[str | None] = mapped_column(String(64))
+    # The source's own document id ("legiscan:2861602") and change token (text_hash).
+    source_doc: Mapped[str | None] = mapped_column(String(120))
+    source_hash: Mapped[str | None] = mapped_column(String(64))
 
     bill: Mapped[Bill] = relationship(back_populates="versions")
 

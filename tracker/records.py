@@ -82,6 +82,8 @@ class VersionRecord:
     url: str
     date: date | None = None
     media_type: str | None = None
+    source_doc: str | None = None  # the source's document id: "legiscan:2861602"
+    source_hash: str | None = None  # its change token for the document (text_hash)
 
 
 @dataclass

@@ -94,3 +94,30 @@ class QuarantinedPayload(Base):
     sync_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("sync_runs.id", ondelete="SET NULL"), index=True
     )
+
+
+class VersionDocument(Base):
+    """Fetch state of one version document URL (kept apart from bill_versions, which
+    ingest rewrites): validators for conditional requests, the archived bytes, outcome."""
+
+    __tablename__ = "version_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The source's document id ("legiscan:2861602") when it has one, else the URL: two
+    # LegiScan texts can share one state_link.
+    key: Mapped[str] = mapped_column(String(500), unique=True)
+    url: Mapped[str] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(40))  # "legiscan" or "texts" (by URL)
+    source_doc: Mapped[str | None] = mapped_column(String(120))
+    source_hash: Mapped[str | None] = mapped_column(String(64))
+    etag: Mapped[str | None] = mapped_column(String(200))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
+    raw_path: Mapped[str | None] = mapped_column(String(500))  # relative to SCRAPER_CACHE_DIR
+    content_type: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int | None] = mapped_column(Integer)
+    # ok | quarantined (could not be extracted) | too_large | not_found | failed
+    status: Mapped[str] = mapped_column(String(20), default="ok")
+    error: Mapped[str | None] = mapped_column(Text)
+    fetched_at: Mapped[datetime | None] = mapped_column()
+    checked_at: Mapped[datetime | None] = mapped_column()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tracker import textscan
 from tracker.sections import SectionIndex
@@ -322,8 +322,6 @@ def _assign(
                 rules[parent].append(r)
 
     out: list[TopicTag] = []
-    text = texts.get("text") or ""
-    sections: SectionIndex | None = None
     for topic in tax.topics:
         score = scores.get(topic.id, 0.0)
         if score < threshold:
@@ -336,24 +334,29 @@ def _assign(
                 continue
             seen.add(key)
             quote = texts[sent.field][sent.start : sent.end]
-            if sent.field == "text":
-                if sections is None:
-                    sections = SectionIndex(text)
-                evidence.append(
-                    Evidence(
-                        "text",
-                        sent.start,
-                        sent.end,
-                        quote,
-                        sections.label_at(sent.start),
-                        round(sent.start / len(text), 3),
-                    )
-                )
-            else:
-                evidence.append(Evidence(sent.field, sent.start, sent.end, quote))
+            evidence.append(Evidence(sent.field, sent.start, sent.end, quote))
             if len(evidence) >= MAX_EVIDENCE:
                 break
         out.append(TopicTag(topic.id, round(score, 3), tuple(evidence), tuple(rules[topic.id])))
+    return _with_sections(out, texts.get("text") or "")
+
+
+def _with_sections(tags: list[TopicTag], text: str) -> list[TopicTag]:
+    """Text evidence with its section label and depth; the text is indexed only as far
+    as the last evidence (headings after it cannot label it)."""
+    starts = [e.start for t in tags for e in t.evidence if e.field == "text"]
+    if not starts:
+        return tags
+    sections = SectionIndex(text, max(starts))
+    out = []
+    for t in tags:
+        evidence = tuple(
+            replace(e, section=sections.label_at(e.start), at=round(e.start / len(text), 3))
+            if e.field == "text"
+            else e
+            for e in t.evidence
+        )
+        out.append(replace(t, evidence=evidence))
     return out
 
 

@@ -236,7 +236,9 @@ def score(bill_ids: tuple[str, ...], all_bills: bool, similar: bool) -> None:
 
             pairs = update_similar_bills(session, ids if bill_ids else None)
             click.echo(f"Similar bills: {pairs['pairs']} pair(s) among {pairs['bills']} bills.")
-        summary = _in_batches(session, ids, lambda batch: score_bills(session, batch))
+        summary = _in_batches(
+            session, ids, lambda batch: score_bills(session, batch, today=settings.today())
+        )
     click.echo(f"Scored {summary['scored']} bill(s); {summary['missing']} id(s) not found.")
 
 

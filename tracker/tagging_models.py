@@ -133,6 +133,11 @@ class ExtractedText(Base):
     chars: Mapped[int] = mapped_column(Integer, default=0)
     extractor: Mapped[str] = mapped_column(String(40))
     extracted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Written by tracker.textextract (see its docstring for what these hold).
+    extractor_version: Mapped[str] = mapped_column(String(40), default="")
+    marks: Mapped[list[Any] | None] = mapped_column()
+    sections: Mapped[list[Any] | None] = mapped_column()
+    pages: Mapped[int | None] = mapped_column(Integer)
 
 
 class TopicCorrection(Base):

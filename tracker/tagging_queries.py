@@ -241,11 +241,51 @@ def effective_topics_for(
     return out
 
 
+def effective_tags(
+    session: Session, bill_ids: Iterable[str], org_id: int | None
+) -> list[tuple[Any, ...]]:
+    """What a bill page shows, in one query: per (bill, topic) the organization sees,
+    best first, (bill_id, topic, score, evidence, verdict, implied_by, user name, user
+    email); evidence is None for a topic only the organization gave, verdict None where
+    nobody in the organization judged it."""
+    from tracker.models import User
+
+    ids = list(dict.fromkeys(bill_ids))
+    if not ids:
+        return []
+    eff = effective_topics(org_id, bill_ids=ids).subquery()
+    tc = TopicCorrection
+    stmt = (
+        select(
+            eff.c.bill_id,
+            eff.c.topic,
+            eff.c.score,
+            BillTopic.evidence,
+            tc.verdict,
+            tc.implied_by,
+            User.name,
+            User.email,
+        )
+        .outerjoin(
+            BillTopic, (BillTopic.bill_id == eff.c.bill_id) & (BillTopic.topic == eff.c.topic)
+        )
+        .outerjoin(
+            tc,
+            (tc.bill_id == eff.c.bill_id)
+            & (tc.topic == eff.c.topic)
+            & (tc.organization_id == (org_id if org_id is not None else -1)),
+        )
+        .outerjoin(User, User.id == tc.user_id)
+        .order_by(eff.c.bill_id, eff.c.score.desc(), eff.c.topic)
+    )
+    return [tuple(r) for r in session.execute(stmt)]
+
+
 def corrections_for(
     session: Session, org_id: int, bill_ids: Iterable[str]
 ) -> dict[str, dict[str, TopicCorrection]]:
     """bill id -> topic -> the organization's correction (with its user loaded)."""
-    from sqlalchemy.orm import selectinload
+    from sqlalchemy.orm import joinedload
 
     ids = list(dict.fromkeys(bill_ids))
     out: dict[str, dict[str, TopicCorrection]] = {}
@@ -254,7 +294,7 @@ def corrections_for(
     rows = session.scalars(
         select(TopicCorrection)
         .where(TopicCorrection.organization_id == org_id, TopicCorrection.bill_id.in_(ids))
-        .options(selectinload(TopicCorrection.user))
+        .options(joinedload(TopicCorrection.user))
         .order_by(TopicCorrection.bill_id, TopicCorrection.topic)
     )
     for row in rows:

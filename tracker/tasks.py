@@ -31,7 +31,7 @@ def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
         for i in range(0, len(ids), BATCH):
             batch = ids[i : i + BATCH]
             tagged = tag_bills(session, batch, taxonomy)
-            scored = score_bills(session, batch)
+            scored = score_bills(session, batch, today=job_settings().today())
             opinions = score_new_bills(session, batch)
             summary["tagged"] += tagged["tagged"]
             summary["disagreements"] = summary.get("disagreements", 0) + opinions["disagreements"]
@@ -76,7 +76,9 @@ def rescore_all() -> dict:
     with session_scope(job_settings()) as session:
         ids = list(session.scalars(select(Bill.id).order_by(Bill.id)))
         for i in range(0, len(ids), BATCH):
-            total += score_bills(session, ids[i : i + BATCH])["scored"]
+            total += score_bills(session, ids[i : i + BATCH], today=job_settings().today())[
+                "scored"
+            ]
     return {"scored": total}
 
 

@@ -1,27 +1,126 @@
 """Full text from a bill version's document (HTML, XML, PDF or plain text), extracted once.
 
 The cache key is the sha256 of the downloaded bytes: the same document is never parsed
-twice, and a changed document gets a new key (so the tagger notices new text). PDF
-goes through pypdf, HTML/XML through lxml; the result is plain text with paragraph
-breaks kept (the tagger's sentence finder uses them).
+twice, and a changed document gets a new key (so the tagger notices new text). A stored
+text is re-extracted when `EXTRACTOR_VERSION` (or the library's version) changes.
+
+Libraries: PDF through pypdfium2 (PDFium; page by page, about 50x faster than pypdf on
+the Missouri bills, see docs/texts.md and bench/RESULTS.md), HTML and XML through lxml,
+plain text through bs4's UnicodeDammit.
+
+What an extraction holds (`Extraction`, stored on `tagging_models.ExtractedText`):
+
+- `text`: the version's own words as it would read once enacted, paragraphs separated
+  by a blank line. **Struck text is not in `text`** (so it is never tagged as the bill's
+  words); inserted text is.
+- `marks`: amendment markup, offsets into `text`, sorted by position:
+  `{"kind": "ins", "start": i, "end": j}`  text[i:j] is inserted by this version
+  (`<ins>`, `<u>`, GPO `<added-phrase>`, California's blue/italic inserts);
+  `{"kind": "del", "at": i, "text": "..."}` struck text that stood just before text[i]
+  (`<strike>`, `<s>`, `<del>`, GPO `<deleted-phrase>`, Missouri's bold `[brackets]`).
+  A differ or page can rebuild the marked-up document from `text` + `marks`.
+- `sections`: `{"label": "SEC. 3", "heading": "...", "start": i}` sorted by `start`; the
+  section holding offset k is the last one with start <= k (`section_at`). From the XML
+  structure (GPO bill DTD `<section><enum>`, USLM `<section><num>`) or, for PDF/HTML/text,
+  from heading lines ("SEC. 3.", "Section 14.", "## Section 2", Missouri's "630.1130.").
+- `pages`: the PDF's page count (None for other formats).
+
+State PDFs print line numbers and a running page header ("HB 2520 2"); both are removed
+(`strip_pdf_furniture`), as is Missouri's repeated "EXPLANATION - Matter enclosed in
+bold-faced brackets..." notice. A document that cannot be read (encrypted PDF, a scan
+with no text layer, garbage) raises `InvalidInput` with the reason; the fetcher
+quarantines it and the bill still imports.
 """
 
 from __future__ import annotations
 
+import bisect
+import functools
 import hashlib
-import io
 import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput
 
+EXTRACTOR_VERSION = "2"
 MAX_BYTES = 50_000_000
-MAX_PDF_PAGES = 3000
+MAX_PDF_PAGES = 5000
 MAX_CHARS = 10_000_000
+PDF_REOPEN_EVERY = 200
+MIN_PDF_CHARS_PER_PAGE = 20  # below this on every page: a scan without a text layer
 
+# Private-use sentinels around inserted / struck runs while the text is normalized.
+_INS, _INS_END, _DEL, _DEL_END = "\ue000", "\ue001", "\ue002", "\ue003"
+_SECTION_MARK = "\ue004"
+_SECTION_ATTR = "_mh_section"
+_SENTINELS = re.compile("[\ue000-\ue004]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANKS = re.compile(r"\n\s*\n\s*")
+_LINE_EDGES = re.compile(r" ?\n ?")
+
+_BLOCKS = frozenset(
+    "p div br li tr h1 h2 h3 h4 h5 h6 pre section article blockquote table ul ol dd dt".split()
+)
+_HTML_DEL = frozenset({"strike", "s", "del"})
+_HTML_INS = frozenset({"ins", "u"})
+_DEL_CLASSES = re.compile(r"(?i)\b(?:cd_?delete|deleted?|strike\w*|red_text|struck)\b")
+_INS_CLASSES = re.compile(r"(?i)\b(?:cd_?insert|inserted|added|blue_text|underline)\b")
+
+# XML (GPO bill DTD and USLM): structure kept as section labels and headings.
+_XML_SKIP = frozenset({"metadata", "meta", "dublinCore", "toc", "processing-instruction"})
+_XML_SECTIONS = frozenset({"section"})
+# Bill XML elements that stand as their own paragraph (GPO bill DTD and USLM); others
+# (enum, quote, term, xrefs, header-in-text, ...) run inline.
+_XML_BLOCKS = frozenset(
+    """section subsection paragraph subparagraph clause subclause item subitem text p
+    header heading title subtitle part division chapter subchapter level content chapeau
+    continuation-text quoted-block quotedContent preamble enacting-formula enactingFormula
+    legis-body resolution-body engrossed-amendment-body longTitle docTitle official-title
+    form preface distribution-code calendar congress session legis-num current-chamber
+    action legis-type endorsement report-num docNumber currentChamber slugLine
+    distributionCode docStage action-date attestation attestation-group signature signatures
+    coverTitle coverText whereas resolving-clause findings purposes toc-entry""".split()
+)
+_XML_DEL = frozenset({"deleted-phrase", "del"})
+_XML_INS = frozenset({"added-phrase", "ins"})
+
+_HEADING_LINE = re.compile(
+    r"^(?:#{1,6}\s*)?"
+    r"(?P<label>(?:SEC(?:TION)?|Sec(?:tion)?)\.?\s+[0-9]+[A-Za-z]?(?:[.-][0-9]+[A-Za-z]?)*"
+    r"|Section\s+[A-Z](?=\.)"
+    r"|[0-9]{1,3}[A-Z]?\.[0-9]{2,4}[a-z]?(?=\.\s))"
+    r"(?:\.[ \t]*(?P<heading>[^\n]{0,200})|[ \t]*)$",
+    re.MULTILINE,
+)
+_PAGE_MARK = re.compile(
+    r"\s*(?:(?:[A-Z]{1,4}\.? ?\d{1,5}|Page)\s+\d{1,4}(?:\s+of\s+\d{1,4})?"
+    r"|[\u2713\u2714]|\d{1,4})\s*"
+)
+_LINE_NUMBER = re.compile(r"^[ \t]*\d{1,3}[ \t]+(?=\S)")
+_MO_EXPLANATION = re.compile(
+    r"(?is)EXPLANATION\s*[-\u2014\u2013]+\s*Matter enclosed in bold[- ]faced brackets"
+    r"\s*\[thus\].{0,160}?(?:omitted (?:from|in) the law|proposed language)\.?"
+    r"(?:\s*Matter in bold-face type in the above bill is proposed language\.)?"
+)
+_MO_BRACKETS = re.compile(r"\[([^\[\]]{1,20000})\]")
+
+
+@dataclass
+class Extraction:
+    """The text of one document with its amendment marks and section index."""
+
+    text: str
+    media_type: str
+    extractor: str
+    version: str
+    marks: list[dict[str, Any]] = field(default_factory=list)
+    sections: list[dict[str, Any]] = field(default_factory=list)
+    pages: int | None = None
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -30,44 +129,194 @@ def sha256_bytes(data: bytes) -> str:
 
 
 def sniff_media_type(data: bytes, media_type: str | None = None) -> str:
-    """A normalized media type: application/pdf, text/html, application/xml or text/plain."""
+    """A normalized media type: application/pdf, text/html, application/xml or text/plain.
+
+    The bytes win over the declared type: servers label PDFs `application/octet-stream`
+    and XML `text/html` often enough.
+    """
     declared = (media_type or "").split(";")[0].strip().lower()
-    head = data[:1024].lstrip().lower()
-    if declared == "application/pdf" or data[:5] == b"%PDF-":
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if data[:5] == b"%PDF-" or (declared == "application/pdf" and b"%PDF-" in data[:1024]):
         return "application/pdf"
-    if "html" in declared or head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
+    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in head:
         return "text/html"
-    if "xml" in declared or head.startswith(b"<?xml") or head.startswith(b"<"):
+    if head.startswith((b"<?xml", b"<bill", b"<resolution", b"<amendment-doc", b"<!doctype")):
         return "application/xml"
+    if head.startswith(b"<"):
+        return "text/html" if "html" in declared else "application/xml"
+    if declared == "application/pdf":
+        return "application/pdf"  # not a PDF after all: _pdf reports it
     return "text/plain"
+
+
+@functools.cache
+def library_versions() -> dict[str, str]:
+    """Extractor name -> the library version it runs on (part of the extractor version)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name, dist in (("pypdfium2", "pypdfium2"), ("lxml.html", "lxml"), ("lxml.etree", "lxml")):
+        try:
+            out[name] = version(dist)
+        except PackageNotFoundError:
+            out[name] = "?"
+    out["decode"] = "1"
+    return out
+
+
+def extractor_version(extractor: str) -> str:
+    """`EXTRACTOR_VERSION` + the library version: a stored text older than this is redone."""
+    return f"{EXTRACTOR_VERSION}/{library_versions().get(extractor, '?')}"[:40]
+
+
+def extract(data: bytes, media_type: str | None = None, max_bytes: int = MAX_BYTES) -> Extraction:
+    """Extract one document; InvalidInput (with the reason) if it cannot be read."""
+    if len(data) > max_bytes:
+        raise InvalidInput(f"document larger than {max_bytes} bytes")
+    kind = sniff_media_type(data, media_type)
+    pages = None
+    if kind == "application/pdf":
+        (raw, pages), extractor = _pdf(data), "pypdfium2"
+    elif kind == "text/html":
+        raw, extractor = _html(data), "lxml.html"
+    elif kind == "application/xml":
+        raw, extractor = _xml(data), "lxml.etree"
+    else:
+        raw, extractor = _plain(data), "decode"
+    text, marks, starts = _finish(raw)
+    if not text.strip():
+        raise InvalidInput("document has no text")
+    if _looks_like_garbage(text):
+        raise InvalidInput("document text is not readable (binary or wrongly encoded)")
+    text, marks = text[:MAX_CHARS], [m for m in marks if m.get("start", m.get("at", 0)) < MAX_CHARS]
+    return Extraction(
+        text=text,
+        media_type=kind,
+        extractor=extractor,
+        version=extractor_version(extractor),
+        marks=marks,
+        sections=_sections_at(text, starts) if kind == "application/xml" else find_sections(text),
+        pages=pages,
+    )
 
 
 def extract_text(data: bytes, media_type: str | None = None) -> tuple[str, str, str]:
     """(text, normalized media type, extractor name); InvalidInput if it cannot be read."""
-    if len(data) > MAX_BYTES:
-        raise InvalidInput(f"document larger than {MAX_BYTES} bytes")
-    kind = sniff_media_type(data, media_type)
-    if kind == "application/pdf":
-        text, extractor = _pdf(data), "pypdf"
-    elif kind == "text/html":
-        text, extractor = _html(data), "lxml.html"
-    elif kind == "application/xml":
-        text, extractor = _xml(data), "lxml.etree"
-    else:
-        text, extractor = _plain(data), "decode"
-    return _normalize(text)[:MAX_CHARS], kind, extractor
+    result = extract(data, media_type)
+    return result.text, result.media_type, result.extractor
 
 
-def _pdf(data: bytes) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def section_at(sections: list[dict[str, Any]], offset: int) -> dict[str, Any] | None:
+    """The section holding text offset `offset` (None before the first heading)."""
+    starts = [s["start"] for s in sections]
+    i = bisect.bisect_right(starts, offset) - 1
+    return sections[i] if i >= 0 else None
 
+
+# --- formats --------------------------------------------------------------------------
+
+
+def _pdf(data: bytes) -> tuple[str, int]:
+    """Text page by page (each page's text page is closed before the next is read)."""
+    import pypdfium2 as pdfium
+
+    if not data.startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
+        raise InvalidInput("not a PDF (no %PDF- header)")
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = reader.pages[:MAX_PDF_PAGES]
-        return "\n\n".join(page.extract_text() or "" for page in pages)
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        doc = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        reason = str(exc)
+        if "password" in reason.lower():
+            raise InvalidInput("encrypted PDF (password required)") from exc
+        raise InvalidInput(f"could not read PDF: {reason}") from exc
+    try:
+        count = len(doc)
+        if count > MAX_PDF_PAGES:
+            raise InvalidInput(f"PDF has {count} pages (limit {MAX_PDF_PAGES})")
+        pages = []
+        for i in range(count):
+            if i and i % PDF_REOPEN_EVERY == 0:
+                # PDFium keeps what it parsed for every page until the document closes;
+                # reopening keeps memory flat on a 3,000-page appropriations bill.
+                doc.close()
+                doc = pdfium.PdfDocument(data)
+            page = doc[i]
+            textpage = page.get_textpage()
+            try:
+                pages.append(textpage.get_text_range())
+            finally:
+                textpage.close()
+                page.close()
+    except pdfium.PdfiumError as exc:
         raise InvalidInput(f"could not read PDF: {exc}") from exc
+    finally:
+        doc.close()
+    if count and max((len(p.strip()) for p in pages), default=0) < MIN_PDF_CHARS_PER_PAGE:
+        raise InvalidInput(f"PDF has no text layer ({count} pages of images: a scan?)")
+    return strip_pdf_furniture(pages), count
+
+
+def strip_pdf_furniture(pages: list[str]) -> str:
+    """Join PDF pages without printed line numbers, running headers/footers or page numbers.
+
+    A page's first and last two lines are furniture when, with digits blanked, the same
+    line opens or closes at least half of the pages (and 3+ pages), or when they look like
+    "HB 2520 2", "Page 4 of 9" or a lone check mark. Line numbers are removed when most
+    lines carry one. Pages are handled one at a time (memory stays with the text kept).
+    """
+    edges: Counter[str] = Counter()
+    numbered = lines_seen = 0
+    for page in pages:
+        lines = page.splitlines()
+        edges.update({_furniture_key(x) for x in lines[:2] + lines[-2:] if x.strip()})
+        if lines_seen < 5000:
+            lines_seen += sum(1 for x in lines if x.strip())
+            numbered += sum(1 for x in lines if _LINE_NUMBER.match(x))
+    threshold = max(3, len(pages) // 2)
+    repeated = {k for k, n in edges.items() if n >= threshold and len(k) < 80}
+    strip_numbers = lines_seen and numbered / lines_seen >= 0.4
+    paragraphs: list[str] = []
+    for page in pages:
+        lines = page.splitlines()
+        for pos in (0, 1, -1, -2):
+            if len(lines) > (pos if pos >= 0 else -pos - 1):
+                line = lines[pos]
+                if _furniture_key(line) in repeated or _PAGE_MARK.fullmatch(line):
+                    lines[pos] = ""
+        if strip_numbers:
+            lines = [_LINE_NUMBER.sub("", x) for x in lines]
+        _unwrap_into(paragraphs, lines)
+    return "\n\n".join(paragraphs)
+
+
+def _furniture_key(line: str) -> str:
+    return re.sub(r"\d+", "#", line.strip())
+
+
+_BLOCK_START = re.compile(
+    r"^(?:\(\w{1,4}\)|\d{1,3}\.\s|[A-Z]\.\s|SEC|Sec|Section\s|[0-9]{1,3}\.\d)"
+)
+
+
+def _unwrap_into(paragraphs: list[str], lines: list[str]) -> None:
+    """Join a PDF's hard-wrapped lines into paragraphs (a new one starts at a numbered or
+    lettered subdivision, a section heading, an all-caps line or after a full stop)."""
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        starts_block = bool(_BLOCK_START.match(stripped)) or stripped.isupper()
+        if paragraphs and not starts_block and not paragraphs[-1].endswith((".", ":", ";")):
+            paragraphs[-1] = paragraphs[-1] + " " + stripped
+        elif (
+            paragraphs
+            and not starts_block
+            and len(paragraphs[-1]) > 60
+            and not (paragraphs[-1].endswith("."))
+        ):
+            paragraphs[-1] = paragraphs[-1] + " " + stripped
+        else:
+            paragraphs.append(stripped)
 
 
 def _html(data: bytes) -> str:
@@ -78,64 +327,300 @@ def _html(data: bytes) -> str:
         doc = lxml.html.document_fromstring(data)
     except (etree.ParserError, ValueError) as exc:
         raise InvalidInput(f"could not parse HTML: {exc}") from exc
-    for bad in doc.xpath("//script|//style|//noscript|//head"):
+    for bad in doc.xpath("//script|//style|//noscript|//head|//nav"):
         bad.drop_tree()
-    # Block elements become paragraph breaks so sentences do not run together.
-    for block in doc.xpath("//p|//div|//br|//li|//tr|//h1|//h2|//h3|//h4|//pre|//section"):
-        block.tail = "\n\n" + (block.tail or "")
-    return doc.text_content()
+    parts: list[str] = []
+    _walk(doc, parts, _html_kind, _BLOCKS)
+    return "".join(parts)
+
+
+def _html_kind(el: Any, tag: str) -> str | None:
+    tag = tag.lower()
+    cls = el.get("class") or ""
+    style = (el.get("style") or "").lower()
+    if tag in _HTML_DEL or _DEL_CLASSES.search(cls) or "line-through" in style:
+        return "del"
+    if tag in _HTML_INS or _INS_CLASSES.search(cls) or "underline" in style:
+        return "ins"
+    return None
+
+
+def _walk(
+    el: Any, parts: list[str], kind_of: Any, blocks: frozenset[str], after_enum: bool = False
+) -> None:
+    """Depth-first text with sentinels around struck / inserted runs and breaks at blocks.
+
+    `after_enum`: the previous sibling was an enum/num, so "(1)" and its text stay on one
+    line (<paragraph><enum>(1)</enum><text>...</text>).
+    """
+    tag = el.tag
+    if not isinstance(tag, str):
+        if el.tail:
+            parts.append(_clean(el.tail))
+        return
+    if tag[0] == "{":
+        tag = tag[tag.index("}") + 1 :]
+    kind = kind_of(el, tag)
+    is_block = (tag in blocks or tag.lower() in blocks) and not after_enum
+    if is_block:
+        parts.append("\n\n")
+    if el.get(_SECTION_ATTR) is not None:
+        parts.append(_SECTION_MARK)
+    if kind:
+        parts.append(_INS if kind == "ins" else _DEL)
+    if el.text:
+        parts.append(_clean(el.text))
+    previous_enum = False
+    for child in el:
+        _walk(child, parts, kind_of, blocks, previous_enum)
+        child_tag = child.tag if isinstance(child.tag, str) else ""
+        previous_enum = child_tag.endswith(("enum", "num")) and child_tag.rsplit("}", 1)[-1] in (
+            "enum",
+            "num",
+        )
+    if kind:
+        parts.append(_INS_END if kind == "ins" else _DEL_END)
+    if is_block:
+        parts.append("\n\n")
+    if el.tail:
+        parts.append(_clean(el.tail))
+
+
+def _clean(text: str) -> str:
+    return _SENTINELS.sub("", text) if "\ue000" <= max(text, default="") else text
 
 
 def _xml(data: bytes) -> str:
     from lxml import etree
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, recover=True, huge_tree=True, load_dtd=False
+    )
     try:
         root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise InvalidInput(f"could not parse XML: {exc}") from exc
     if root is None:
         raise InvalidInput("XML document is empty")
-    parts = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
+    for el in list(root.iter()):
+        if isinstance(el.tag, str) and el.tag.split("}")[-1] in _XML_SKIP:
+            parent = el.getparent()
+            if parent is not None:
+                tail = el.tail
+                parent.remove(el)
+                if tail:
+                    prev = parent[-1] if len(parent) else None
+                    if prev is not None:
+                        prev.tail = (prev.tail or "") + tail
+                    else:
+                        parent.text = (parent.text or "") + tail
+    # A section's number and heading start a line of their own, "SEC. 2. FINDINGS.", so
+    # the section finder (and the reader) sees them; GPO's enum is just "2.".
+    for section in root.iter():
+        if not isinstance(section.tag, str) or section.tag.split("}")[-1] not in _XML_SECTIONS:
             continue
-        if el.text and el.text.strip():
-            parts.append(el.text)
-        if el.tail and el.tail.strip():
-            parts.append(el.tail)
-        if el.tag.split("}")[-1] in {"section", "paragraph", "subsection", "text", "p", "header"}:
-            parts.append("\n\n")
-    return " ".join(parts)
+        label = None
+        for child in section:
+            if not isinstance(child.tag, str):
+                continue
+            name = child.tag.split("}")[-1]
+            if name in ("enum", "num") and label is None:
+                label = "".join(child.itertext()).strip()
+                number = label.rstrip(".")
+                if re.fullmatch(r"[0-9]+[A-Za-z]?(?:\.[0-9]+)?", number):
+                    label = f"SEC. {number}."
+                child.text = f"{label} "
+                for sub in list(child):
+                    child.remove(sub)
+                section.set(_SECTION_ATTR, "1")
+            elif name in ("header", "heading") and label is not None:
+                child.tag = "span"  # stays on the label's line
+                break
+            elif name not in ("enum", "num"):
+                break
+    parts: list[str] = []
+    _walk(root, parts, _xml_kind, _XML_BLOCKS)
+    return "".join(parts)
+
+
+def _xml_kind(el: Any, tag: str) -> str | None:
+    changed = (el.get("changed") or "").lower()
+    if tag in _XML_DEL or changed == "deleted":
+        return "del"
+    if tag in _XML_INS or changed == "added":
+        return "ins"
+    return None
 
 
 def _plain(data: bytes) -> str:
     from bs4 import UnicodeDammit
 
-    return UnicodeDammit(data).unicode_markup or ""
+    text = _clean(UnicodeDammit(data).unicode_markup or "")
+    if _MARKDOWN.search(text):
+        text = _from_markdown(text)
+    return text
 
 
-def _normalize(text: str) -> str:
-    text = _SPACES.sub(" ", text)
-    text = "\n".join(line.strip() for line in text.split("\n"))
-    return _BLANKS.sub("\n\n", text).strip()
+_MARKDOWN = re.compile(r"(?m)^#{1,6} \S|\]\((?:https?:)?/")
+
+
+def _from_markdown(text: str) -> str:
+    """Markdown renderings (wa-law.org): headings and links to plain text, `**x**` (text
+    the bill inserts into an existing RCW section) to an inserted run, `~~x~~` struck."""
+    text = re.sub(r"(?m)^#{1,6}[ \t]+", "", text)
+    text = re.sub(r"(?m)^\[[^\]]*\]\([^)]*\)(?:\s*>\s*\[[^\]]*\]\([^)]*\))+\s*$", "", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)\s]*\)", r"\1", text)
+    text = re.sub(r"\*\*(.+?)\*\*", lambda m: f"{_INS}{m.group(1)}{_INS_END}", text, flags=re.S)
+    text = re.sub(r"~~(.+?)~~", lambda m: f"{_DEL}{m.group(1)}{_DEL_END}", text, flags=re.S)
+    return re.sub(r"(?m)^[ \t]*\[Empty\][ \t]*$", "", text)
+
+
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\ufffd]")
+_LETTERS = re.compile(r"[^\W\d_]")
+
+
+def _looks_like_garbage(text: str) -> bool:
+    sample = text[:5000]
+    if not sample:
+        return True
+    bad = _BAD_CHARS.subn("", sample)[1]
+    letters = _LETTERS.subn("", sample)[1]
+    return bad / len(sample) > 0.05 or letters / len(sample) < 0.3
+
+
+# --- normalizing with marks -----------------------------------------------------------
+
+
+def _finish(raw: str) -> tuple[str, list[dict[str, Any]], list[int]]:
+    """Normalize whitespace, turn Missouri's brackets into struck runs, then take the
+    sentinels out, recording each run's offsets (and each XML section's start)."""
+    if _MO_EXPLANATION.search(raw):
+        raw = _MO_EXPLANATION.sub("", raw)
+        raw = _MO_BRACKETS.sub(lambda m: f"{_DEL}{m.group(1)}{_DEL_END}", raw)
+    text = _SPACES.sub(" ", raw)
+    del raw
+    text = _LINE_EDGES.sub("\n", text)
+    text = _BLANKS.sub("\n\n", text).strip()
+    if not _SENTINELS.search(text):
+        return text, [], []
+    out: list[str] = []
+    marks: list[dict[str, Any]] = []
+    size = 0
+    depth_del = 0
+    del_buf: list[str] = []
+    ins_start: list[int] = []
+    starts: list[int] = []
+    for piece in re.split("([\ue000-\ue004])", text):
+        if piece == _SECTION_MARK:
+            if not depth_del:
+                starts.append(size)
+        elif piece == _DEL:
+            depth_del += 1
+        elif piece == _DEL_END:
+            depth_del = max(0, depth_del - 1)
+            if depth_del == 0 and del_buf:
+                struck = " ".join("".join(del_buf).split())
+                if struck:
+                    marks.append({"kind": "del", "at": size, "text": struck})
+                del_buf = []
+        elif piece == _INS:
+            if not depth_del:
+                ins_start.append(size)
+        elif piece == _INS_END:
+            if not depth_del and ins_start:
+                start = ins_start.pop()
+                if size > start and not ins_start:
+                    marks.append({"kind": "ins", "start": start, "end": size})
+        elif depth_del:
+            del_buf.append(piece)
+        elif piece:
+            out.append(piece)
+            size += len(piece)
+    text = "".join(out)
+    # Taking struck runs out can leave doubled spaces; they are kept so offsets hold.
+    marks.sort(key=lambda m: m.get("start", m.get("at", 0)))
+    return text, marks, starts
+
+
+def _sections_at(text: str, starts: list[int]) -> list[dict[str, Any]]:
+    """Sections of an XML document: label and heading read from the line at each start."""
+    out = []
+    for start in starts:
+        line = text[start : text.find("\n", start) if "\n" in text[start:] else len(text)]
+        match = re.match(r"((?:SEC(?:TION)?\.?|Sec\.)\s*[^\s.]+)\.?\s*(.*)", line)
+        label, heading = (match.group(1), match.group(2)) if match else (line[:40], "")
+        out.append({"label": " ".join(label.split()), "heading": heading[:200], "start": start})
+    return out
+
+
+def find_sections(text: str, only_sec: bool = False) -> list[dict[str, Any]]:
+    """Section headings in a plain text: label, heading (may be empty) and start offset."""
+    out = []
+    for match in _HEADING_LINE.finditer(text):
+        label = " ".join(match.group("label").split())
+        if only_sec and not label.upper().startswith("SEC"):
+            continue
+        if re.match(r"^[0-9]", label):
+            label = f"Section {label}"
+        heading = (match.group("heading") or "").strip()
+        out.append({"label": label, "heading": heading[:200], "start": match.start()})
+    return out
+
+
+# --- the cache ------------------------------------------------------------------------
 
 
 def cached_text(session: Session, data: bytes, media_type: str | None = None):  # noqa: ANN201
-    """The ExtractedText row for these bytes, extracting and storing it on first sight."""
+    """The ExtractedText row for these bytes, extracting (again) when it is missing or
+    was made by an older extractor; InvalidInput when the document cannot be read."""
     from tracker.tagging_models import ExtractedText
 
     sha = sha256_bytes(data)
     row = session.get(ExtractedText, sha)
-    if row is not None:
+    kind = sniff_media_type(data, media_type)
+    current = extractor_version(_extractor_for(kind))
+    if row is not None and row.extractor_version == current:
         return row
-    text, kind, extractor = extract_text(data, media_type)
-    row = ExtractedText(
-        sha256=sha, media_type=kind, text=text, chars=len(text), extractor=extractor
-    )
-    session.add(row)
+    result = extract(data, media_type)
+    if row is None:
+        row = ExtractedText(sha256=sha)
+        session.add(row)
+    row.media_type = result.media_type
+    row.text = result.text
+    row.chars = len(result.text)
+    row.extractor = result.extractor
+    row.extractor_version = result.version
+    row.marks = result.marks
+    row.sections = result.sections
+    row.pages = result.pages
+    from tracker.models import utcnow
+
+    row.extracted_at = utcnow()
     session.flush()
     return row
+
+
+def _extractor_for(kind: str) -> str:
+    return {
+        "application/pdf": "pypdfium2",
+        "text/html": "lxml.html",
+        "application/xml": "lxml.etree",
+    }.get(kind, "decode")
+
+
+def stale_extractions(session: Session, shas: Iterable[str]) -> list[str]:
+    """Of these raw-document hashes, the ones stored by an older extractor version."""
+    from sqlalchemy import select
+
+    from tracker.tagging_models import ExtractedText
+
+    wanted = list(dict.fromkeys(shas))
+    rows = session.execute(
+        select(
+            ExtractedText.sha256, ExtractedText.extractor, ExtractedText.extractor_version
+        ).where(ExtractedText.sha256.in_(wanted))
+    )
+    return [sha for sha, name, ver in rows if ver != extractor_version(name)]
 
 
 def store_version_text(session: Session, version, data: bytes, media_type: str | None = None):  # noqa: ANN001, ANN201

@@ -5,20 +5,22 @@ Views parse input, call tracker/outreach, render. Nothing connects at import.
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Flask, g
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import Settings
 from tracker.db import session_factory
-from web import limits, security
+from web import i18n, limits, security
 
 csrf = CSRFProtect()
 
 
 def blueprints() -> list[Blueprint]:
     """One blueprint per area, in registration order. Areas add one import and one entry."""
-    from web import api, auth
+    from web import api, api_docs, auth
     from web.views import (
         account,
         act,
@@ -47,6 +49,7 @@ def blueprints() -> list[Blueprint]:
         admin.bp,
         account.bp,
         api.bp,
+        api_docs.bp,
         act.bp,
         campaigns.bp,
         meetings.bp,
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["tracker.session_factory"] = factory
     csrf.init_app(app)
     limits.init(app, settings.redis_url)
+    i18n.init_app(app)
 
     for blueprint in blueprints():
         app.register_blueprint(blueprint)
@@ -84,6 +88,20 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     errors.register(app)
     security.register(app)
+
+    @app.before_request
+    def _start_clock() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _server_timing(response):  # noqa: ANN001, ANN202
+        # Server-Timing: what the app spent on the request (bench/web.py --demo reads it).
+        started = g.pop("request_started", None)
+        if started is not None:
+            response.headers["Server-Timing"] = (
+                f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+            )
+        return response
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

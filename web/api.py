@@ -9,6 +9,7 @@ Watchlists are the token owner's organization's only.
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -48,9 +49,37 @@ def _token_key() -> str:
 limiter.limit(RATE, key_func=_token_key)(bp)
 
 
+PUBLIC = ("api.openapi", "api.index", "api.index_bare")
+_RULE_ARG = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def allowed_params(rule: str) -> list[str]:
+    """The query parameters the OpenAPI document declares for a URL rule of this API."""
+    from web.openapi import document
+
+    path = _RULE_ARG.sub(r"{\1}", rule.removeprefix(bp.url_prefix or "")) or "/"
+    operation = document("").get("paths", {}).get(path, {}).get("get", {})
+    return [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+
+
+@bp.before_request
+def _check_params() -> None:
+    """An unknown query parameter is a 400 naming the allowed ones (no silent ignoring)."""
+    if request.url_rule is None or request.endpoint in PUBLIC:
+        return
+    allowed = allowed_params(request.url_rule.rule)
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            f"unknown query parameter{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(unknown)}; this endpoint takes "
+            + (", ".join(allowed) if allowed else "no query parameters")
+        )
+
+
 @bp.before_request
 def _authenticate() -> None:
-    if request.endpoint == "api.openapi":
+    if request.endpoint in PUBLIC:
         return
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
@@ -94,7 +123,7 @@ def _user() -> User:
 def _page_args() -> tuple[int, int]:
     try:
         page = int(request.args.get("page", 1))
-        per_page = int(request.args.get("per_page", 25))
+        per_page = int(request.args.get("per_page") or request.args.get("limit") or 25)
     except ValueError as exc:
         raise InvalidInput("page and per_page must be whole numbers") from exc
     if page < 1 or not 1 <= per_page <= search.MAX_PER_PAGE:
@@ -105,7 +134,9 @@ def _page_args() -> tuple[int, int]:
 def _paged(items: list[dict], total: int, page: int, per_page: int) -> Any:
     pages = max(1, -(-total // per_page))
     args = {
-        k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "per_page")
+        k: v
+        for k, v in request.args.to_dict(flat=False).items()
+        if k not in ("page", "per_page", "limit")
     }
 
     def link(p: int) -> str:
@@ -388,3 +419,31 @@ def openapi():  # noqa: ANN201
     from web.openapi import document
 
     return jsonify(document(url_for("api.openapi", _external=True).rsplit("/", 1)[0]))
+
+
+@bp.route("/")
+@bp.route("", endpoint="index_bare")
+def index():  # noqa: ANN201
+    """The resources of this API, with links (no token needed to read it)."""
+    from web.openapi import document
+
+    base = url_for("api.index", _external=True).rstrip("/")
+    doc = document(base)
+    return jsonify(
+        {
+            "name": doc["info"]["title"],
+            "version": doc["info"]["version"],
+            "authentication": "Authorization: Bearer <token> (make one on /account/tokens)",
+            "resources": [
+                {
+                    "path": path,
+                    "url": base + path,
+                    "summary": op["get"].get("summary", ""),
+                    "parameters": [p["name"] for p in op["get"].get("parameters", [])],
+                }
+                for path, op in doc["paths"].items()
+            ],
+            "openapi": url_for("api.openapi", _external=True),
+            "docs": url_for("api_docs.docs", _external=True),
+        }
+    )

@@ -16,11 +16,25 @@ def serve(host: str, port: int, threads: int) -> None:
     serve_app(load_settings(), host, port, threads)
 
 
-def serve_app(settings, host: str, port: int, threads: int) -> None:  # noqa: ANN001
-    from waitress import serve as waitress_serve
+def make_server(settings, host: str, port: int, threads: int = 8):  # noqa: ANN001, ANN201
+    """A waitress server for the app; links in mail point at the address it listens on
+    (port 0 picks a free one) unless BASE_URL is set."""
+    from waitress import create_server
 
     from web import create_app
 
-    app = create_app(settings)
-    click.echo(f"Serving on http://{host}:{port}  (Ctrl-C to stop)")
-    waitress_serve(app, host=host, port=port, threads=threads, ident="mh-policy-tracker")
+    holder: dict = {}
+
+    def app(environ, start_response):  # noqa: ANN001, ANN202
+        return holder["app"](environ, start_response)
+
+    server = create_server(app, host=host, port=port, threads=threads, ident="mh-policy-tracker")
+    holder["app"] = create_app(settings.served_at(host, server.effective_port))
+    return server
+
+
+def serve_app(settings, host: str, port: int, threads: int) -> None:  # noqa: ANN001
+    """Serve until interrupted; see `make_server`."""
+    server = make_server(settings, host, port, threads)
+    click.echo(f"Serving on http://{host}:{server.effective_port}  (Ctrl-C to stop)")
+    server.run()

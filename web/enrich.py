@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import tagging_queries
-from tracker.tagging_models import BillTopic, SimilarBill
+from tracker.tagging_models import SimilarBill
 
 
 @dataclass
@@ -78,39 +78,28 @@ def topics_for(
     if not bill_ids:
         return {}
     labels = topic_labels()
-    seen = tagging_queries.effective_topics_for(session, bill_ids, org_id)
-    rows = {
-        (r.bill_id, r.topic): r
-        for r in session.scalars(select(BillTopic).where(BillTopic.bill_id.in_(list(bill_ids))))
-    }
-    fixes = tagging_queries.corrections_for(session, org_id, bill_ids) if org_id else {}
     out: dict[str, list[TopicView]] = {}
-    for bill_id, topics in seen.items():
-        for topic in topics:
-            row = rows.get((bill_id, topic))
-            fix = fixes.get(bill_id, {}).get(topic)
-            out.setdefault(bill_id, []).append(
-                TopicView(
-                    key=topic,
-                    label=labels.get(topic, topic),
-                    evidence=[
-                        e["quote"]
-                        for e in (row.evidence if row else None) or []
-                        if isinstance(e, dict) and e.get("quote")
-                    ],
-                    confidence=row.score if row else None,
-                    correction=_correction_text(fix),
-                )
+    rows = tagging_queries.effective_tags(session, bill_ids, org_id)
+    for bill_id, topic, score, evidence, verdict, implied_by, name, email in rows:
+        out.setdefault(bill_id, []).append(
+            TopicView(
+                key=topic,
+                label=labels.get(topic, topic),
+                evidence=[
+                    e["quote"] for e in evidence or [] if isinstance(e, dict) and e.get("quote")
+                ],
+                confidence=score if evidence is not None else None,
+                correction=_correction_text(verdict, implied_by, name or email),
             )
+        )
     return out
 
 
-def _correction_text(fix: Any) -> str:
-    if fix is None:
+def _correction_text(verdict: str | None, implied_by: str | None, who: str | None) -> str:
+    if verdict is None:
         return ""
-    who = (fix.user.name or fix.user.email) if fix.user is not None else "a former member"
-    verb = {"confirm": "confirmed", "add": "added", "reject": "rejected"}[fix.verdict]
-    return f"{verb} by {who}" + (f" (with {fix.implied_by})" if fix.implied_by else "")
+    done = {"confirm": "confirmed", "add": "added", "reject": "rejected"}[verdict]
+    return f"{done} by {who or 'a former member'}" + (f" (with {implied_by})" if implied_by else "")
 
 
 def scores_for(session: Session, bill_ids: list[str]) -> dict[str, list[ScoreView]]:
@@ -193,19 +182,12 @@ class MeetingView:
 
 
 def _letter_summaries(session: Session, om: ModuleType, org_id: int, where: Any) -> list:
-    rows = session.execute(
-        select(
-            om.Campaign.id,
-            om.Campaign.title,
-            func.count(om.Letter.id),
-            func.count(om.Letter.sent_at),
-        )
-        .join(om.Letter, om.Letter.campaign_id == om.Campaign.id)
-        .where(om.Campaign.organization_id == org_id, om.Letter.organization_id == org_id, where)
-        .group_by(om.Campaign.id, om.Campaign.title)
-        .order_by(om.Campaign.id.desc())
-    ).all()
-    return [LetterSummary(cid, title, total, sent) for cid, title, total, sent in rows]
+    from outreach.counts import letters_by_campaign
+
+    return [
+        LetterSummary(c.campaign_id, c.title, c.total, c.sent)
+        for c in letters_by_campaign(session, org_id, where)
+    ]
 
 
 def _meetings(session: Session, om: ModuleType, org_id: int, where: Any) -> list[Any]:

@@ -26,6 +26,12 @@ PAGING = [
         {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 25},
         "Items per page.",
     ),
+    _param(
+        "limit",
+        "query",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+        "Same as per_page (per_page wins when both are given).",
+    ),
 ]
 BILL_FILTERS = [
     _param("q", "query", {"type": "string", "maxLength": 300}, "Words to find (all must match)."),
@@ -164,7 +170,10 @@ def document(server_url: str) -> dict[str, Any]:
                 "get": {
                     "summary": "Entries of one watchlist",
                     "operationId": "getWatchlist",
-                    "parameters": [_param("watchlist_id", "path", {"type": "integer"}, "Id.", True)]
+                    "parameters": [
+                        _param("watchlist_id", "path", {"type": "integer"}, "Id.", True),
+                        *PAGING,
+                    ]
                     + PAGING,
                     "responses": _list_response("#/components/schemas/WatchlistEntry"),
                 }

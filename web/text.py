@@ -70,6 +70,13 @@ class EvidenceText:
     passages: list[Passage] = field(default_factory=list)
     truncated: bool = False
 
+    def by_topic(self) -> list[tuple[str, list[Passage]]]:
+        """(topic label, its passages in text order), topics in order of first passage."""
+        out: dict[str, list[Passage]] = {}
+        for p in self.passages:
+            out.setdefault(p.label, []).append(p)
+        return list(out.items())
+
     def first_anchor(self, topic: str) -> str | None:
         """The anchor of a topic's first passage, if it has one in this text."""
         return next((p.anchor for p in self.passages if p.topic == topic), None)

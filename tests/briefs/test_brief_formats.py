@@ -97,12 +97,25 @@ def test_markdown_escapes_untrusted_text(brief):
     assert "# Demo Coalition: Weekly policy brief, Mar 18" in md
     assert "<script>" not in md and "\\<script\\>" in md
     assert "](javascript:" not in md
-    assert "\\[x\\]\\(javascript:alert\\(2\\)\\)" in md
+    assert "\\[x\\]\\(javascript:alert(2))" in md  # no link: its brackets are escaped
     assert "\\*bold\\*" in md
     # Table cells cannot be split by a | in scraped text.
     assert "\\| pipe \\|" in md
     assert "[WA HB 1939](<https://" in md
-    assert md.count("![") == 2
+    assert md.count("![") == 0 and "data:" not in md  # charts: HTML/PDF, or named files
+    # Ordinary text is not over-escaped.
+    assert "\\-" not in md and "\\." not in md
+    named = brief_render.render_markdown(brief, image_names={"topic-stage": "topics.png"})
+    assert "](<topics.png>)" in named
+
+
+def test_markdown_leaves_ordinary_punctuation_alone():
+    assert brief_render.md_escape("May 1-31 (New_York) #1 & more!") == (
+        "May 1-31 (New_York) #1 & more!"
+    )
+    assert brief_render.md_escape("_a_ *b* `c` <d> [e](f) g|h &amp;") == (
+        "\\_a\\_ \\*b\\* \\`c\\` \\<d\\> \\[e\\]\\(f) g\\|h \\&amp;"
+    )
 
 
 def test_docx_reads_back_with_tables_and_both_pictures(brief):
@@ -256,3 +269,17 @@ def test_without_cairo_docx_says_so_instead_of_failing(brief, monkeypatch):
     doc = Document(io.BytesIO(brief_render.render(brief, "docx")))
     assert len(doc.inline_shapes) == 0
     assert any("Charts need the cairo library" in p.text for p in doc.paragraphs)
+
+
+def test_pdf_uses_one_font_family_and_white_pages(brief):
+    """The page-number footer is not serif under a sans body; no grey page background."""
+    reader = PdfReader(io.BytesIO(brief_render.render(brief, "pdf")))
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    families = {f.split("-")[0].replace("Bold", "").replace("Oblique", "") for f in fonts}
+    assert not any("Serif" in f and "Sans" not in f for f in fonts), fonts
+    assert len(families) == 1, fonts
+    html = brief_render.render_html(brief, images="svg", for_pdf=True)
+    assert "#f4f4f4" not in html

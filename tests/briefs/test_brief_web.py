@@ -163,3 +163,31 @@ def test_admin_sends_brief_now_over_smtp(db: Session, org, settings):
     finally:
         controller.stop()
         app.extensions["tracker.engine"].dispose()
+
+
+def test_add_subscriber_keeps_the_chosen_week_and_changes_link_to_bills(db: Session, org, client):
+    sign_in(client, "boss@example.org", _user(db, org, "admin", "boss@example.org"))
+    page = client.get("/briefs/", query_string=RANGE).get_data(as_text=True)
+    changes = page.split('id="changes"')[1].split("</table>")[0]
+    assert re.search(r'<a href="/bills/wa-202324-hb1939">WA HB 1939</a>', changes)
+    token = csrf_token(client, "/briefs/")
+    form = page.split('action="/briefs/subscribers"')[1].split("</form>")[0]
+    assert 'name="from" value="2024-03-18"' in form and 'name="to" value="2024-03-24"' in form
+    added = client.post(
+        "/briefs/subscribers",
+        data={"email": "funder@example.org", "csrf_token": token, **RANGE},
+    )
+    assert added.headers["Location"].endswith("/briefs/?from=2024-03-18&to=2024-03-24")
+    sub = db.scalars(select(BriefSubscriber)).one()
+    removed = client.post(
+        f"/briefs/subscribers/{sub.id}/delete", data={"csrf_token": token, **RANGE}
+    )
+    assert removed.headers["Location"].endswith("/briefs/?from=2024-03-18&to=2024-03-24")
+    bad = client.post(
+        "/briefs/subscribers", data={"email": "x@example.org", "csrf_token": token, "from": "x"}
+    )
+    assert bad.status_code == 400
+    assert (
+        db.scalars(select(BriefSubscriber).where(BriefSubscriber.email == "x@example.org")).all()
+        == []
+    )

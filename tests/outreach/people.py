@@ -6,6 +6,7 @@ openstates/people files (see /work/shared/fixtures/README.md for the commit).
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import us
@@ -58,7 +59,15 @@ def member_from_yaml(path: Path) -> MemberRecord:
             )
             for o in data.get("offices") or []
         ],
-        terms=[TermRecord(chamber=chamber, district=district, end_date=role.get("end_date"))],
+        terms=[
+            TermRecord(
+                chamber=chamber,
+                district=district,
+                end_date=date.fromisoformat(str(role["end_date"]))
+                if role.get("end_date")
+                else None,  # noqa: E501
+            )
+        ],
     )
 
 

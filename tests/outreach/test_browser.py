@@ -54,7 +54,8 @@ def test_campaign_flow_in_headless_chromium(served, browser_page, smtp, db):
     page.check("#consent_send")
     page.check("#consent_quote")
     page.click("#send")
-    assert "Nothing has been sent" in page.inner_text("#check-email")
+    assert "Confirmation sent" in page.inner_text("#confirmation-text")
+    assert "Nothing has been sent" in page.inner_text("#confirmation-text")
     [mail] = smtp.to("jordan@example.net")
     confirm = re.search(r"(http://127\.0\.0\.1:\d+/act/confirm/\S+)", mail.get_content()).group(1)
     page.goto(confirm)
@@ -88,3 +89,37 @@ def test_template_editor_live_preview_runs_under_the_csp(served, browser_page, m
     expect(page.locator("#problems")).to_contain_text("__class__")
     assert "line 1" in page.inner_text("#problems")
     assert not [e for e in errors if "Content Security Policy" in e]
+
+
+def test_spanish_campaign_page_in_headless_chromium(served, browser_page, smtp, db, campaign):
+    campaign.translations = {"es": {"title": "Financien los servicios de crisis"}}
+    db.commit()
+    page = browser_page
+    page.goto(f"{served}/act/crisis-ca")
+    assert page.get_attribute("html", "lang") == "en"
+    page.click("#languages a[lang=es]")
+    assert page.get_attribute("html", "lang") == "es"
+    assert page.inner_text("h1") == "Financien los servicios de crisis"
+    assert page.inner_text("#find") == "Buscar a mis legisladores"
+    assert "Su nombre" in page.inner_text("label[for=name]")
+    # The choice is remembered on the next page without ?lang.
+    page.goto(f"{served}/act/crisis-ca")
+    assert page.get_attribute("html", "lang") == "es"
+    page.fill("#name", "Jordan Rivera")
+    page.fill("#email", "jordan@example.net")
+    page.click("#pickers summary")
+    page.select_option("#state", "CA")
+    page.fill("#congressional_district", "17")
+    page.fill("#upper_district", "10")
+    page.fill("#lower_district", "24")
+    page.click("#find")
+    assert "Su carta va dirigida a" in page.inner_text("#legislators")
+    page.check("#consent_send")
+    page.click("#send")
+    assert page.get_attribute("html", "lang") == "es"
+    assert "Confirmación enviada" in page.inner_text("#confirmation-text")
+    assert "esperando que confirme por correo" in page.inner_text("#letters")
+    page.screenshot(path="/tmp/h12/status_es.png", full_page=True)
+    [mail] = smtp.to("jordan@example.net")
+    assert mail["Subject"] == "Confirme su carta: Financien los servicios de crisis"
+    assert "Todavía no se ha enviado nada" in mail.get_content()

@@ -29,3 +29,12 @@ def test_organization_can_extend_the_word_list():
     [finding] = rules.check("ER staff called him a frequent flyer")
     assert finding.suggestions == ("person who often needs care",)
     assert isinstance(rules, RuleSet) and check_text("frequent flyer") == []
+
+
+def test_language_check_catches_identity_first_labels_but_not_the_adjective():
+    text = "Schizophrenics and the homeless deserve care; psychotics are not dangerous."
+    assert {f.phrase for f in check_text(text)} == {"schizophrenics", "the homeless", "psychotics"}
+    found = check_text("We fund care for the schizophrenic and for anorexics.")
+    assert [f.matched for f in found] == ["the schizophrenic", "anorexics"]
+    assert check_text("a schizophrenic episode") == []
+    assert "people with schizophrenia" in check_text("schizophrenics")[0].suggestions

@@ -119,7 +119,7 @@ def test_bad_submissions_are_refused_and_store_nothing(db, campaign, people, cha
 
 def test_no_targets_is_a_clear_error(db, campaign, people):
     with pytest.raises(InvalidInput, match="no letters for your districts"):
-        letters.submit(db, campaign, _submission(), manual_divisions("TX", "7"))
+        letters.submit(db, campaign, _submission(), manual_divisions("CA", "7", "99", "99"))
 
 
 def test_signed_links_and_data_deletion(db, settings, campaign, people):

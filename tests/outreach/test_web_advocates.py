@@ -249,3 +249,34 @@ def test_follow_up_reminders_are_emailed_once(db, smtp, smtp_settings, make_org_
     assert send_reminders(db, smtp_settings) == {"reminders_sent": 0}
     [mail] = smtp.to("lead@example.org")
     assert "Send the one-pager" in mail.get_content() and "Alex Lee" in mail.get_content()
+
+
+def test_meeting_legislator_picker_lists_matches_not_every_legislator(client, advocate, db, people):
+    """The form never renders every legislator; Search (no JS) and the JSON endpoint find them."""
+    from tracker.models import Legislator
+
+    total = db.query(Legislator).count()
+    page = client.get("/meetings/new").get_data(as_text=True)
+    assert page.count('name="legislator_ids"') == 0 and total > 0
+    token = csrf_token(client, "/meetings/new")
+    found = client.post(
+        "/meetings/new",
+        data={"csrf_token": token, "find": "wahab", "find_submit": "1", "location": "Capitol"},
+    )
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200 and "Aisha Wahab" in html and 'value="Capitol"' in html
+    assert html.count('name="legislator_ids"') == 1
+    # A chosen legislator stays listed (and ticked) while searching for another.
+    again = client.post(
+        "/meetings/new",
+        data={
+            "csrf_token": token,
+            "find": "alex lee",
+            "find_submit": "1",
+            "legislator_ids": [people["Aisha Wahab"]],
+        },
+    ).get_data(as_text=True)
+    assert "Aisha Wahab" in again and "Alex Lee" in again and "checked" in again
+    live = client.get("/meetings/legislators.json?q=wah").get_json()["results"]
+    assert [r["id"] for r in live] == [people["Aisha Wahab"]]
+    assert client.get("/meetings/legislators.json?q=").get_json() == {"results": []}

@@ -48,7 +48,8 @@ def test_congress_gov_detail_with_subresources_parses_postal_reform_act():
     assert record.sponsors[0].external_id == "bioguide:M000087"
     assert record.abstract.startswith("Postal Service Reform Act of 202")
     assert "<p>" not in record.abstract
-    assert any(v.url.endswith("BILLS-117hr3076enr.htm") for v in record.versions)
+    # The best format offered: Formatted XML (keeps section structure) over HTML and PDF.
+    assert any(v.url.endswith("BILLS-117hr3076enr.xml") for v in record.versions)
     assert record.source_updated == "2023-05-11T15:46:24Z"
     # "Became Public Law" is recorded twice by the Library of Congress; kept once.
     texts = [(a.date, a.description) for a in record.actions]

@@ -22,16 +22,19 @@ def test_section_labels_in_real_texts_of_three_styles():
     assert section_at(wa, at) == "Section 101(2)(d)"
     us = _text("us/h1058_enr.XML")  # USLM: "SEC. 3.", "(a)", "(1)"
     labels = [label for _, label in SectionIndex(us).headings()]
+    # The extractor keeps each enum with its text ("(A) in the first sentence, ..."), so
+    # every level of SEC. 2's amendments is a heading.
     assert labels[:8] == [
         "SEC. 1",
         "SEC. 2",
         "SEC. 2(1)",
+        "SEC. 2(1)(A)",
+        "SEC. 2(1)(B)",
         "SEC. 2(2)",
-        "SEC. 3",
-        "SEC. 3(a)",
-        "SEC. 3(a)(1)",
-        "SEC. 3(a)(2)",
+        "SEC. 2(2)(A)",
+        "SEC. 2(2)(A)(i)",
     ]
+    assert {"SEC. 3", "SEC. 3(a)", "SEC. 3(a)(1)", "SEC. 3(a)(2)"} <= set(labels)
     mo = _text("mo/HB1533_full_text.md")  # Missouri PDF text with printed line numbers
     labels = [label for _, label in SectionIndex(mo).headings()]
     assert "Section 337.600(17)(a)" in labels and "Section 337.604.1(2)(b)" in labels
@@ -68,3 +71,22 @@ def test_relevance_reflects_where_text_evidence_sits():
         [{"topic": "crisis", "score": 0.9, "evidence": [{"field": "title", "start": 0}]}]
     )
     assert in_title.value > top.value
+
+
+def test_struck_text_is_not_tagged_as_the_bills_words():
+    from tracker.textextract import extract
+
+    html = (
+        b"<html><body><p>SEC. 1. The department shall report on road maintenance.</p>"
+        b"<p>SEC. 2. <strike>A 988 suicide and crisis lifeline fee is imposed on each line."
+        b"</strike> <ins>The department shall publish the report online.</ins></p>"
+        + b"<p>The report covers bridges and highways.</p>" * 40
+        + b"</body></html>"
+    )
+    doc = extract(html, "text/html")
+    assert "988" not in doc.text  # struck words are kept as marks, not in the text
+    assert any(m["kind"] == "del" and "988" in m["text"] for m in doc.marks)
+    assert not {t.topic for t in tag_bill("An act relating to roads", "", [], doc.text)}
+    unstruck = html.replace(b"<strike>", b"").replace(b"</strike>", b"")
+    tags = {t.topic for t in tag_bill("An act relating to roads", "", [], extract(unstruck).text)}
+    assert "crisis" in tags

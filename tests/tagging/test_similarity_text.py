@@ -100,7 +100,7 @@ def test_extract_text_from_pdf(tmp_path):
 
     pdf = HTML(string=f"<p>{NJ}</p>").write_pdf()
     text, kind, extractor = extract_text(pdf)
-    assert kind == "application/pdf" and extractor == "pypdf"
+    assert kind == "application/pdf" and extractor == "pypdfium2"
     assert "9-8-8 fee" in " ".join(text.split())
 
 

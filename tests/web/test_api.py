@@ -144,7 +144,60 @@ def test_openapi_document_describes_every_api_route(app: Flask) -> None:
     routes = {
         rule.rule.removeprefix("/api/v1").replace("<path:", "<").replace("<int:", "<")
         for rule in app.url_map.iter_rules()
-        if rule.endpoint.startswith("api.") and rule.endpoint != "api.openapi"
+        if rule.endpoint.startswith("api.")
+        and rule.endpoint not in ("api.openapi", "api.index", "api.index_bare")
     }
     assert routes == documented
     assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+
+
+def test_api_index_lists_every_documented_resource_without_a_token(app: Flask) -> None:
+    client = app.test_client()
+    doc = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1", "/api/v1/"):
+        index = client.get(path)
+        assert index.status_code == 200 and index.is_json
+        body = index.get_json()
+        assert {r["path"] for r in body["resources"]} == set(doc["paths"])
+        assert body["docs"].endswith("/api/docs") and body["openapi"].endswith("/openapi.json")
+
+
+def test_api_docs_page_renders_every_operation_and_parameter(app: Flask) -> None:
+    page = app.test_client().get("/api/docs")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    doc = app.test_client().get("/api/v1/openapi.json").get_json()
+    for path, ops in doc["paths"].items():
+        assert f"<code>{path}</code>" in html
+        for op in ops.values():
+            for p in op.get("parameters", []):
+                assert f"<code>{p['name']}</code>" in html
+
+
+def test_unknown_query_parameter_is_a_400_naming_the_allowed_ones(app: Flask, world: dict) -> None:
+    client = app.test_client()
+    h = _h(world["alpha"]["token"])
+    r = client.get("/api/v1/bills?jurisdicton=ca", headers=h)
+    assert r.status_code == 400 and r.is_json
+    message = str(r.get_json())
+    assert "jurisdicton" in message and "jurisdiction" in message and "per_page" in message
+    one = client.get(f"/api/v1/bills/{WATCHED}?page=2", headers=h)
+    assert one.status_code == 400 and "no query parameters" in str(one.get_json())
+    assert client.get("/api/v1/bills?jurisdiction=ca", headers=h).status_code == 200
+
+
+def test_limit_is_honoured_like_per_page(app: Flask, world: dict) -> None:
+    client = app.test_client()
+    h = _h(world["alpha"]["token"])
+    body = client.get("/api/v1/bills?limit=3", headers=h).get_json()
+    assert len(body["data"]) == 3 and body["meta"]["per_page"] == 3
+    assert "limit=" not in (body["links"]["next"] or "")
+    assert len(client.get("/api/v1/watchlists?limit=1", headers=h).get_json()["data"]) <= 1
+    assert client.get("/api/v1/bills?limit=0", headers=h).status_code == 400
+
+
+def test_tokens_page_links_the_api_reference(app: Flask, world: dict) -> None:
+    client = app.test_client()
+    sign_in(client, world["users"][("alpha", "viewer")].email, PASSWORD)
+    html = client.get("/account/tokens").get_data(as_text=True)
+    assert 'href="/api/docs"' in html and 'href="/api/v1/openapi.json"' in html

@@ -56,7 +56,10 @@ def test_bill_page_shows_text_with_evidence_and_tag_links(app: Flask, db, world)
     for anchor in links:
         assert f'id="{anchor}"' in page
     assert '<mark class="ev">' in page
-    assert re.search(r'<a href="#ev-crisis-\d+">Crisis[^<]*· Section \d+', page)
+    crisis_links = (
+        r'<li><strong>Crisis[^<]*</strong>: <a href="#ev-crisis-1" title="[^"]*">Section \d+'
+    )
+    assert re.search(crisis_links, page)
     # A bill without any text says so.
     other = client.get("/bills/us-118-hr498").get_data(as_text=True)
     assert "No text of this bill has been published or extracted yet." in other

@@ -90,6 +90,7 @@ def test_search_open_bill_add_to_watchlist_and_see_it_on_the_dashboard(
     page.wait_for_url(f"{live_url}/")
     assert "Dashboard" in page.locator("h1").inner_text()
 
+    page.locator("nav[aria-label=Main] summary", has_text="Track").click()  # grouped menu
     page.get_by_role("link", name="Bills", exact=True).click()
     page.get_by_label("Search").fill("988")
     page.get_by_role("button", name="Search", exact=True).click()
@@ -99,7 +100,7 @@ def test_search_open_bill_add_to_watchlist_and_see_it_on_the_dashboard(
     page.wait_for_url("**/bills/wa-202122-hb1477")
     assert "NATIONAL 988 SYSTEM" in page.locator("h1").inner_text()
 
-    panel = page.locator("section.panel")
+    panel = page.locator("section[aria-labelledby=watch-h]")
     panel.get_by_label("Watchlist").select_option(label="alpha-secret-list")
     panel.get_by_label("Position").select_option("support")
     panel.get_by_label("Priority").select_option("high")
@@ -107,6 +108,7 @@ def test_search_open_bill_add_to_watchlist_and_see_it_on_the_dashboard(
     panel.get_by_role("button", name="Add to watchlist").click()
     assert "added to alpha-secret-list" in page.locator(".flash").inner_text()
 
+    page.locator("nav[aria-label=Main] summary", has_text="Track").click()
     page.get_by_role("link", name="Dashboard").click()
     tracked = page.locator("#tracked")
     assert "WA HB 1477" in tracked.inner_text()

@@ -58,6 +58,8 @@ def _alpha_outreach(db, world: dict) -> None:  # noqa: ANN001
                 subject="Support",
                 body="Hi",
                 idempotency_key=f"k{i}",
+                # "Sent" is the state (outreach.counts), as the delivery code sets it.
+                state="queued" if i else "sent",
                 sent_at=None if i else utcnow(),
             )
         )

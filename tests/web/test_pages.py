@@ -175,11 +175,11 @@ def test_dashboard_shows_tracked_bills_changes_hearings_and_momentum(app: Flask,
     )
     ingest(db, [record])
     html = _admin(app, world).get("/").get_data(as_text=True)
-    tracked = html[html.index('id="tracked"') : html.index('id="changes-h"')]
+    tracked = html[html.index('id="tracked"') : html.index('id="momentum-h"')]
     assert "HR 498" in tracked and "support" in tracked
     changes = html[html.index('id="changes"') : html.index('id="hearings-h"')]
     assert "Ordered reported." in changes
-    hearings = html[html.index('id="hearings-h"') : html.index('id="momentum-h"')]
+    hearings = html[html.index('id="hearings-h"') : html.index('id="tracked-h"')]
     assert "Health Subcommittee hearing" in hearings
     momentum = html[html.index('id="momentum-h"') :]
     assert "HR 498" in momentum and "2 actions" in momentum
@@ -282,5 +282,9 @@ def test_list_pages_run_a_fixed_number_of_queries(app: Flask, db, engine, world)
     db.add_all(WatchlistEntry(watchlist_id=wl_id, bill_id=b, owner_id=owner) for b in more)
     db.commit()
     large = {p: _count(engine, client, p) for p in pages}
+    # `engine` is the app's own engine (tracker.db.session_factory), so these are the
+    # requests' real statements. The bill page reads about a dozen sections (actions,
+    # sponsors, versions, tags, scores, similar bills, notes, letters, meetings, ...).
+    assert min(small.values()) > 0, small
     assert large == small
-    assert max(large.values()) <= 20, large
+    assert max(large.values()) <= 25, large

@@ -10,12 +10,14 @@
   var body = form.querySelector("[name=body]");
   var timer = null;
 
-  function list(id, items) {
+  function list(id, items, okText) {
     var ul = document.getElementById(id);
     while (ul.firstChild) { ul.removeChild(ul.firstChild); }
+    if (!items.length) { items = [okText]; }
     items.forEach(function (text) {
       var li = document.createElement("li");
       li.textContent = text;
+      if (text === okText) { li.className = "ok"; }
       ul.appendChild(li);
     });
   }
@@ -30,11 +32,11 @@
       var problems = (data.problems || []).map(function (p) {
         return p.part + (p.line ? " line " + p.line : "") + ": " + p.message;
       });
-      list("problems", problems.length ? problems : ["None"]);
+      list("problems", problems, "None");
       var lang = (data.language || []).map(function (f) {
         return "line " + f.line + ": \u201c" + f.matched + "\u201d: consider " + f.suggestions.join(" or ");
       });
-      list("language", lang.length ? lang : ["No suggestions."]);
+      list("language", lang, "No suggestions.");
       document.getElementById("preview-subject").textContent = data.preview ? data.preview.subject : "";
       document.getElementById("preview-body").textContent = data.preview ? data.preview.body : "";
     });

@@ -15,32 +15,33 @@ import us
 from flask import (
     Blueprint,
     Response,
+    abort,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from outreach import letters
+from outreach import compose, handoff, hearings, letters, notices
 from outreach import templates as tpl
-from outreach.geocode import (
-    AddressNotFound,
-    DistrictMatch,
-    geocode_address,
-    manual_divisions,
-    zip_choices,
-)
+from outreach.channels import CWC_PREFIXES, channel_for
+from outreach.geocode import DistrictMatch, Located, WhereInput, locate
 from outreach.jobs import enqueue_confirmation, enqueue_letter
 from outreach.language import rules_for_organization
-from outreach.targeting import legislator_fields, targets
-from tracker.errors import InvalidInput, SourceUnavailable
+from outreach.models import Constituent
+from outreach.targeting import legislator_fields, plan
+from tracker.errors import InvalidInput
 from tracker.models import Organization
 from web.db import db, settings
+from web.i18n import campaign_text
 from web.limits import limiter, normalize_email
+from web.views.forms import options
 
 bp = Blueprint("act", __name__, url_prefix="/act")
 
@@ -49,7 +50,7 @@ IP_LIMIT = "20 per minute;100 per hour"
 EMAIL_LIMIT = "3 per hour;10 per day"
 
 _PLACES = {s.abbr: s for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]}
-STATE_CHOICES = [("", "Choose a state")] + sorted(
+STATE_CHOICES = [("", _l("Choose a state"))] + sorted(
     ((abbr, _PLACES[abbr].name) for abbr in {*(s.abbr for s in us.states.STATES), "DC", "PR"}),
     key=lambda choice: choice[1],
 )
@@ -58,30 +59,38 @@ STATE_CHOICES = [("", "Choose a state")] + sorted(
 class ActForm(FlaskForm):
     """The campaign form: who you are, where you live, your words, your consents."""
 
-    name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    address = StringField("Street address", validators=[Optional(), Length(max=300)])
-    state = SelectField("State", choices=STATE_CHOICES, validators=[Optional()])
+    prefix = SelectField(
+        _l("Title"),
+        choices=options([("", _l("None"))] + [(p, p) for p in CWC_PREFIXES]),
+        validators=[Optional()],
+        default="",
+    )
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
+    state = SelectField(_l("State"), choices=options(STATE_CHOICES), validators=[Optional()])
     congressional_district = StringField(
-        "Congressional district", validators=[Optional(), Length(max=40)]
+        _l("Congressional district"), validators=[Optional(), Length(max=40)]
     )
-    upper_district = StringField("State senate district", validators=[Optional(), Length(max=40)])
+    upper_district = StringField(
+        _l("State senate district"), validators=[Optional(), Length(max=40)]
+    )
     lower_district = StringField(
-        "State house / assembly district", validators=[Optional(), Length(max=40)]
+        _l("State house / assembly district"), validators=[Optional(), Length(max=40)]
     )
-    city = StringField("City", validators=[Optional(), Length(max=120)])
-    zip_code = StringField("ZIP code", validators=[Optional(), Length(max=10)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    zip_code = StringField(_l("ZIP code"), validators=[Optional(), Length(max=10)])
     message = TextAreaField(
-        "Your words (this part of the letter is yours to change)",
+        _l("Your words (this part of the letter is yours to change)"),
         validators=[Optional(), Length(max=letters.LIMITS["message"])],
     )
     story = TextAreaField(
-        "Your story (optional)", validators=[Optional(), Length(max=letters.LIMITS["story"])]
+        _l("Your story (optional)"), validators=[Optional(), Length(max=letters.LIMITS["story"])]
     )
-    consent_send = BooleanField("Send this letter to my legislators on my behalf")
-    consent_contact = BooleanField("The organization may contact me about this campaign")
-    consent_quote = BooleanField("My story may be quoted (first name and city only)")
-    website = StringField("Leave this field empty", validators=[Optional()])  # honeypot
+    consent_send = BooleanField(_l("Send this letter to my legislators on my behalf"))
+    consent_contact = BooleanField(_l("The organization may contact me about this campaign"))
+    consent_quote = BooleanField(_l("My story may be quoted (first name and city only)"))
+    website = StringField(_l("Leave this field empty"), validators=[Optional()])  # honeypot
 
 
 def _email_key() -> str:
@@ -92,64 +101,22 @@ def _not_submit() -> bool:
     return request.method != "POST" or request.form.get("action") != "submit"
 
 
-def _where(
-    form: ActForm,
-) -> tuple[DistrictMatch | None, str | None, bool, list[tuple[str, str]]]:
-    """Resolve districts: pickers, else the Census Geocoder, else the ZIP code.
-
-    Returns (match, problem, show_pickers, zip choices to offer).
-    """
-    if form.state.data:
-        try:
-            match = manual_divisions(
-                form.state.data,
-                form.congressional_district.data,
-                form.upper_district.data,
-                form.lower_district.data,
-                city=form.city.data or "",
-                zip_code=form.zip_code.data or "",
-            )
-        except InvalidInput as exc:
-            return None, str(exc), True, []
-        return match, None, True, []
-    problem = "Enter your street address, or choose your districts below."
-    if (form.address.data or "").strip():
-        try:
-            return geocode_address(settings(), form.address.data), None, False, []
-        except AddressNotFound:
-            problem = "We could not find that address. Check it, or choose your districts."
-        except SourceUnavailable:
-            problem = "Address lookup is not available right now. Choose your districts."
-        except InvalidInput as exc:
-            problem = str(exc)
-    if (form.zip_code.data or "").strip():
-        return _by_zip(form)
-    return None, problem, True, []
-
-
-def _by_zip(form: ActForm) -> tuple[DistrictMatch | None, str | None, bool, list]:
-    """A ZIP code gives the congressional district, or a choice when it spans several."""
-    try:
-        choices = zip_choices(db(), form.zip_code.data)
-    except InvalidInput as exc:
-        return None, str(exc), True, []
-    if not choices:
-        return None, "We do not know that ZIP code. Choose your state and districts.", True, []
-    picked = request.form.get("zip_choice", "")
-    chosen = next((c for c in choices if f"{c[0]}:{c[1]}" == picked), None)
-    if chosen is None and len(choices) == 1:
-        chosen = choices[0]
-    if chosen is None:
-        return (
-            None,
-            "Your ZIP code is in more than one congressional district. Choose yours.",
-            True,
-            choices,
-        )
-    match = manual_divisions(
-        chosen[0], chosen[1], city=form.city.data or "", zip_code=form.zip_code.data
+def _where(form: ActForm) -> Located:
+    """The form's place fields, looked up by `outreach.geocode.locate`."""
+    return locate(
+        settings(),
+        db(),
+        WhereInput(
+            address=form.address.data or "",
+            state=form.state.data or "",
+            congressional_district=form.congressional_district.data or "",
+            upper_district=form.upper_district.data or "",
+            lower_district=form.lower_district.data or "",
+            city=form.city.data or "",
+            zip_code=form.zip_code.data or "",
+            zip_choice=request.form.get("zip_choice", ""),
+        ),
     )
-    return match, None, True, []
 
 
 def _where_key(form: ActForm) -> list[str]:
@@ -201,7 +168,7 @@ def campaign_page(slug: str):  # noqa: ANN201
     organization = db().get(Organization, campaign.organization_id)
     form = ActForm()
     if request.method == "GET":
-        form.message.data = campaign.editable_default
+        form.message.data = campaign_text(campaign, "editable_default")
         return _page(campaign, organization, form, step=1)
     action = request.form.get("action", "lookup")
     if not form.validate_on_submit():
@@ -211,16 +178,17 @@ def campaign_page(slug: str):  # noqa: ANN201
         return redirect(url_for("act.check_email", slug=slug))
     match = _recall(slug, form)
     if action == "lookup" or match is None:
-        match, problem, pickers, choices = _where(form)
+        located = _where(form)
+        match = located.match
         if match is None:
             return _page(
                 campaign,
                 organization,
                 form,
                 step=1,
-                problem=problem,
-                pickers=pickers,
-                zip_options=choices,
+                problem=located.problem,
+                pickers=located.show_pickers,
+                zip_options=located.zip_options,
                 status=400,
             )
         _remember(slug, match, form)
@@ -234,16 +202,22 @@ def campaign_page(slug: str):  # noqa: ANN201
         consent_send=form.consent_send.data,
         consent_contact=form.consent_contact.data,
         consent_quote=form.consent_quote.data,
+        prefix=form.prefix.data or "",
+        language=str(get_locale() or "en"),
     )
     try:
-        constituent = letters.submit(db(), campaign, submission, match)
+        constituent = letters.submit(db(), campaign, submission, match, settings())
     except InvalidInput as exc:
         return _page(
             campaign, organization, form, step=2, match=match, problem=str(exc), status=400
         )
     session.pop("act", None)
+    # Embedded mode sends now; with RQ a worker does. Either way the status page reads
+    # what happened from the constituent row, so it never claims a mail went out that
+    # did not.
     enqueue_confirmation(settings(), constituent.id)
-    return redirect(url_for("act.check_email", slug=slug))
+    token = letters.link_token(settings().secret_key, constituent, "data")
+    return redirect(url_for("act.status", token=token))
 
 
 def _page(
@@ -258,9 +232,12 @@ def _page(
     zip_options: list[tuple[str, str]] | None = None,
     status: int = 200,
 ):  # noqa: ANN202
-    chosen = targets(db(), campaign, match.division_ids, match.state) if match else []
+    targeting = plan(db(), campaign, match.division_ids, match.state) if match else None
+    chosen = targeting.legislators if targeting else []
     preview = None
     findings = []
+    channels: dict[str, dict] = {}
+    office_channels: dict[int, str] = {}
     if chosen:
         constituent_values = {
             "name": form.name.data or "",
@@ -273,11 +250,32 @@ def _page(
         values = {
             "constituent": constituent_values,
             "legislator": legislator_fields(chosen[0]),
-            "bill": letters.bill_fields(campaign.bill),
+            "bill": compose.bill_fields(campaign.bill),
             "organization": {"name": organization.name},
         }
+        person = Constituent(
+            name=form.name.data or "",
+            email=form.email.data or "",
+            address=form.address.data or "",
+            city=match.city,
+            state=match.state,
+            zip=match.zip,
+            prefix=form.prefix.data or "",
+        )
         try:
-            preview = tpl.render(letters.version_source(campaign.template.current), values)
+            source = compose.version_source(campaign.template.current, campaign)
+            preview = compose.compose(source, values)
+            for leg in chosen:
+                channel, _ = channel_for(leg, campaign, person, settings())
+                office_channels[leg.id] = channel
+                if channel in channels:
+                    continue
+                rendered = compose.compose(source, {**values, "legislator": legislator_fields(leg)})
+                channels[channel] = {
+                    "label": compose.CHANNEL_LABELS[channel],
+                    "to": leg,
+                    "text": compose.channel_preview(channel, rendered, leg, person),
+                }
         except tpl.TemplateProblem as exc:
             problem = f"This campaign's letter has a problem: {exc}"
         rules = rules_for_organization(db(), campaign.organization_id)
@@ -292,10 +290,16 @@ def _page(
             legislators=[(leg, legislator_fields(leg)) for leg in chosen],
             match=match,
             preview=preview,
+            channel_previews=channels,
+            office_channels=office_channels,
+            channel_names=letters.CHANNEL_NAMES,
             findings=findings,
+            targeting=targeting,
             problem=problem
             or (
-                "This campaign has no letters for your districts." if match and not chosen else None
+                (targeting.out_of_state or "This campaign has no letters for your districts.")
+                if match and not chosen
+                else None
             ),
             pickers=pickers or bool(form.state.data),
             zip_options=zip_options or [],
@@ -309,6 +313,85 @@ def check_email(slug: str):  # noqa: ANN201
     """After submitting: nothing is sent until you confirm from your inbox."""
     campaign = letters.open_campaign(db(), slug)
     return render_template("outreach/act_check_email.html", campaign=campaign)
+
+
+@bp.route("/status/<token>")
+@limiter.limit(IP_LIMIT)
+def status(token: str):  # noqa: ANN201
+    """Your letters: was the confirmation sent, and each letter's channel and state."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    if notices.confirmation_due(constituent):
+        # The wait after a failed try is over: coming back to this page tries again.
+        enqueue_confirmation(settings(), constituent.id)
+        db().refresh(constituent)
+    return render_template(
+        "outreach/act_status.html",
+        constituent=constituent,
+        campaign=constituent.campaign,
+        confirmation=notices.confirmation_state(constituent),
+        letters=letters.letter_statuses(constituent),
+        token=token,
+        form=FlaskForm(),
+        call_outcomes=handoff.CALL_OUTCOMES,
+    )
+
+
+@bp.route("/status/<token>/form/<int:letter_id>")
+@limiter.limit(IP_LIMIT)
+def open_form(token: str, letter_id: int):  # noqa: ANN201
+    """Record that the office's web form was opened, then go there."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    letter = handoff.own_letter(constituent, letter_id, "form")
+    try:
+        return redirect(handoff.form_opened(db(), letter))
+    except InvalidInput as exc:
+        abort(400, str(exc))
+
+
+@bp.route("/status/<token>/form/<int:letter_id>", methods=["POST"])
+@limiter.limit(IP_LIMIT)
+def form_sent(token: str, letter_id: int):  # noqa: ANN201
+    """The constituent reports sending the office's form."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    FlaskForm().validate_on_submit() or _csrf_failed()
+    try:
+        handoff.form_sent(db(), handoff.own_letter(constituent, letter_id, "form"))
+    except InvalidInput as exc:
+        abort(400, str(exc))
+    return redirect(url_for("act.status", token=token))
+
+
+@bp.route("/status/<token>/call/<int:letter_id>", methods=["POST"])
+@limiter.limit(IP_LIMIT)
+def call_outcome(token: str, letter_id: int):  # noqa: ANN201
+    """The caller reports how the call went: reached staff, voicemail, busy."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    FlaskForm().validate_on_submit() or _csrf_failed()
+    letter = handoff.own_letter(constituent, letter_id, "call")
+    try:
+        handoff.record_call(db(), letter, request.form.get("outcome", ""))
+    except InvalidInput as exc:
+        abort(400, str(exc))
+    return redirect(url_for("act.status", token=token))
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@limiter.limit(IP_LIMIT, methods=["POST"])
+def unsubscribe(token: str):  # noqa: ANN201
+    """Stop hearing alerts and other contact from this campaign (a button, for scanners)."""
+    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "unsubscribe")
+    done = False
+    if request.method == "POST":
+        FlaskForm().validate_on_submit() or _csrf_failed()
+        hearings.unsubscribe(db(), constituent)
+        done = True
+    return render_template(
+        "outreach/act_unsubscribe.html",
+        constituent=constituent,
+        campaign=constituent.campaign,
+        done=done or constituent.contact_unsubscribed_at is not None,
+        form=FlaskForm(),
+    )
 
 
 @bp.route("/confirm/<token>", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from scrapers.texts import text_status
 from tracker import bill_query as search
 from tracker.cells import neutralize, safe_csv_writer
 from tracker.errors import InvalidInput
@@ -16,6 +17,7 @@ from tracker.models import (
     Event,
     EventBill,
     Sponsorship,
+    User,
     Watchlist,
     WatchlistEntry,
 )
@@ -37,7 +39,7 @@ from web.text import (
 )
 from web.views import corrections
 from web.views.common import org_id, org_watchlists
-from web.views.forms import SaveSearchForm, WatchForm
+from web.views.forms import EntryForm, SaveSearchForm, WatchForm, options
 
 bp = Blueprint("bills", __name__)
 
@@ -94,7 +96,7 @@ def search_page():  # noqa: ANN201
 def export_csv():  # noqa: ANN201
     """The whole result (up to 10,000 rows) as CSV, in the search's order."""
     query = search.parse_query(request.args)
-    bills = search.iter_all(db(), query, org_id())
+    bills = list(search.iter_all(db(), query, org_id()))
     buffer = io.StringIO()
     writer = safe_csv_writer(buffer)
     writer.writerow(
@@ -108,29 +110,61 @@ def export_csv():  # noqa: ANN201
             "introduced",
             "last_action_date",
             "last_action",
+            "topics",
+            "relevance",
+            "passage_likelihood",
+            "momentum",
+            "position",
+            "priority",
+            "watchlists",
             "url",
         ]
     )
-    for b in bills:
-        writer.writerow(
-            [
-                b.id,
-                b.jurisdiction_id,
-                b.session.identifier,
-                b.identifier,
-                _csv_safe(b.title),
-                b.status,
-                b.introduced_date or "",
-                b.last_action_date or "",
-                _csv_safe(b.last_action or ""),
-                b.url or "",
-            ]
-        )
+    for start in range(0, len(bills), CSV_BATCH):  # the columns a policy team sorts by
+        batch = bills[start : start + CSV_BATCH]
+        ids = [b.id for b in batch]
+        topics = enrich.topics_for(db(), ids)
+        scores = {
+            bill_id: {v.key: v.value for v in views}
+            for bill_id, views in enrich.scores_for(db(), ids).items()
+        }
+        watched = _watched_map(ids)
+        for b in batch:
+            entries = watched.get(b.id, [])
+            score = scores.get(b.id, {})
+            writer.writerow(
+                [
+                    b.id,
+                    b.jurisdiction_id,
+                    b.session.identifier,
+                    b.identifier,
+                    _csv_safe(b.title),
+                    b.status,
+                    b.introduced_date or "",
+                    b.last_action_date or "",
+                    _csv_safe(b.last_action or ""),
+                    "; ".join(t.label for t in topics.get(b.id, [])),
+                    _number(score.get("relevance")),
+                    _number(score.get("passage")),
+                    "yes" if score.get("momentum") else "no" if score else "",
+                    "; ".join(dict.fromkeys(e.position for e in entries)),
+                    "; ".join(dict.fromkeys(e.priority for e in entries)),
+                    _csv_safe("; ".join(e.watchlist.name for e in entries)),
+                    b.url or "",
+                ]
+            )
     return Response(
         buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="bills.csv"'},
     )
+
+
+CSV_BATCH = 500  # bills per enrichment query (SQLite's bound-parameter limit)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"
 
 
 _csv_safe = neutralize  # every cell goes through safe_csv_writer as well
@@ -200,6 +234,18 @@ def show(bill_id: str):  # noqa: ANN201
         s.bill.id: shared_passages(mine, bill_document(db(), s.bill), limit=2) for s in similar[:5]
     }
     watchlists = org_watchlists()
+    entries = _watched_map([bill.id]).get(bill.id, [])
+    entry_forms = {}
+    if has_role("advocate") and entries:
+        members = db().scalars(select(User).where(User.organization_id == org_id())).all()
+        owners = options([(0, "Nobody")] + [(u.id, u.name or u.email) for u in members])
+        for e in entries:
+            form = EntryForm(prefix=f"e{e.id}", obj=e)
+            form.owner_id.choices = owners
+            form.owner_id.data = e.owner_id or 0
+            entry_forms[e.id] = form
+    # Adding is offered only for lists the bill is not on yet (editing covers the rest).
+    free = [w for w in watchlists if w.id not in {e.watchlist_id for e in entries}]
     return render_template(
         "bills/show.html",
         bill=bill,
@@ -216,13 +262,16 @@ def show(bill_id: str):  # noqa: ANN201
         hearings=hearings,
         votes=votes_for_bill(db(), bill.id),
         with_text=with_text,
+        text_status=text_status(db(), bill.versions),
         latest_change=latest_change,
         bill_text=bill_text,
         text_version=text_version,
-        entries=_watched_map([bill.id]).get(bill.id, []),
+        entries=entries,
+        entry_forms=entry_forms,
+        can_watch=has_role("advocate"),
         watchlists=watchlists,
-        watch_form=WatchForm.for_watchlists(watchlists, bill_id=bill.id)
-        if has_role("advocate")
+        watch_form=WatchForm.for_watchlists(free, bill_id=bill.id)
+        if has_role("advocate") and free
         else None,
     )
 

@@ -7,7 +7,7 @@ outreach.briefs / brief_render / brief_archive; nothing here decides what a brie
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
@@ -24,6 +24,7 @@ from tracker.models import Organization
 from web.auth import current_user, has_role, login_required, role_required
 from web.db import db, settings
 from web.views.common import org_id
+from web.views.forms import options
 
 bp = Blueprint("briefs", __name__, url_prefix="/briefs")
 
@@ -41,7 +42,7 @@ class SubscriberForm(FlaskForm):
 
 
 class ArchiveForm(FlaskForm):
-    fmt = SelectField("Format", choices=[(f, f.upper()) for f in brief_render.FORMATS])
+    fmt = SelectField("Format", choices=options([(f, f.upper()) for f in brief_render.FORMATS]))
 
 
 def _org() -> Organization:
@@ -53,7 +54,7 @@ def _brief() -> Brief:
     org = _org()
     start = parse_date(request.values.get("from"), "from")
     end = parse_date(request.values.get("to"), "to")
-    return build_brief(db(), org, start, end)
+    return build_brief(db(), org, start, end, now=settings().now())
 
 
 def _range_args(brief: Brief) -> dict[str, str]:
@@ -66,7 +67,7 @@ def index():  # noqa: ANN201
     """The brief for a range, with downloads, the archive and subscribers."""
     org = _org()
     brief = _brief()
-    previous = last_full_week(org.timezone, datetime.now(UTC))
+    previous = last_full_week(org.timezone, settings().now())
     return render_template(
         "briefs/index.html",
         brief=brief,
@@ -74,6 +75,10 @@ def index():  # noqa: ANN201
         formats=brief_render.FORMATS,
         range_args=_range_args(brief),
         last_week={"from": previous[0].isoformat(), "to": previous[1].isoformat()},
+        week_to_date={
+            "from": (previous[1] + timedelta(days=1)).isoformat(),
+            "to": settings().today().isoformat(),
+        },
         archive=brief_archive.archived(db(), org),
         subscribers=brief_archive.subscribers(db(), org) if has_role("admin") else [],
         subscriber_form=SubscriberForm(),
@@ -165,16 +170,27 @@ def send():  # noqa: ANN201
     return redirect(url_for("briefs.index", **_range_args(brief)))
 
 
+def _posted_range() -> dict[str, str]:
+    """The range the page showed when a form on it was posted (back to the same week)."""
+    out = {}
+    for name in ("from", "to"):
+        value = parse_date(request.form.get(name), name)
+        if value is not None:
+            out[name] = value.isoformat()
+    return out
+
+
 @bp.route("/subscribers", methods=["POST"])
 @role_required("admin")
 def add_subscriber():  # noqa: ANN201
     """Add an address to the weekly email."""
     form = SubscriberForm()
+    back = _posted_range()  # a bad range fails before anything is written
     if not form.validate_on_submit():
         raise InvalidInput("enter an email address")
     sub = brief_archive.subscribe(db(), _org(), form.email.data, form.name.data or "")
     flash(f"{sub.email} will get the weekly brief.")
-    return redirect(url_for("briefs.index"))
+    return redirect(url_for("briefs.index", **back))
 
 
 @bp.route("/subscribers/<int:subscriber_id>/delete", methods=["POST"])
@@ -197,4 +213,4 @@ def remove_subscriber(subscriber_id: int):  # noqa: ANN201
         raise NotFound("no such subscriber")
     brief_archive.unsubscribe(db(), _org(), sub.email)
     flash(f"{sub.email} will no longer get the weekly brief.")
-    return redirect(url_for("briefs.index"))
+    return redirect(url_for("briefs.index", **_posted_range()))

@@ -21,15 +21,18 @@ from sqlalchemy import select
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from outreach import delivery, letters
+from outreach import delivery, hearings, letters
 from outreach import templates as tpl
+from outreach.jobs import enqueue_confirmation, enqueue_hearing_alert, enqueue_letter
 from outreach.language import rules_for_organization
 from outreach.models import Campaign, LanguageTerm, LetterTemplate
 from tracker.errors import InvalidInput
-from tracker.models import Committee
+from tracker.models import Committee, Legislator
+from tracker.terms import serving
 from web.auth import current_user, login_required, role_required
-from web.db import db
+from web.db import db, settings
 from web.views.common import org_id
+from web.views.forms import options
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
@@ -49,24 +52,50 @@ class CampaignForm(FlaskForm):
     slug = StringField("Web address /act/...", validators=[Optional(), Length(max=100)])
     intro = TextAreaField("Introduction for constituents", validators=[Length(max=5000)])
     template_id = SelectField("Letter template", coerce=int)
+    subject = StringField(
+        "Subject line (empty = the template's)", validators=[Optional(), Length(max=300)]
+    )
     bill_id = StringField("Bill id (e.g. ca-20212022-ab1331)", validators=[Length(max=120)])
+    ask = SelectField(
+        "Constituents",
+        choices=[
+            ("write", "Write a letter"),
+            ("call", "Call the office (phone numbers and a script)"),
+        ],
+        default="write",
+    )
     target_level = SelectField(
         "Write to",
-        choices=[("state", "State legislators"), ("federal", "Members of Congress"),
-                 ("both", "Both")],
+        choices=options([("state", "State legislators"), ("federal", "Members of Congress"),
+                 ("both", "Both")]),
     )  # fmt: skip
     target_chambers = SelectMultipleField(
         "Chambers (none = all)",
-        choices=[("upper", "Senate"), ("lower", "House / Assembly"), ("legislature", "Unicameral")],
+        choices=options(
+            [("upper", "Senate"), ("lower", "House / Assembly"), ("legislature", "Unicameral")]
+        ),
     )
-    target_committee_id = SelectField("Only members of committee", coerce=int)
+    target_mode = SelectField(
+        "Whose offices",
+        choices=[("district", "Each constituent's own legislators"),
+                 ("committee", "Every member of the committee below"),
+                 ("offices", "The offices chosen below")],
+        default="district",
+    )  # fmt: skip
+    target_committee_id = SelectField("Committee (only its members)", coerce=int)
+    target_office_ids = SelectMultipleField("Offices", coerce=int, validate_choice=False)
     target_sponsors = SelectField(
         "Sponsors of the bill",
-        choices=[("any", "Sponsors or not"), ("only", "Only sponsors"),
-                 ("exclude", "Everyone but sponsors")],
+        choices=options([("any", "Sponsors or not"), ("only", "Only sponsors"),
+                 ("exclude", "Everyone but sponsors")]),
     )  # fmt: skip
     editable_default = TextAreaField(
         "Starting text of the editable part", validators=[Length(max=5000)]
+    )
+    title_es = StringField("Title in Spanish (optional)", validators=[Length(max=300)])
+    intro_es = TextAreaField("Introduction in Spanish", validators=[Length(max=5000)])
+    editable_default_es = TextAreaField(
+        "Starting text of the editable part, in Spanish", validators=[Length(max=5000)]
     )
     daily_cap_per_office = IntegerField(
         "Daily cap per office", default=500, validators=[NumberRange(min=1, max=100000)]
@@ -207,12 +236,24 @@ def template_edit(template_id: int):  # noqa: ANN201
 
 def _campaign_form() -> CampaignForm:
     form = CampaignForm()
-    form.template_id.choices = [(t.id, t.name) for t in _templates()]
+    form.template_id.choices = options([(t.id, t.name) for t in _templates()])
     committees = db().scalars(select(Committee).order_by(Committee.jurisdiction_id, Committee.name))
-    form.target_committee_id.choices = [(0, "Any committee")] + [
-        (c.id, f"{c.jurisdiction_id.upper()} {c.chamber or ''} {c.name}".replace("  ", " "))
-        for c in committees
-    ]
+    form.target_committee_id.choices = options(
+        [(0, "Any committee")]
+        + [
+            (c.id, f"{c.jurisdiction_id.upper()} {c.chamber or ''} {c.name}".replace("  ", " "))
+            for c in committees
+        ]
+    )
+    legislators = db().scalars(
+        select(Legislator)
+        .where(serving())
+        .order_by(Legislator.jurisdiction_id, Legislator.name)
+        .limit(5000)
+    )
+    form.target_office_ids.choices = options(
+        (leg.id, f"{leg.jurisdiction_id.upper()} {leg.name}") for leg in legislators
+    )
     return form
 
 
@@ -239,6 +280,17 @@ def campaign_new():  # noqa: ANN201
                 target_chambers=form.target_chambers.data,
                 target_committee_id=form.target_committee_id.data or None,
                 target_sponsors=form.target_sponsors.data,
+                target_mode=form.target_mode.data,
+                target_office_ids=form.target_office_ids.data,
+                subject=form.subject.data or "",
+                ask=form.ask.data or "write",
+                translations={
+                    "es": {
+                        "title": form.title_es.data or "",
+                        "intro": form.intro_es.data or "",
+                        "editable_default": form.editable_default_es.data or "",
+                    }
+                },
                 editable_default=form.editable_default.data or "",
                 daily_cap_per_office=form.daily_cap_per_office.data,
                 user=current_user(),
@@ -257,7 +309,8 @@ def campaign_new():  # noqa: ANN201
 def results(campaign_id: int):  # noqa: ANN201
     """Letters per office and per district, failures, and stories that may be quoted."""
     data = letters.campaign_results(db(), org_id(), campaign_id)
-    return _render("outreach/results.html", form=FlaskForm(), **data)
+    upcoming = hearings.hearing_summaries(db(), data["campaign"])
+    return _render("outreach/results.html", form=FlaskForm(), hearings=upcoming, **data)
 
 
 @bp.route("/<int:campaign_id>/status", methods=["POST"])
@@ -272,6 +325,37 @@ def set_status(campaign_id: int):  # noqa: ANN201
     campaign.status = status
     db().commit()
     return redirect(url_for("campaigns.results", campaign_id=campaign.id))
+
+
+@bp.route("/<int:campaign_id>/retry", methods=["POST"])
+@role_required("advocate")
+def retry(campaign_id: int):  # noqa: ANN201
+    """Try failed letters (not those with an unknown outcome) and unsent confirmations again."""
+    FlaskForm().validate_on_submit() or abort(400)
+    letter_ids, people = letters.retry_failures(db(), org_id(), campaign_id)
+    for letter_id in letter_ids:
+        enqueue_letter(settings(), letter_id)
+    for constituent_id in people:
+        enqueue_confirmation(settings(), constituent_id)
+    flash(f"Trying again: {len(letter_ids)} letter(s), {len(people)} confirmation email(s).")
+    return redirect(url_for("campaigns.results", campaign_id=campaign_id))
+
+
+@bp.route("/<int:campaign_id>/hearings/<int:event_id>/alert", methods=["POST"])
+@role_required("advocate")
+def hearing_alert(campaign_id: int, event_id: int):  # noqa: ANN201
+    """One click: alert past supporters in the committee members' districts, once."""
+    FlaskForm().validate_on_submit() or abort(400)
+    try:
+        alert = hearings.create_alert(
+            db(), org_id(), campaign_id, event_id, getattr(current_user(), "id", None)
+        )
+    except InvalidInput as exc:
+        flash(str(exc))
+    else:
+        enqueue_hearing_alert(settings(), alert.id)
+        flash(f"Hearing alert on its way to {alert.recipients} supporter(s).")
+    return redirect(url_for("campaigns.results", campaign_id=campaign_id))
 
 
 @bp.route("/<int:campaign_id>/letters.csv")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,6 +16,7 @@ from wtforms import (
     TextAreaField,
     URLField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
@@ -28,6 +31,12 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from tracker.accounts import ROLES
 from tracker.models import Watchlist
 from tracker.web_models import ALERT_KINDS, CHANNELS, FREQUENCIES
+
+
+def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as the SelectChoice list WTForms 3.3+ wants (tuples are deprecated)."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 POSITIONS = [("monitor", "Monitor"), ("support", "Support"), ("oppose", "Oppose")]
 PRIORITIES = [("high", "High"), ("medium", "Medium"), ("low", "Low")]
@@ -48,15 +57,15 @@ class WatchForm(FlaskForm):
 
     bill_id = HiddenField(validators=[DataRequired(), Length(max=120)])
     watchlist_id = SelectField("Watchlist", coerce=int, validators=[DataRequired()])
-    position = SelectField("Position", choices=POSITIONS, default="monitor")
-    priority = SelectField("Priority", choices=PRIORITIES, default="medium")
+    position = SelectField("Position", choices=options(POSITIONS), default="monitor")
+    priority = SelectField("Priority", choices=options(PRIORITIES), default="medium")
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
 
     @classmethod
     def for_watchlists(cls, watchlists: list[Watchlist], bill_id: str = "") -> WatchForm:
         """A form whose watchlist choices are the organization's lists."""
         form = cls(bill_id=bill_id) if bill_id else cls()
-        form.watchlist_id.choices = [(w.id, w.name) for w in watchlists]
+        form.watchlist_id.choices = options([(w.id, w.name) for w in watchlists])
         return form
 
 
@@ -70,8 +79,8 @@ class WatchlistForm(FlaskForm):
 class EntryForm(FlaskForm):
     """Edit a watchlist entry."""
 
-    position = SelectField("Position", choices=POSITIONS)
-    priority = SelectField("Priority", choices=PRIORITIES)
+    position = SelectField("Position", choices=options(POSITIONS))
+    priority = SelectField("Priority", choices=options(PRIORITIES))
     owner_id = SelectField("Owner", coerce=int)
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
 
@@ -93,13 +102,17 @@ class MultiCheckboxField(SelectMultipleField):
 class SubscriptionForm(FlaskForm):
     """How the current user wants alerts."""
 
-    channel = SelectField("Send by", choices=[(c, c.capitalize()) for c in CHANNELS])
+    channel = SelectField("Send by", choices=options([(c, c.capitalize()) for c in CHANNELS]))
     frequency = SelectField(
         "When",
-        choices=[(f, "As it happens" if f == "immediate" else "Daily digest") for f in FREQUENCIES],
+        choices=options(
+            [(f, "As it happens" if f == "immediate" else "Daily digest") for f in FREQUENCIES]
+        ),
     )
     kinds = MultiCheckboxField(
-        "About", choices=[(k, KIND_LABELS[k]) for k in ALERT_KINDS], default=list(ALERT_KINDS)
+        "About",
+        choices=options([(k, KIND_LABELS[k]) for k in ALERT_KINDS]),
+        default=list(ALERT_KINDS),
     )
     webhook_url = URLField(
         "Webhook URL (for webhooks)",
@@ -135,13 +148,15 @@ class InviteForm(FlaskForm):
     """Invite someone to the organization."""
 
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField("Role", choices=[(r, r.capitalize()) for r in ROLES], default="viewer")
+    role = SelectField(
+        "Role", choices=options([(r, r.capitalize()) for r in ROLES]), default="viewer"
+    )
 
 
 class UserForm(FlaskForm):
     """Change a team member's role or deactivate them."""
 
-    role = SelectField("Role", choices=[(r, r.capitalize()) for r in ROLES])
+    role = SelectField("Role", choices=options([(r, r.capitalize()) for r in ROLES]))
     active = BooleanField("Active")
 
 

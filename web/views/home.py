@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, render_template
 from sqlalchemy import case, func, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.models import Bill, BillAction, Event, EventBill, JobRun, Watchlist, WatchlistEntry
 from tracker.records import STAGES
+from tracker.tagging_models import BillScore
 from web import enrich
 from web.auth import has_role, login_required
 from web.db import db, settings
@@ -96,7 +97,7 @@ def _busiest(today: date) -> list[tuple[str, int]]:
 @login_required
 def index():  # noqa: ANN201
     """Tracked bills by topic and stage, recent changes, hearings, momentum, failed jobs."""
-    today = date.today()
+    today = settings().today()
     # Only ids and statuses: the grid needs no more, and lists can run to thousands.
     tracked_bills = (
         db()
@@ -110,13 +111,15 @@ def index():  # noqa: ANN201
     tracked = [row.id for row in tracked_bills]
     topics = enrich.topics_for(db(), tracked, org_id())
     core = enrich.core_topics()
-    grid: dict[str, Counter] = {}
+    # (label, topic key) -> counts by stage; the key goes into every cell's link so the
+    # search shows exactly the bills counted ("" = no core topic: no such filter exists).
+    grid: dict[tuple[str, str], Counter] = {}
     for bill in tracked_bills:
-        labels = [t.label for t in topics.get(bill.id, []) if t.key in core]
-        if not labels:
-            labels = ["Other topics" if core else "All tracked bills"]
-        for label in labels:
-            grid.setdefault(label, Counter())[bill.status] += 1
+        cells = [(t.label, t.key) for t in topics.get(bill.id, []) if t.key in core]
+        if not cells:
+            cells = [("Other topics" if core else "All tracked bills", "")]
+        for cell in cells:
+            grid.setdefault(cell, Counter())[bill.status] += 1
     entries = (
         db()
         .scalars(
@@ -150,7 +153,7 @@ def index():  # noqa: ANN201
         if tracked
         else []
     )
-    now = datetime.now(UTC)
+    now = settings().now()
     hearings = (
         db()
         .execute(
@@ -170,13 +173,28 @@ def index():  # noqa: ANN201
         if tracked
         else []
     )
-    busiest = _busiest(today)
-    by_id = (
-        {b.id: b for b in db().scalars(select(Bill).where(Bill.id.in_([r[0] for r in busiest])))}
-        if busiest
-        else {}
+    # Momentum: bills the scorer flagged for this day (advanced in the last 14 days or a
+    # hearing ahead, with its reason), then the busiest by action count.
+    flagged = (
+        db()
+        .execute(
+            select(BillScore.bill_id, BillScore.momentum_reasons)
+            .join(Bill, Bill.id == BillScore.bill_id)
+            .where(BillScore.momentum.is_(True))
+            .order_by(Bill.last_action_date.desc().nulls_last(), Bill.id)
+            .limit(10)
+        )
+        .all()
     )
-    momentum = [(by_id[bill_id], n) for bill_id, n in busiest if bill_id in by_id]
+    why = {
+        bill_id: "; ".join(r.get("detail", "") for r in reasons or [])
+        for bill_id, reasons in flagged
+    }
+    busiest = _busiest(today)
+    counts = dict(busiest)
+    ids = list(dict.fromkeys([b for b, _ in flagged] + [b for b, _ in busiest]))[:10]
+    by_id = {b.id: b for b in db().scalars(select(Bill).where(Bill.id.in_(ids)))} if ids else {}
+    momentum = [(by_id[i], counts.get(i, 0), why.get(i, "")) for i in ids if i in by_id]
     return render_template(
         "home/index.html",
         stages=STAGES,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -15,6 +17,7 @@ from tracker.models import (
     Watchlist,
     WatchlistEntry,
 )
+from tracker.terms import serving
 from tracker.vote_models import member_votes
 from web import enrich
 from web.auth import login_required
@@ -35,7 +38,10 @@ def index():  # noqa: ANN201
         page = max(1, int(request.args.get("page") or 1))
     except ValueError:
         page = 1
+    former = request.args.get("former") == "1"
     stmt = select(Legislator)
+    if not former:
+        stmt = stmt.where(serving())
     if name:
         stmt = stmt.where(func.lower(Legislator.name).contains(name.lower(), autoescape=True))
     if jurisdiction:
@@ -58,6 +64,8 @@ def index():  # noqa: ANN201
         pages=max(1, -(-total // PER_PAGE)),
         name=name,
         jurisdiction=jurisdiction,
+        former=former,
+        today=date.today(),
         jurisdictions=db().scalars(select(Jurisdiction).order_by(Jurisdiction.name)).all(),
     )
 

@@ -13,7 +13,6 @@ from wtforms import (
     Form,
     FormField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -23,9 +22,11 @@ from outreach import meetings as log
 from outreach.models import POSITIONS
 from tracker.errors import InvalidInput
 from tracker.models import Legislator, User
+from tracker.terms import serving
 from web.auth import current_user, login_required, role_required
-from web.db import db
+from web.db import db, settings
 from web.views.common import org_id
+from web.views.forms import MultiCheckboxField, options
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
 
@@ -35,7 +36,7 @@ class BillRow(Form):
     ask = StringField("Our ask", validators=[Optional(), Length(max=2000)])
     position = SelectField(
         "Their stated position",
-        choices=[(p, p.replace("_", " ")) for p in POSITIONS],
+        choices=options([(p, p.replace("_", " ")) for p in POSITIONS]),
         default="unknown",
     )
 
@@ -49,10 +50,14 @@ class FollowUpRow(Form):
 class MeetingForm(FlaskForm):
     date = DateField("Date", validators=[DataRequired()], default=date.today)
     kind = SelectField(
-        "Kind", choices=[("meeting", "Meeting"), ("call", "Call"), ("virtual", "Video call")]
+        "Kind",
+        choices=options([("meeting", "Meeting"), ("call", "Call"), ("virtual", "Video call")]),
     )
     location = StringField("Where", validators=[Optional(), Length(max=300)])
-    legislator_ids = SelectMultipleField("Legislators", coerce=int, validate_choice=False)
+    # Checkboxes for the legislators found so far (and those already chosen), never a
+    # select over every legislator: `find` narrows it (a POST without JS, live with JS).
+    legislator_ids = MultiCheckboxField("Legislators", coerce=int, validate_choice=False)
+    find = StringField("Find legislators by name", validators=[Optional(), Length(max=100)])
     staff = TextAreaField(
         "Their staff (one per line: name, title)", validators=[Optional(), Length(max=5000)]
     )
@@ -68,22 +73,49 @@ def _render(template: str, **context):  # noqa: ANN003, ANN202
     return render_template(template, **context)
 
 
+PICKER_LIMIT = 25
+
+
+def legislator_label(leg: Legislator) -> str:
+    """ "Name (CA upper 12)": enough to tell two people of the same name apart."""
+    where = " ".join(p for p in (leg.chamber or "", leg.district or "") if p)
+    return f"{leg.name} ({leg.jurisdiction_id.upper()}{' ' + where if where else ''})"
+
+
+def find_legislators(q: str) -> list[Legislator]:
+    """Up to PICKER_LIMIT serving legislators whose name contains every word of `q` (a
+    former member is not someone to meet as a legislator)."""
+    words = [w for w in q.split() if w][:5]
+    if not words:
+        return []
+    stmt = select(Legislator).where(serving())  # former members are not offered
+    for word in words:
+        stmt = stmt.where(Legislator.name.ilike(f"%{word.replace('%', '').replace('_', '')}%"))
+    return list(db().scalars(stmt.order_by(Legislator.name, Legislator.id).limit(PICKER_LIMIT)))
+
+
+@bp.route("/legislators.json")
+@role_required("advocate")
+def legislator_search():  # noqa: ANN201
+    """Search-as-you-type for the meeting form's legislator picker."""
+    q = (request.args.get("q") or "")[:100]
+    return {"results": [{"id": m.id, "label": legislator_label(m)} for m in find_legislators(q)]}
+
+
 def _form() -> MeetingForm:
     form = MeetingForm()
-    legislators = db().scalars(
-        select(Legislator).order_by(Legislator.jurisdiction_id, Legislator.name).limit(5000)
+    chosen = [int(v) for v in request.form.getlist("legislator_ids") if v.isdigit()]
+    legislators = list(
+        db().scalars(select(Legislator).where(Legislator.id.in_(chosen)).order_by(Legislator.name))
     )
-    form.legislator_ids.choices = [
-        (leg.id, f"{leg.name} ({leg.jurisdiction_id.upper()} {leg.chamber or ''} "
-                 f"{leg.district or ''})".replace(" )", ")"))
-        for leg in legislators
-    ]  # fmt: skip
+    legislators += [m for m in find_legislators(form.find.data or "") if m.id not in chosen]
+    form.legislator_ids.choices = options((leg.id, legislator_label(leg)) for leg in legislators)
     people = db().scalars(
         select(User).where(User.organization_id == org_id(), User.active.is_(True))
     )
     choices = [(0, "Nobody yet")] + [(u.id, u.name or u.email) for u in people]
     for row in form.follow_ups:
-        row.form.assignee_id.choices = choices
+        row.form.assignee_id.choices = options(choices)
     return form
 
 
@@ -95,7 +127,7 @@ def index():  # noqa: ANN201
         "outreach/meetings.html",
         meetings=log.meetings_for(db(), org_id()),
         follow_ups=log.open_follow_ups(db(), org_id()),
-        today=date.today(),
+        today=settings().today(),
         form=FlaskForm(),
     )
 
@@ -105,8 +137,10 @@ def index():  # noqa: ANN201
 def new():  # noqa: ANN201
     """Log a meeting or call."""
     form = _form()
+    if "find_submit" in request.form:  # "Search" without JS: show matches, keep the rest
+        return _render("outreach/meeting_new.html", form=form)
     if form.validate_on_submit():
-        known = {c[0] for c in form.legislator_ids.choices}
+        known = {c.value for c in form.legislator_ids.choices}
         staff = []
         for line in (form.staff.data or "").splitlines():
             name, _, title = line.partition(",")
@@ -168,7 +202,9 @@ def new():  # noqa: ANN201
 def show(meeting_id: int):  # noqa: ANN201
     """One meeting."""
     meeting = log.get_meeting(db(), org_id(), meeting_id)
-    return _render("outreach/meeting.html", meeting=meeting, form=FlaskForm(), today=date.today())
+    return _render(
+        "outreach/meeting.html", meeting=meeting, form=FlaskForm(), today=settings().today()
+    )
 
 
 @bp.route("/legislator/<int:legislator_id>")

@@ -29,7 +29,7 @@ from web.auth import current_user, has_role, login_required, role_required
 from web.db import db, settings
 from web.security import safe_next
 from web.views.common import get_watchlist, org_id, org_watchlists
-from web.views.forms import ButtonForm, EntryForm, WatchForm, WatchlistForm
+from web.views.forms import ButtonForm, EntryForm, WatchForm, WatchlistForm, options
 
 bp = Blueprint("watchlists", __name__)
 
@@ -124,7 +124,9 @@ def show(watchlist_id: int, new_key: str | None = None):  # noqa: ANN201
     if has_role("advocate"):
         for e in entries:
             form = EntryForm(prefix=f"e{e.id}", obj=e)
-            form.owner_id.choices = [(0, "Nobody")] + [(u.id, u.name or u.email) for u in members]
+            form.owner_id.choices = options(
+                [(0, "Nobody")] + [(u.id, u.name or u.email) for u in members]
+            )
             form.owner_id.data = e.owner_id or 0
             forms[e.id] = form
     return render_template(
@@ -228,7 +230,7 @@ def update_entry(watchlist_id: int, entry_id: int):  # noqa: ANN201
     wl, entry = _entry(watchlist_id, entry_id)
     form = EntryForm(prefix=f"e{entry.id}")
     members = db().scalars(select(User.id).where(User.organization_id == org_id())).all()
-    form.owner_id.choices = [(0, "Nobody")] + [(m, str(m)) for m in members]
+    form.owner_id.choices = options([(0, "Nobody")] + [(m, str(m)) for m in members])
     if not form.validate_on_submit():
         flash(
             "That change was not saved: "
@@ -239,7 +241,10 @@ def update_entry(watchlist_id: int, entry_id: int):  # noqa: ANN201
     entry.owner_id = form.owner_id.data or None
     entry.notes = (form.notes.data or "").strip()
     db().commit()
-    flash("Saved.")
+    flash(f"Saved: {entry.position}, {entry.priority} priority on {wl.name}.")
+    back = request.form.get("next", "")
+    if back == url_for("bills.show", bill_id=entry.bill_id):  # edited on the bill page
+        return redirect(back + "#watch-h")
     return redirect(url_for("watchlists.show", watchlist_id=wl.id) + f"#entry-{entry.id}")
 
 

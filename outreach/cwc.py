@@ -1,0 +1,201 @@
+"""Letters to House and Senate offices through Communicating with Congress (CWC).
+
+A letter becomes one CWC 2.0 XML message (`build_message`), checked against the
+RelaxNG grammar in `CWC_SCHEMA` with lxml before it is sent, and POSTed to
+`{CWC_URL}/v2/message?apikey=...` with `Content-Type: application/xml` (the endpoint
+shape of the House CWC API as used by EFForg/congress_forms). The bundled grammar is
+written from the documentation (its file name says so); put the published one there
+when you have it.
+
+Exactly once, as for email (`outreach.delivery`): the caller has claimed the letter
+(`queued -> sending`, phase `connect`). Until the request is on the wire nothing can
+have arrived, so a refused connection sends the letter back to `queued`. The phase
+becomes `data` just before the POST; after that, a lost answer (timeout, reset) leaves
+the outcome unknown and the letter is failed visibly, never resent. The DeliveryId is
+the letter's idempotency key, so CWC can also recognise a repeat.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from functools import lru_cache
+from pathlib import Path
+
+import requests
+from lxml import etree
+from sqlalchemy.orm import Session
+
+from outreach.models import DeliveryAttempt, Letter
+from tracker.config import Settings
+from tracker.errors import InvalidInput
+
+CWC_SCHEMA = Path(__file__).parent / "data" / "cwc_message.built_from_docs.rng"
+TIMEOUT = (5, 30)
+# Library of Congress policy area for every letter this service carries.
+TOPIC = "Health"
+_BILL = re.compile(r"^([A-Za-z. ]+?)\s*(\d+)$")  # "HR 2741", "S. 1329", "H.Res. 12"
+
+
+@lru_cache(maxsize=1)
+def _schema() -> etree.RelaxNG:
+    return etree.RelaxNG(etree.parse(str(CWC_SCHEMA)))
+
+
+def validate(xml: bytes) -> None:
+    """Raise InvalidInput naming the first problem if `xml` is not a valid CWC message."""
+    schema = _schema()
+    document = etree.fromstring(xml)
+    if not schema.validate(document):
+        raise InvalidInput(f"CWC message is not valid: {schema.error_log.last_error}")
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    child = etree.SubElement(parent, tag)
+    if text is not None:
+        child.text = text
+    return child
+
+
+def _bill(letter: Letter) -> tuple[int | None, str, int] | None:
+    bill = letter.campaign.bill
+    if bill is None or bill.jurisdiction_id != "us":
+        return None
+    found = _BILL.match(bill.identifier.strip())
+    if not found:
+        return None
+    kind = re.sub(r"[\s.]", "", found.group(1)).upper()
+    congress = int(bill.session) if str(bill.session).isdigit() else None
+    return congress, kind, int(found.group(2))
+
+
+def build_message(settings: Settings, letter: Letter, day: datetime | None = None) -> bytes:
+    """The CWC XML for one letter (not yet validated)."""
+    constituent = letter.constituent
+    organization = letter.campaign.organization
+    agent_email = parseaddr(settings.mail_from)[1]
+    given, _, family = constituent.name.partition(" ")
+    root = etree.Element("CWC")
+    _sub(root, "CWCVersion", "2.0")
+    delivery = _sub(root, "Delivery")
+    _sub(delivery, "DeliveryId", letter.idempotency_key)
+    _sub(delivery, "DeliveryDate", (day or datetime.now(UTC)).strftime("%Y%m%d"))
+    _sub(delivery, "DeliveryAgent", settings.cwc_delivery_agent)
+    _sub(delivery, "DeliveryAgentAckEmailAddress", agent_email)
+    contact = _sub(delivery, "DeliveryAgentContact")
+    _sub(contact, "DeliveryAgentContactName", settings.cwc_delivery_agent)
+    _sub(contact, "DeliveryAgentContactEmail", agent_email)
+    _sub(contact, "DeliveryAgentContactPhone", settings.cwc_agent_phone or "")
+    _sub(delivery, "Organization", organization.name)
+    _sub(delivery, "CampaignId", f"{organization.slug}-{letter.campaign.slug}"[:100])
+    recipient = _sub(root, "Recipient")
+    _sub(recipient, "MemberOffice", letter.recipient or "")
+    _sub(recipient, "IsResponseRequested", "Y" if constituent.consent_contact else "N")
+    _sub(recipient, "NewsletterOptIn", "N")
+    person = _sub(root, "Constituent")
+    _sub(person, "Prefix", constituent.prefix)
+    _sub(person, "FirstName", given)
+    _sub(person, "LastName", family or given)
+    _sub(person, "Address1", constituent.address)
+    _sub(person, "City", constituent.city)
+    _sub(person, "StateAbbreviation", constituent.state.upper())
+    _sub(person, "Zip", constituent.zip)
+    _sub(person, "Email", constituent.email)
+    message = _sub(root, "Message")
+    _sub(message, "Subject", letter.subject)
+    topics = _sub(message, "LibraryOfCongressTopics")
+    _sub(topics, "LibraryOfCongressTopic", TOPIC)
+    bill = _bill(letter)
+    if bill is not None:
+        bills = _sub(message, "Bills")
+        entry = _sub(bills, "Bill")
+        if bill[0] is not None:
+            _sub(entry, "BillCongress", str(bill[0]))
+        _sub(entry, "BillTypeAbbreviation", bill[1])
+        _sub(entry, "BillNumber", str(bill[2]))
+    _sub(message, "ConstituentMessage", letter.body)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def post_letter(
+    session: Session,
+    settings: Settings,
+    letter: Letter,
+    attempt: DeliveryAttempt,
+    *,
+    set_phase,  # noqa: ANN001 - outreach.delivery._set_phase
+    finish,  # noqa: ANN001 - outreach.delivery._finish
+    transient,  # noqa: ANN001 - outreach.delivery._transient
+    http: requests.Session | None = None,
+) -> dict[str, object]:
+    """Send one claimed letter to CWC; the state moves are the delivery module's."""
+    xml = build_message(settings, letter)
+    try:
+        validate(xml)
+    except InvalidInput as exc:
+        finish(session, letter, attempt, state="failed", outcome="error", detail=str(exc))
+        return {"letter": letter.id, "outcome": "failed", "detail": str(exc)}
+    url = f"{settings.cwc_url}/v2/message"
+    client = http or _http()
+    set_phase(session, letter, "data")
+    try:
+        response = client.post(
+            url,
+            params={"apikey": settings.cwc_api_key or ""},
+            data=xml,
+            headers={"Content-Type": "application/xml"},
+            timeout=TIMEOUT,
+        )
+    except requests.ConnectionError as exc:
+        if _refused(exc):
+            return transient(session, letter, attempt, f"CWC unreachable: {exc}")
+        finish(
+            session,
+            letter,
+            attempt,
+            state="failed",
+            outcome="unknown",
+            detail=f"connection lost after sending to CWC ({exc}); outcome unknown, not resent",
+        )
+        return {"letter": letter.id, "outcome": "unknown"}
+    except requests.Timeout as exc:
+        finish(
+            session,
+            letter,
+            attempt,
+            state="failed",
+            outcome="unknown",
+            detail=f"no answer from CWC ({exc}); outcome unknown, not resent",
+        )
+        return {"letter": letter.id, "outcome": "unknown"}
+    text = response.text[:500]
+    if 200 <= response.status_code < 300:
+        finish(session, letter, attempt, state="sent", outcome="sent", detail=f"CWC {text}")
+        return {"letter": letter.id, "outcome": "sent"}
+    if response.status_code in (429,) or response.status_code >= 500:
+        return transient(session, letter, attempt, f"CWC {response.status_code}: {text}")
+    detail = f"CWC refused ({response.status_code}): {text}"
+    finish(session, letter, attempt, state="failed", outcome="error", detail=detail)
+    return {"letter": letter.id, "outcome": "failed", "detail": detail}
+
+
+def _refused(exc: requests.ConnectionError) -> bool:
+    """True when the connection never opened (nothing can have reached CWC)."""
+    text = repr(exc)
+    return "NewConnectionError" in text or "Connection refused" in text
+
+
+_SESSIONS: dict[int, requests.Session] = {}
+
+
+def _http() -> requests.Session:
+    """One keep-alive HTTP session per process (a send is one request)."""
+    import os
+
+    client = _SESSIONS.get(os.getpid())
+    if client is None:
+        _SESSIONS.clear()
+        client = _SESSIONS[os.getpid()] = requests.Session()
+        client.headers["User-Agent"] = "mh-policy-tracker outreach (CWC delivery agent)"
+    return client
