@@ -3,8 +3,9 @@
     .venv/bin/python bench/tagging_text.py [--repeats 5] [--write]
 
 Corpora (real documents only):
-- `mh_texts`: the 38 bill texts in tests/fixtures/texts/ (WA, MO and US mental-health
-  bills and model acts, see MANIFEST.md there), extracted with tracker.textextract.
+- `mh_texts`: the bill texts in tests/fixtures/texts/ (WA, MO and US mental-health
+  bills and model acts, see MANIFEST.md there; MO also as the LegiScan PDFs), extracted
+  with tracker.textextract.
   Dense: a taxonomy hit every ~140 characters.
 - `legiscan_billstatus`: the LegiScan bill texts and GovInfo BILLSTATUS files in
   shared/fixtures (mostly not mental-health), when that folder is present.
@@ -44,7 +45,14 @@ TEXTS = ROOT / "tests" / "fixtures" / "texts"
 def mh_texts() -> list[str]:
     """The real bill texts bundled with the tests, extracted."""
     paths = sorted(p for p in TEXTS.rglob("*") if p.is_file() and p.parent != TEXTS)
-    return [extract_text(p.read_bytes())[0] for p in paths]
+    out = []
+    for p in paths:
+        if p.suffix == ".json":  # a LegiScan getBillText envelope: its base64 PDF
+            doc = json.loads(p.read_text(encoding="utf-8"))["text"]
+            out.append(extract_text(base64.b64decode(doc["doc"]), doc["mime"])[0])
+        else:
+            out.append(extract_text(p.read_bytes())[0])
+    return out
 
 
 def legiscan_billstatus() -> list[str]:

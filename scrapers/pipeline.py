@@ -105,7 +105,7 @@ def fetch_texts(
     and score the changed bills and those whose text changed."""
     from scrapers.texts import bills_in_scope
     from scrapers.texts import fetch_texts as run_fetch
-    from tracker.db import make_engine, make_session_factory
+    from tracker.db import session_scope
 
     settings = job_settings()
     ids = sorted(set(bill_ids))
@@ -115,12 +115,8 @@ def fetch_texts(
         result["note"] = "offline: no texts fetched"
         changed: set[str] = set()
     else:
-        engine = make_engine(settings)
-        try:
-            with make_session_factory(engine)() as session:
-                wanted = bills_in_scope(session, scope, candidates=ids)
-        finally:
-            engine.dispose()
+        with session_scope(settings) as session:
+            wanted = bills_in_scope(session, scope, candidates=ids)
         summary = run_fetch(settings, wanted, replay_dir=replay_dir)
         result.update(summary.as_dict())
         changed = summary.changed_bill_ids

@@ -306,7 +306,10 @@ class _Fetcher:
         same_hash = doc is not None and (
             not version.source_hash or doc.source_hash == version.source_hash
         )
-        if doc is not None and doc.status in ("ok", "quarantined", "too_large") and same_hash:
+        # Settled outcomes are not asked again (a 404 neither, until --recheck); a network
+        # failure is retried on the next run.
+        settled = ("ok", "quarantined", "too_large", "not_found")
+        if doc is not None and doc.status in settled and same_hash:
             if legiscan is not None or not self.recheck:
                 self.summary.skipped += 1
                 self._ensure_text(version, doc)
@@ -505,21 +508,27 @@ def text_status(session: Session, versions: Iterable[BillVersion]) -> dict[int, 
 
     versions = list(versions)
     keys = {v.id: (v.source_doc or v.url)[:500] for v in versions}
-    docs = {
-        d.key: d
-        for d in session.scalars(
-            select(VersionDocument).where(VersionDocument.key.in_(set(keys.values())))
-        )
-    }
     shas = {v.text_sha256 for v in versions if v.text_sha256}
-    texts = {
-        sha: (chars, extractor)
-        for sha, chars, extractor in session.execute(
-            select(ExtractedText.sha256, ExtractedText.chars, ExtractedText.extractor).where(
-                ExtractedText.sha256.in_(shas)
+    texts = {}
+    if shas:
+        texts = {
+            sha: (chars, extractor)
+            for sha, chars, extractor in session.execute(
+                select(ExtractedText.sha256, ExtractedText.chars, ExtractedText.extractor).where(
+                    ExtractedText.sha256.in_(shas)
+                )
             )
-        )
-    }
+        }
+    # Only versions without a text need their fetch outcome (one query, or none).
+    missing = {keys[v.id] for v in versions if v.text_sha256 not in texts}
+    docs = {}
+    if missing:
+        docs = {
+            d.key: d
+            for d in session.scalars(
+                select(VersionDocument).where(VersionDocument.key.in_(missing))
+            )
+        }
     out: dict[int, dict[str, Any]] = {}
     for v in versions:
         if v.text_sha256 in texts:

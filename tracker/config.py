@@ -162,6 +162,11 @@ class Settings:
         if urlsplit(base_url).scheme not in ("http", "https"):
             errors.append(f"BASE_URL must be an http(s) URL (got {base_url!r})")
 
+        cwc_url = (env.get("CWC_URL") or "").rstrip("/") or None
+        if cwc_url and urlsplit(cwc_url).scheme not in ("http", "https"):
+            errors.append(f"CWC_URL must be an http(s) URL (got {cwc_url!r})")
+        if cwc_url and not re.fullmatch(r"\d{3}-\d{3}-\d{4}", env.get("CWC_AGENT_PHONE") or ""):
+            errors.append("CWC_AGENT_PHONE (xxx-xxx-xxxx) is required with CWC_URL")
         as_of: date | None = None
         raw_as_of = (env.get("TRACKER_AS_OF") or "").strip()
         if not raw_as_of and (var_dir / DEMO_AS_OF_FILE).exists():
@@ -172,11 +177,6 @@ class Settings:
                 as_of = date.fromisoformat(raw_as_of)
             except ValueError:
                 errors.append(f"TRACKER_AS_OF must be a date YYYY-MM-DD (got {raw_as_of!r})")
-        cwc_url = (env.get("CWC_URL") or "").rstrip("/") or None
-        if cwc_url and urlsplit(cwc_url).scheme not in ("http", "https"):
-            errors.append(f"CWC_URL must be an http(s) URL (got {cwc_url!r})")
-        if cwc_url and not re.fullmatch(r"\d{3}-\d{3}-\d{4}", env.get("CWC_AGENT_PHONE") or ""):
-            errors.append("CWC_AGENT_PHONE (xxx-xxx-xxxx) is required with CWC_URL")
 
         if errors:
             raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(errors))

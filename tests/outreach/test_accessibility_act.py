@@ -68,5 +68,5 @@ def test_campaign_page_is_accessible_and_works_by_keyboard(act_server, browser_p
     page.keyboard.press("Space")
     _tab_to(page, "send")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#check-email")
+    page.wait_for_selector("#confirmation-text")  # the status page after submitting
     assert smtp.to("jordan@example.net")

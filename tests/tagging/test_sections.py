@@ -71,3 +71,22 @@ def test_relevance_reflects_where_text_evidence_sits():
         [{"topic": "crisis", "score": 0.9, "evidence": [{"field": "title", "start": 0}]}]
     )
     assert in_title.value > top.value
+
+
+def test_struck_text_is_not_tagged_as_the_bills_words():
+    from tracker.textextract import extract
+
+    html = (
+        b"<html><body><p>SEC. 1. The department shall report on road maintenance.</p>"
+        b"<p>SEC. 2. <strike>A 988 suicide and crisis lifeline fee is imposed on each line."
+        b"</strike> <ins>The department shall publish the report online.</ins></p>"
+        + b"<p>The report covers bridges and highways.</p>" * 40
+        + b"</body></html>"
+    )
+    doc = extract(html, "text/html")
+    assert "988" not in doc.text  # struck words are kept as marks, not in the text
+    assert any(m["kind"] == "del" and "988" in m["text"] for m in doc.marks)
+    assert not {t.topic for t in tag_bill("An act relating to roads", "", [], doc.text)}
+    unstruck = html.replace(b"<strike>", b"").replace(b"</strike>", b"")
+    tags = {t.topic for t in tag_bill("An act relating to roads", "", [], extract(unstruck).text)}
+    assert "crisis" in tags

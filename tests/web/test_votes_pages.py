@@ -7,7 +7,7 @@ from datetime import date
 from flask import Flask
 from sqlalchemy import select
 
-from tests.conftest import sign_in
+from tests.conftest import csrf_token, sign_in
 from tests.web.conftest import PASSWORD, WATCHED
 from tracker.ingest import ingest_votes
 from tracker.models import LegislatorExternalId
@@ -69,7 +69,12 @@ def test_cancelled_hearing_leaves_the_dashboard_and_is_cancelled_in_the_calendar
     db.commit()
     home = client.get("/").get_data(as_text=True)
     assert "Health Subcommittee hearing" not in home[home.index('id="hearings-h"') :]
-    html = client.get(f"/watchlists/{world['alpha']['watchlist']}").get_data(as_text=True)
-    ics = re.search(r'href="http://localhost(/watchlists/\d+/hearings\.ics\?key=[^"]+)"', html)
+    path = f"/watchlists/{world['alpha']['watchlist']}"
+    html = client.post(f"{path}/feed-key", data={"csrf_token": csrf_token(client, path)}).get_data(
+        as_text=True
+    )  # feed links are made on request and shown once
+    ics = re.search(
+        r'href="http://127\.0\.0\.1:5000(/watchlists/\d+/hearings\.ics\?key=[^"]+)"', html
+    )
     cal = app.test_client().get(ics.group(1).replace("&amp;", "&")).get_data(as_text=True)
     assert "STATUS:CANCELLED" in cal

@@ -88,7 +88,7 @@ def find_legislators(q: str) -> list[Legislator]:
     words = [w for w in q.split() if w][:5]
     if not words:
         return []
-    stmt = select(Legislator).where(serving())
+    stmt = select(Legislator).where(serving())  # former members are not offered
     for word in words:
         stmt = stmt.where(Legislator.name.ilike(f"%{word.replace('%', '').replace('_', '')}%"))
     return list(db().scalars(stmt.order_by(Legislator.name, Legislator.id).limit(PICKER_LIMIT)))
