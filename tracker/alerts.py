@@ -132,6 +132,7 @@ def detect_changes(session: Session) -> list[AlertEvent]:
         )
     }
     text_changes = _text_changes(session, bill_ids)
+    provision_changes = _provision_changes(session, bill_ids)
     found: list[tuple[int, Bill, str, str, str]] = []  # org, bill, kind, key, summary
     for bill in session.scalars(
         select(Bill).where(Bill.id.in_(bill_ids)).options(selectinload(Bill.actions))
@@ -167,6 +168,9 @@ def detect_changes(session: Session) -> list[AlertEvent]:
                 )
         if bill.id in text_changes:  # a new version is an action with its own words
             key, what = text_changes[bill.id]
+            changes.append(("action", key, f"{_label(bill)} {what}"))
+        if bill.id in provision_changes:  # 988 fee / trust fund changes between versions
+            key, what = provision_changes[bill.id]
             changes.append(("action", key, f"{_label(bill)} {what}"))
         for org_id in sorted(watchers[bill.id]):
             found += [(org_id, bill, kind, key, summary) for kind, key, summary in changes]
@@ -214,6 +218,43 @@ def _text_changes(session: Session, bill_ids: list[str]) -> dict[str, tuple[str,
         name = after.note or (after.date.isoformat() if after.date else "new version")
         since = before.note or (before.date.isoformat() if before.date else "the last version")
         out[bid] = (key, f"new text “{name}”; what changed since “{since}”: {what}")
+    return out
+
+
+def _provision_changes(session: Session, bill_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """bill id -> (key, summary) when the newest version's stored 988 provisions
+    (tracker.provisions_store) differ from the version before it in a way
+    tracker.provisions.compare reports; the summary links the redline."""
+    from tracker.models import BillVersion
+    from tracker.provisions import compare
+    from tracker.provisions_models import VersionProvisions
+
+    rows = session.execute(
+        select(BillVersion, VersionProvisions.data)
+        .join(VersionProvisions, VersionProvisions.version_id == BillVersion.id)
+        .where(BillVersion.bill_id.in_(bill_ids))
+        .order_by(
+            BillVersion.bill_id,
+            BillVersion.date.asc().nulls_first(),
+            BillVersion.position,
+            BillVersion.id,
+        )
+    ).all()
+    by_bill: dict[str, list[tuple[Any, dict]]] = defaultdict(list)
+    for version, data in rows:
+        by_bill[version.bill_id].append((version, data))
+    out = {}
+    for bid, versions in by_bill.items():
+        if len(versions) < 2:
+            continue
+        (before, old), (after, new) = versions[-2], versions[-1]
+        key = f"provisions:{bid}:{after.text_sha256}"
+        changes = compare(old, new)
+        if not changes or session.scalar(select(AlertEvent.id).where(AlertEvent.key == key)):
+            continue
+        name = after.note or (after.date.isoformat() if after.date else "new version")
+        redline = f"/bills/{bid}/diff?a={before.id}&b={after.id}"
+        out[bid] = (key, f"({name}): {'; '.join(changes)} (redline: {redline})")
     return out
 
 

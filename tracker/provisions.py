@@ -362,3 +362,33 @@ def summary(p: dict[str, Any]) -> dict[str, Any]:
 
 def money(cents: int | None) -> str:
     return "not found" if cents is None else f"${cents / 100:.2f}"
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What changed in the 988 provisions between two versions, worst news first; empty
+    when nothing an advocate watches changed (fee amount, fee/account/non-supplanting
+    clause added or removed, a fee bill turned into a study bill)."""
+    changes: list[str] = []
+    of, nf = old.get("fee"), new.get("fee")
+    period = " per line per month" if (nf or of or {}).get("monthly") else " per line"
+    if of and not nf:
+        changes.append(
+            "fee bill turned into a study bill" if new.get("study_only") else "fee removed"
+        )
+    elif nf and not of:
+        changes.append(f"fee added: {money(nf['current_cents'])}{period}")
+    elif of and nf and of["current_cents"] != nf["current_cents"]:
+        a, b = of["current_cents"], nf["current_cents"]
+        if a is not None and b is not None:
+            verb = "lowered" if b < a else "raised"
+            changes.append(f"fee {verb} from {money(a)} to {money(b)}{period}")
+    for key, label in (("trust_fund", "trust fund"), ("anti_diversion", "anti-diversion clause")):
+        if old.get(key) and not new.get(key):
+            changes.append(f"{label} removed")
+        elif new.get(key) and not old.get(key):
+            changes.append(f"{label} added")
+    if not changes:
+        return []
+    if old.get("trust_fund") and new.get("trust_fund"):
+        changes.append("trust fund kept")
+    return changes
