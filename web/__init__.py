@@ -34,6 +34,7 @@ def blueprints() -> list[Blueprint]:
         jobs,
         legislators,
         meetings,
+        parity,
         provisions,
         watchlists,
     )
@@ -56,6 +57,7 @@ def blueprints() -> list[Blueprint]:
         meetings.bp,
         briefs.bp,
         provisions.bp,
+        parity.bp,
     ]
 
 

@@ -1,0 +1,135 @@
+"""Parity-enforcement elements in a bill's text, and a strength grade from a rubric.
+
+`elements(text)` finds, with a verbatim quote and section label each, the enforcement
+tools a parity bill gives: NQTL comparative analyses (and to whom they go), regulator
+reporting/publication, market-conduct exams, penalties (with their size when stated),
+medical-necessity criteria standards (ASAM, generally accepted standards), network
+adequacy / timely access for behavioral health, prior-authorization limits for MH/SUD,
+and who enforces. Elements the text does not state are absent ("not found").
+
+`grade(found, rubric)` adds the rubric's weights (tracker/taxonomy/parity_enforcement.yaml,
+versioned; a deployment overrides it with VAR_DIR/parity_rubric.yaml) and returns the
+grade with one reason per element counted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tracker.provisions import clean
+from tracker.sections import SectionIndex
+
+RUBRIC = Path(__file__).parent / "taxonomy" / "parity_enforcement.yaml"
+
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "nqtl_analysis": re.compile(
+        r"comparative analys[ie]s|nonquantitative treatment limitation", re.IGNORECASE
+    ),
+    "regulator_reporting": re.compile(
+        r"(?:commissioner|department|authority)\s+(?:shall|must)\s+(?:publish|post|make "
+        r"publicly available)|report[^.]{0,80}\b(?:parity|compliance with)\b",
+        re.IGNORECASE,
+    ),
+    "market_conduct": re.compile(r"market[- ]conduct (?:exam|examination|stud)", re.IGNORECASE),
+    "penalties": re.compile(
+        r"civil (?:monetary )?penalt(?:y|ies)[^.]{0,120}|(?:fine|penalty) of (?:up to |not more "
+        r"than )?\$[\d,]+",
+        re.IGNORECASE,
+    ),
+    "medical_necessity": re.compile(
+        r"medical necessity[^.]{0,40}?must be based on[^.]{0,80}?criteria"
+        r"|(?:medical necessity|level of care)[^.]{0,200}?(?:criteria|standard)[^.]{0,200}?"
+        r"(?:ASAM|American society of addiction medicine|generally accepted|nonprofit)"
+        r"|ASAM Criteria",
+        re.IGNORECASE,
+    ),
+    "network_adequacy": re.compile(
+        r"network adequacy|timely access|appointment within \w+ (?:business )?days",
+        re.IGNORECASE,
+    ),
+    "prior_auth_limits": re.compile(
+        r"may not require (?:an enrollee|a covered person|prior)[^.]{0,40}?prior authorization"
+        r"|prior authorization[^.]{0,60}?(?:may not|shall not) be required",
+        re.IGNORECASE,
+    ),
+    "enforcer": re.compile(
+        r"(?:insurance commissioner|commissioner of insurance|department of insurance|"
+        r"director of the department of commerce and insurance)[^.]{0,80}?\b(?:enforce|"
+        r"investigat|rules|review|convene)",
+        re.IGNORECASE,
+    ),
+}
+_DOLLARS = re.compile(r"\$[\d,]+(?:\.\d\d)?")
+_TO_WHOM = re.compile(
+    r"(?:submit|provide|file)[^.]{0,80}?to the (?P<who>[a-z ]{3,60}?(?:commissioner|department"
+    r"|authority))",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Rubric:
+    version: str
+    elements: dict[str, dict[str, Any]]
+    grades: list[dict[str, Any]]
+
+
+def load_rubric(var_dir: Path | None = None) -> Rubric:
+    """The deployment's rubric (VAR_DIR/parity_rubric.yaml) if present, else the default."""
+    path = var_dir / "parity_rubric.yaml" if var_dir is not None else None
+    raw = yaml.safe_load((path if path and path.is_file() else RUBRIC).read_text())
+    return Rubric(str(raw["version"]), dict(raw["elements"]), list(raw["grades"]))
+
+
+def _quote(text: str, start: int, end: int, limit: int = 360) -> str:
+    left = max(text.rfind("\n", 0, start) + 1, text.rfind(". ", 0, start) + 2, 0)
+    right = text.find(". ", end)
+    nl = text.find("\n", end)
+    right = min(x for x in (right + 1 if right >= 0 else len(text), nl if nl >= 0 else len(text)))
+    q = " ".join(text[left:right].split())
+    return q if len(q) <= limit else q[: limit - 1] + "…"
+
+
+def elements(text: str) -> dict[str, dict[str, Any]]:
+    """element -> {quote, section, ...} for each enforcement element the text states."""
+    text = clean(text)
+    index = SectionIndex(text)
+    out: dict[str, dict[str, Any]] = {}
+    for name, rx in _PATTERNS.items():
+        m = rx.search(text)
+        if not m:
+            continue
+        found: dict[str, Any] = {
+            "quote": _quote(text, m.start(), m.end()),
+            "section": index.label_at(m.start()),
+        }
+        if name == "penalties":
+            amounts = _DOLLARS.findall(found["quote"])
+            found["amount"] = amounts[0] if amounts else None
+        if name == "nqtl_analysis":
+            who = _TO_WHOM.search(text, max(0, m.start() - 400), m.end() + 400)
+            found["to_whom"] = " ".join(who.group("who").split()) if who else None
+        out[name] = found
+    return out
+
+
+def grade(found: dict[str, dict[str, Any]], rubric: Rubric) -> dict[str, Any]:
+    """{grade, score, reasons, rubric_version}: one reason per element counted."""
+    score, reasons = 0, []
+    for name, spec in rubric.elements.items():
+        if name in found:
+            w = int(spec.get("weight", 0))
+            score += w
+            where = found[name].get("section") or "no section label"
+            reasons.append(f"{spec['label']} (+{w}, {where}): {spec.get('why', '')}".rstrip(": "))
+    letter = "none"
+    for g in sorted(rubric.grades, key=lambda g: -int(g["min"])):
+        if score >= int(g["min"]):
+            letter = str(g["grade"])
+            break
+    return {"grade": letter, "score": score, "reasons": reasons, "rubric_version": rubric.version}
