@@ -22,8 +22,8 @@ from tracker.models import (
     WatchlistEntry,
 )
 from tracker.records import STAGES
-from tracker.similarity import bill_document, model_act_matches, shared_passages
-from tracker.tagging_queries import latest_version_text, tags_for
+from tracker.similarity import model_act_matches, shared_passages
+from tracker.tagging_queries import latest_text_shas, latest_version_text, tags_for
 from tracker.textdiff import diff_versions
 from tracker.vote_models import votes_for_bill
 from web import enrich
@@ -229,9 +229,18 @@ def show(bill_id: str):  # noqa: ANN201
         before, after = sorted(with_text, key=lambda v: (v.date is None, v.date, v.position))[-2:]
         latest_change = (before, after, diff_versions(texts[before.id], texts[after.id]).summary())
     similar = enrich.similar_for(db(), bill.id)
-    mine = bill_document(db(), bill)
+    mine = text or f"{bill.title or ''}\n{bill.abstract or ''}"
+    # The near-copies' newest texts in two queries, not one per similar bill.
+    others = [s.bill for s in similar[:5]]
+    other_shas = latest_text_shas(db(), [b.id for b in others]) if others else {}
+    other_texts = version_texts(settings(), db(), list(other_shas.values()))
     shared = {
-        s.bill.id: shared_passages(mine, bill_document(db(), s.bill), limit=2) for s in similar[:5]
+        b.id: shared_passages(
+            mine,
+            other_texts.get(other_shas.get(b.id, "")) or f"{b.title or ''}\n{b.abstract or ''}",
+            limit=2,
+        )
+        for b in others
     }
     watchlists = org_watchlists()
     entries = _watched_map([bill.id]).get(bill.id, [])
