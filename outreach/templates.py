@@ -85,6 +85,23 @@ MERGE_FIELDS: dict[str, dict[str, str]] = {
         "url": "official page",
     },
     "organization": {"name": "the organization running the campaign"},
+    # Testimony (outreach/testimony.py); empty in letters.
+    "hearing": {
+        "committee": "the committee holding the hearing",
+        "chair": "the committee chair",
+        "members": "committee members, comma-separated",
+        "date": "hearing date",
+        "time": "hearing time",
+        "place": "where it meets",
+        "written_testimony": "where the chamber takes written testimony",
+    },
+    "testimony": {
+        "speaker": "who testifies",
+        "position": "support, oppose or other",
+        "ask": "the clear ask",
+        "facts": "one or two facts with sources",
+        "quote": "a quote from the bill, with its section",
+    },
 }
 
 SAFE_FILTERS = (

@@ -36,6 +36,7 @@ def blueprints() -> list[Blueprint]:
         meetings,
         parity,
         provisions,
+        testimony,
         watchlists,
     )
 
@@ -58,6 +59,7 @@ def blueprints() -> list[Blueprint]:
         briefs.bp,
         provisions.bp,
         parity.bp,
+        testimony.bp,
     ]
 
 
