@@ -85,7 +85,12 @@ MERGE_FIELDS: dict[str, dict[str, str]] = {
         "url": "official page",
     },
     "organization": {"name": "the organization running the campaign"},
-    # Testimony (outreach/testimony.py); empty in letters.
+}
+# Testimony templates (outreach/testimony.py) get the bill, the organization and these;
+# a TemplateSource says which set it uses (`fields`), letters keep MERGE_FIELDS.
+TESTIMONY_FIELDS: dict[str, dict[str, str]] = {
+    "bill": MERGE_FIELDS["bill"],
+    "organization": MERGE_FIELDS["organization"],
     "hearing": {
         "committee": "the committee holding the hearing",
         "chair": "the committee chair",
@@ -103,6 +108,8 @@ MERGE_FIELDS: dict[str, dict[str, str]] = {
         "quote": "a quote from the bill, with its section",
     },
 }
+FIELD_SETS = {"letter": MERGE_FIELDS, "testimony": TESTIMONY_FIELDS}
+_ALL_FIELDS = {**MERGE_FIELDS, **TESTIMONY_FIELDS}
 
 SAFE_FILTERS = (
     "capitalize default d first join last length count lower replace round title trim "
@@ -164,6 +171,7 @@ class TemplateSource:
     name: str = ""
     description: str = ""
     body_first_line: int = 1  # line of the file where the body starts
+    fields: str = "letter"  # which merge-field set: a key of FIELD_SETS
 
     @classmethod
     def from_text(cls, text: str) -> TemplateSource:
@@ -528,7 +536,7 @@ class MergeObject:
 
     def __init__(self, kind: str, values: dict[str, Any]):
         self._kind = kind
-        self._values = {k: ("" if values.get(k) is None else values[k]) for k in MERGE_FIELDS[kind]}
+        self._values = {k: ("" if values.get(k) is None else values[k]) for k in _ALL_FIELDS[kind]}
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -569,7 +577,13 @@ _FORBIDDEN_NODES = {
 }
 
 
-def _check_part(env: LetterEnvironment, text: str, part: str, first_line: int) -> CheckResult:
+def _check_part(
+    env: LetterEnvironment,
+    text: str,
+    part: str,
+    first_line: int,
+    fields: dict[str, dict[str, str]] = MERGE_FIELDS,
+) -> CheckResult:
     result = CheckResult()
     offset = first_line - 1
     try:
@@ -587,12 +601,12 @@ def _check_part(env: LetterEnvironment, text: str, part: str, first_line: int) -
         for node in ast.find_all(node_type):
             result.problems.append(TemplateProblem(message, node.lineno + offset, part))
     assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    allowed = set(MERGE_FIELDS) | {"range", "loop"} | assigned
+    allowed = set(fields) | {"range", "loop"} | assigned
     for name in ast.find_all(nodes.Name):
         if name.ctx == "load" and name.name not in allowed:
             result.problems.append(
                 TemplateProblem(
-                    f"unknown field {name.name!r}; available: {', '.join(MERGE_FIELDS)}",
+                    f"unknown field {name.name!r}; available: {', '.join(fields)}",
                     name.lineno + offset,
                     part,
                 )
@@ -613,14 +627,14 @@ def _check_part(env: LetterEnvironment, text: str, part: str, first_line: int) -
                 )
             )
             continue
-        if isinstance(node.node, nodes.Name) and node.node.name in MERGE_FIELDS:
+        if isinstance(node.node, nodes.Name) and node.node.name in fields:
             kind = node.node.name
             if attr is None:
                 continue
-            if attr not in MERGE_FIELDS[kind]:
+            if attr not in fields[kind]:
                 result.problems.append(
                     TemplateProblem(
-                        f"unknown field {kind}.{attr}; {kind} has: {', '.join(MERGE_FIELDS[kind])}",
+                        f"unknown field {kind}.{attr}; {kind} has: {', '.join(fields[kind])}",
                         node.lineno + offset,
                         part,
                     )
@@ -674,9 +688,10 @@ def check_template(source: TemplateSource, *, render_sample: bool = True) -> Che
         return CheckResult([TemplateProblem("the letter body is empty")])
     env = LetterEnvironment()
     try:
-        result = _check_part(env, source.body, "body", source.body_first_line)
+        fields = FIELD_SETS[source.fields]
+        result = _check_part(env, source.body, "body", source.body_first_line, fields)
         if source.subject:
-            subject = _check_part(env, source.subject, "subject", 1)
+            subject = _check_part(env, source.subject, "subject", 1, fields)
             result.problems.extend(subject.problems)
             result.fields_used |= subject.fields_used
     except RecursionError:
@@ -707,9 +722,11 @@ class Rendered:
     body: str
 
 
-def build_context(values: dict[str, dict[str, Any]]) -> dict[str, MergeObject]:
+def build_context(
+    values: dict[str, dict[str, Any]], fields: dict[str, dict[str, str]] = MERGE_FIELDS
+) -> dict[str, MergeObject]:
     """Wrap plain dicts into read-only merge objects with exactly the documented fields."""
-    return {kind: MergeObject(kind, values.get(kind) or {}) for kind in MERGE_FIELDS}
+    return {kind: MergeObject(kind, values.get(kind) or {}) for kind in fields}
 
 
 def render(source: TemplateSource, values: dict[str, dict[str, Any]]) -> Rendered:
@@ -722,7 +739,8 @@ def render(source: TemplateSource, values: dict[str, dict[str, Any]]) -> Rendere
     if size > MAX_SOURCE:
         raise TemplateProblem(f"template is {size} characters; limit {MAX_SOURCE}")
     plain = {
-        kind: {k: _plain(v) for k, v in (values.get(kind) or {}).items()} for kind in MERGE_FIELDS
+        kind: {k: _plain(v) for k, v in (values.get(kind) or {}).items()}
+        for kind in FIELD_SETS[source.fields]
     }
     return _run_isolated(source, plain, RENDER_SECONDS)
 
@@ -735,7 +753,7 @@ def render_in_process(
     source: TemplateSource, values: dict[str, dict[str, Any]], seconds: float = RENDER_SECONDS
 ) -> Rendered:
     """Render in this process (the worker process calls this; tests of the sandbox too)."""
-    context = build_context(values)
+    context = build_context(values, FIELD_SETS[source.fields])
     body = _render_part(source.body, context, "body", source.body_first_line, seconds)
     subject = (
         _render_part(source.subject, context, "subject", 1, seconds).strip()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import io
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -39,8 +40,16 @@ CHECKLIST = (
 POSITIONS = ("support", "oppose", "amend")
 
 
+def testimony_source(text: str) -> TemplateSource:
+    """A testimony template (bill, organization, hearing and testimony fields)."""
+    return replace(TemplateSource.from_text(text), fields="testimony")
+
+
 def starters() -> dict[str, TemplateSource]:
-    return {p.stem: TemplateSource.from_file(p) for p in sorted(STARTERS.glob("*.j2"))}
+    return {
+        p.stem: testimony_source(p.read_text(encoding="utf-8"))
+        for p in sorted(STARTERS.glob("*.j2"))
+    }
 
 
 def committee_members(session: Session, event: Event) -> tuple[str, list[str]]:

@@ -105,3 +105,8 @@ def test_starter_templates_pass_the_sandbox_check():
         assert check_template(source).ok
         assert "988" in source.body
     assert "without their permission" in starters["lived_experience"].body
+    # Letters keep their own fields: a letter cannot use the hearing's.
+    from outreach.templates import TemplateSource
+
+    assert not check_template(TemplateSource("{{ hearing.date }}")).ok
+    assert not check_template(tk.testimony_source("{{ constituent.story }}")).ok

@@ -9,7 +9,7 @@ from wtforms import SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from outreach import testimony as tk
-from outreach.templates import TemplateProblem, TemplateSource
+from outreach.templates import TemplateProblem
 from tracker.models import Bill, Event, EventBill
 from tracker.provisions_models import VersionProvisions
 from web.auth import current_user, has_role, login_required
@@ -84,7 +84,7 @@ def prepare(event_id: int, bill_id: str):  # noqa: ANN201
                 tk.save_link(db(), org_id(), event, form.written_testimony.data)
                 db().commit()
             source = (
-                TemplateSource.from_text(form.body.data)
+                tk.testimony_source(form.body.data)
                 if (form.body.data or "").strip()
                 else starters.get(form.starter.data) or next(iter(starters.values()))
             )
