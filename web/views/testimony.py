@@ -15,6 +15,7 @@ from tracker.provisions_models import VersionProvisions
 from web.auth import current_user, has_role, login_required
 from web.db import db
 from web.views.common import org_id
+from web.views.forms import options
 
 bp = Blueprint("testimony", __name__)
 
@@ -23,7 +24,7 @@ class TestimonyForm(FlaskForm):
     starter = SelectField("Starter template", choices=[])
     body = TextAreaField("Template", validators=[Optional(), Length(max=20000)])
     speaker = StringField("Who testifies", validators=[DataRequired(), Length(max=200)])
-    position = SelectField("Position", choices=[(p, p) for p in tk.POSITIONS])
+    position = SelectField("Position", choices=options((p, p) for p in tk.POSITIONS))
     ask = StringField("The ask", validators=[DataRequired(), Length(max=500)])
     facts = TextAreaField("One or two facts, with sources", validators=[Length(max=2000)])
     quote = TextAreaField("A quote from the bill", validators=[Length(max=1000)])
@@ -70,7 +71,7 @@ def prepare(event_id: int, bill_id: str):  # noqa: ANN201
     event, bill = _load(event_id, bill_id)
     starters = tk.starters()
     form = TestimonyForm()
-    form.starter.choices = [(k, s.name or k) for k, s in starters.items()]
+    form.starter.choices = options((k, s.name or k) for k, s in starters.items())
     if request.method == "GET":
         form.quote.data = _bill_quote(bill)
         link = tk.written_link(db(), org_id(), event)
