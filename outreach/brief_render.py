@@ -5,7 +5,7 @@ Untrusted text (scraped titles, actions, abstracts, org-entered names) is:
 - Markdown: Markdown/HTML metacharacters backslash-escaped, newlines folded;
 - CSV: cells starting with = + - @ (or tab/CR) prefixed with ' so spreadsheets do not run
   them as formulas (OWASP "CSV injection");
-- XLSX: every text cell stored as a string cell, never a formula.
+- XLSX: every text cell neutralized like CSV's and stored as a string cell, never a formula.
 
 Templates use their own `jinja2.Environment(undefined=StrictUndefined)`, not Flask's, so
 the weekly job renders without an app.
@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 
 from outreach.brief_charts import STAGE_LABELS
 from outreach.briefs import HEARING_WINDOW_DAYS, PRIORITY_RANK, BillRow, Brief, shorten
-from tracker.cells import clean_text, safe_csv_writer
+from tracker.cells import neutralize, safe_csv_writer
 from tracker.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -631,8 +631,9 @@ def render_xlsx(brief: Brief) -> bytes:
             cells = []
             for value in row:
                 if isinstance(value, str):
-                    # Typed as a string below, so never a formula; XLSX refuses controls.
-                    value = clean_text(value)
+                    # The one neutralization every export uses (controls dropped, a
+                    # formula-looking text quoted), and typed as a string below.
+                    value = neutralize(value)
                 cell = WriteOnlyCell(ws, value=value)
                 if isinstance(value, str):
                     # A string cell, never a formula, whatever the scraped text starts with.
