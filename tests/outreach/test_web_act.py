@@ -157,7 +157,11 @@ def test_honeypot_submission_looks_accepted_but_stores_and_sends_nothing(act_app
             website="http://spam.example",
         ),
     )
-    assert response.status_code == 302 and "check-email" in response.headers["Location"]
+    # Like a real submission: a redirect to a status page saying the confirmation went out.
+    assert response.status_code == 302 and "/act/status/" in response.headers["Location"]
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert "Confirmation sent" in page.get_data(as_text=True)
     assert db.scalars(select(Constituent)).all() == [] and smtp.messages == []
 
 
@@ -319,3 +323,31 @@ def test_changing_the_address_on_step_two_looks_districts_up_again(act_app, db):
     assert moved.status_code == 200 and "Akilah Weber Pierson" in html
     assert "Alex Lee" not in html
     assert db.scalars(select(Constituent)).all() == []
+
+
+def test_act_page_targets_who_serves_on_the_configured_day(smtp_settings, campaign, db):
+    """TRACKER_AS_OF (Settings.as_of) is "today" for targeting, not the machine's clock."""
+    from dataclasses import replace
+    from datetime import date, timedelta
+
+    from tracker.models import Legislator
+    from web import create_app
+
+    lee = db.scalars(select(Legislator).where(Legislator.name == "Alex Lee")).one()
+    lee.term_end = date.today() - timedelta(days=1)  # gone by the machine's clock
+    db.commit()
+
+    def lookup(settings):  # noqa: ANN001, ANN202
+        application = create_app(settings)
+        application.config.update(TESTING=True)
+        client = application.test_client()
+        page = client.post(
+            "/act/crisis-ca", data=_form(client, "/act/crisis-ca", **_manual(), action="lookup")
+        )
+        html = page.get_data(as_text=True)
+        application.extensions["tracker.engine"].dispose()
+        return html
+
+    assert "Assemblymember Alex Lee" not in lookup(smtp_settings)
+    as_of = replace(smtp_settings, as_of=date.today() - timedelta(days=30))
+    assert "Assemblymember Alex Lee" in lookup(as_of)

@@ -10,6 +10,7 @@ learn nothing, but stores and sends nothing.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import us
 from flask import (
@@ -25,6 +26,7 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -174,8 +176,9 @@ def campaign_page(slug: str):  # noqa: ANN201
     if not form.validate_on_submit():
         return _page(campaign, organization, form, step=1, status=400)
     if form.website.data:
-        # Honeypot filled: a bot. Answer as if it worked; store and send nothing.
-        return redirect(url_for("act.check_email", slug=slug))
+        # Honeypot filled: a bot. Answer as a real submission does (a redirect to a status
+        # page saying the confirmation went out); store and send nothing.
+        return redirect(url_for("act.status", token=_decoy_token(slug, form.email.data)))
     match = _recall(slug, form)
     if action == "lookup" or match is None:
         located = _where(form)
@@ -232,7 +235,11 @@ def _page(
     zip_options: list[tuple[str, str]] | None = None,
     status: int = 200,
 ):  # noqa: ANN202
-    targeting = plan(db(), campaign, match.division_ids, match.state) if match else None
+    targeting = (
+        plan(db(), campaign, match.division_ids, match.state, day=settings().today())
+        if match
+        else None
+    )
     chosen = targeting.legislators if targeting else []
     preview = None
     findings = []
@@ -315,10 +322,52 @@ def check_email(slug: str):  # noqa: ANN201
     return render_template("outreach/act_check_email.html", campaign=campaign)
 
 
+DECOY_SALT = "act-decoy"
+
+
+def _decoy_token(slug: str, email: str) -> str:
+    """A signed status link for a honeypot submission: it names no stored row."""
+    return URLSafeTimedSerializer(settings().secret_key, salt=DECOY_SALT).dumps(
+        {"s": slug, "e": email[:254]}
+    )
+
+
+def _decoy(token: str) -> dict | None:
+    """The honeypot submission a status token stands for, or None for a real token."""
+    try:
+        data = URLSafeTimedSerializer(settings().secret_key, salt=DECOY_SALT).loads(
+            token, max_age=letters.DATA_MAX_AGE
+        )
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _decoy_status(decoy: dict, token: str):  # noqa: ANN202
+    """The status page a real submitter sees right after the confirmation email went out."""
+    campaign = letters.open_campaign(db(), str(decoy.get("s")))
+    person = SimpleNamespace(
+        email=str(decoy.get("e", "")), confirmed_at=None, confirmation_retry_at=None
+    )
+    return render_template(
+        "outreach/act_status.html",
+        constituent=person,
+        campaign=campaign,
+        confirmation="sent",
+        letters=[],
+        token=token,
+        form=FlaskForm(),
+        call_outcomes=handoff.CALL_OUTCOMES,
+    )
+
+
 @bp.route("/status/<token>")
 @limiter.limit(IP_LIMIT)
 def status(token: str):  # noqa: ANN201
     """Your letters: was the confirmation sent, and each letter's channel and state."""
+    decoy = _decoy(token)
+    if decoy is not None:
+        return _decoy_status(decoy, token)
     constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
     if notices.confirmation_due(constituent):
         # The wait after a failed try is over: coming back to this page tries again.

@@ -247,7 +247,7 @@ def _campaign_form() -> CampaignForm:
     )
     legislators = db().scalars(
         select(Legislator)
-        .where(serving())
+        .where(serving(settings().today()))
         .order_by(Legislator.jurisdiction_id, Legislator.name)
         .limit(5000)
     )
