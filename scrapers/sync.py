@@ -28,19 +28,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from scrapers import get_source, guard
-from scrapers.base import (
-    Checkpoint,
-    Failure,
-    FetchedResponse,
-    HttpClient,
-    Scraper,
-    Transport,
-    Unchanged,
-    canonical_url,
-    http_session,
-    redact_text,
-)
+from scrapers.base import Checkpoint, Failure, Scraper, Unchanged
 from scrapers.hearings import hearings_from_actions
+from scrapers.http import FetchedResponse, HttpClient, Transport, http_session
+from scrapers.redaction import canonical_url, redact_text
 from tracker.config import Settings
 from tracker.db import make_engine, make_session_factory
 from tracker.errors import (

@@ -13,7 +13,7 @@ Sources (the version rows the scrapers stored say where each document lives):
 - Open States `versions[].links`, the Missouri Senate versions page and Oregon's
   measure pages: the state's own PDF/HTML, fetched by URL.
 
-Politeness and incrementality: every request goes through `scrapers.base` (timeout,
+Politeness and incrementality: every request goes through `scrapers.http` (timeout,
 retries with backoff, one rate limit per host, the TEXT_MAX_BYTES size cap, refused
 before the body is read when Content-Length says so). A document fetched before is not
 requested again (`version_documents` remembers it); with `recheck=True` it is asked for
@@ -40,7 +40,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scrapers.base import Failure, HttpClient, Transport, http_session
+from scrapers.base import Failure
+from scrapers.http import HttpClient, Transport, http_session
 from tracker.config import Settings
 from tracker.db import make_engine, make_session_factory
 from tracker.errors import (

@@ -7,15 +7,8 @@ import time
 
 import pytest
 
-from scrapers.base import (
-    USER_AGENT,
-    HttpClient,
-    LiveTransport,
-    RateLimiter,
-    canonical_url,
-    make_retry,
-    redact_url,
-)
+from scrapers.http import USER_AGENT, HttpClient, LiveTransport, RateLimiter, make_retry
+from scrapers.redaction import canonical_url, redact_url
 from tracker.errors import ParseError, QuotaExhausted, SourceUnavailable
 
 

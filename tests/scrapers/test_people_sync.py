@@ -14,7 +14,7 @@ import responses
 import yaml
 from sqlalchemy import select
 
-from scrapers.base import LiveTransport, make_retry
+from scrapers.http import LiveTransport, make_retry
 from scrapers.legiscan import BASE as LS_BASE
 from scrapers.openstates_people import API_BASE
 from scrapers.sync import run_sync

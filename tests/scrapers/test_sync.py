@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 
 from app.cli import cli
 from scrapers import govinfo
-from scrapers.base import LiveTransport, make_retry
 from scrapers.congress_gov import BASE as CG_BASE
+from scrapers.http import LiveTransport, make_retry
 from scrapers.legiscan import BASE as LS_BASE
 from scrapers.openstates import BASE as OS_BASE
 from scrapers.sync import import_paths, reparse, run_sync

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 from sqlalchemy import select
 
-from scrapers.base import LiveTransport
+from scrapers.http import LiveTransport
 from scrapers.texts import bills_in_scope, fetch_texts
 from tracker.errors import InvalidInput
 from tracker.ingest import ingest
