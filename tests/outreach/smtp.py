@@ -19,9 +19,11 @@ class RecordingHandler:
         self.hold_rcpt = threading.Event()  # when set, RCPT waits for `release`
         self.rcpt_seen = threading.Event()
         self.release = threading.Event()
+        self.hold_after = 0  # hold only once this many messages were accepted
+        self.peers: list[tuple] = []  # the client end of each accepted message's connection
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
-        if self.hold_rcpt.is_set():
+        if self.hold_rcpt.is_set() and len(self.messages) >= self.hold_after:
             self.rcpt_seen.set()
             while not self.release.is_set():
                 await asyncio.sleep(0.02)
@@ -33,6 +35,7 @@ class RecordingHandler:
         msg = message_from_bytes(envelope.content.replace(b"\r\n", b"\n"), policy=policy.default)
         with self.lock:
             self.messages.append(msg)
+            self.peers.append(tuple(session.peer))
         return "250 Message accepted for delivery"
 
     def message_ids(self) -> list[str]:

@@ -261,3 +261,75 @@ def test_confirmation_email_lost_with_redis_is_sent_by_the_reconciler(
     assert reconcile(stale_seconds=0)["confirmations"] == 0  # sent once, not again
     _work(redis_conn)
     assert len(smtp.to("ana@example.net")) == 1
+
+
+def test_batch_sends_each_letter_once_over_one_connection(db, smtp, smtp_settings, campaign):
+    ids = _confirmed(db, campaign, n=3)
+    summary = delivery.deliver_batch(db, smtp_settings, ids)
+    assert summary == {"letters": 6, "sent": 6}
+    db.expire_all()
+    rows = db.scalars(select(Letter).order_by(Letter.id)).all()
+    assert [x.state for x in rows] == ["sent"] * 6
+    assert sorted(smtp.message_ids()) == sorted(x.message_id for x in rows)
+    assert len(set(smtp.peers)) == 1  # one SMTP connection carried the batch
+    outcomes = db.scalars(select(DeliveryAttempt.outcome)).all()
+    assert outcomes == ["sent"] * 6
+    # The same batch again (a retry, a re-enqueue): every claim fails, nothing is sent.
+    assert delivery.deliver_batch(db, smtp_settings, ids) == {"letters": 6, "skipped": 6}
+    assert len(smtp.messages) == 6
+
+
+@pytest.mark.redis
+def test_batch_worker_killed_mid_batch_redelivers_none_twice(
+    db, smtp, rq_settings, redis_conn, campaign
+):
+    from outreach.jobs import enqueue_batch, reconcile
+
+    ids = _confirmed(db, campaign, n=2)  # four letters, one send_letters job
+    enqueue_batch(rq_settings, ids)
+    smtp.hold_after = 2  # two letters accepted, then the third stalls at RCPT
+    smtp.hold_rcpt.set()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from redis import Redis; from rq import Queue, SimpleWorker; import os;"
+            "r = Redis.from_url(os.environ['REDIS_URL']);"
+            "SimpleWorker([Queue('outreach', connection=r)], connection=r).work(burst=True)",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": ROOT},
+    )
+    try:
+        assert smtp.rcpt_seen.wait(30), "the worker never reached the third RCPT"
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    smtp.hold_rcpt.clear()
+    smtp.release.set()
+    db.expire_all()
+    before = {x.id: (x.state, x.smtp_phase) for x in db.scalars(select(Letter))}
+    # The first letter's `sent` was committed with the second's `data` mark; the second
+    # was accepted but its `sent` was not yet committed; the last two never reached DATA.
+    assert sorted(before.values()) == [
+        ("sending", "connect"),
+        ("sending", "connect"),
+        ("sending", "data"),
+        ("sent", "done"),
+    ]
+    time.sleep(0.05)
+    summary = reconcile(stale_seconds=0)
+    assert summary["unknown"] == 1 and summary["requeued"] == 2
+    _work(redis_conn)
+    db.expire_all()
+    rows = db.scalars(select(Letter).order_by(Letter.id)).all()
+    received = smtp.message_ids()
+    assert len(received) == 4 and len(set(received)) == 4  # none twice, none lost
+    assert sorted(received) == sorted(x.message_id for x in rows)
+    states = sorted(x.state for x in rows)
+    # The one accepted before the kill but unrecorded is shown as "outcome unknown",
+    # never resent.
+    assert states == ["failed", "sent", "sent", "sent"]
+    assert "outcome unknown" in next(x.last_error for x in rows if x.state == "failed")
