@@ -263,7 +263,7 @@ def quarantine() -> None:
 @click.option("--json", "as_json", is_flag=True)
 def quarantine_list(source, limit, as_json) -> None:
     """List quarantined payloads, newest first."""
-    from scrapers.sync import list_quarantine
+    from scrapers.archive import list_quarantine
     from tracker.db import session_scope
 
     settings = load_settings()

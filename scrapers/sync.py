@@ -8,7 +8,9 @@
 - `import_paths`: recorded payload files through the same parsers and ingest.
 - `reparse`: rebuild bills from the raw-response archive, without the network.
 
-Scrapers never touch the database; this module is where their output meets it.
+Scrapers never touch the database; this module is where their output meets it. The
+raw-response archive and the quarantine live in `scrapers.archive`, cursors, change
+tokens and request quotas in `scrapers.cursors`.
 """
 
 from __future__ import annotations
@@ -16,22 +18,32 @@ from __future__ import annotations
 import inspect
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, is_dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from scrapers import get_source, guard
+from scrapers.archive import ArchiveTransport, archive_responses, quarantine
 from scrapers.base import Checkpoint, Failure, Scraper, Unchanged
+from scrapers.cursors import (
+    CURSOR_OVERLAP,
+    cursor_for,
+    known_tokens,
+    newer_token,
+    parse_since,
+    requests_this_month,
+    watched_without_source,
+)
 from scrapers.hearings import hearings_from_actions
-from scrapers.http import FetchedResponse, HttpClient, Transport, http_session
-from scrapers.redaction import canonical_url, redact_text
+from scrapers.http import HttpClient, Transport, http_session
+from scrapers.redaction import redact_text
 from tracker.config import Settings
 from tracker.db import make_engine, make_session_factory
 from tracker.errors import (
@@ -51,16 +63,10 @@ from tracker.ingest import (
     ingest_members,
     ingest_votes,
 )
-from tracker.models import Bill, LegislativeSession, SourceLink, WatchlistEntry
 from tracker.records import BillRecord, CommitteeRecord, EventRecord, MemberRecord, VoteRecord
-from tracker.sync_models import QuarantinedPayload, RawResponse, SyncCursor, SyncRun
+from tracker.sync_models import RawResponse, SyncCursor, SyncRun
 
 log = logging.getLogger(__name__)
-
-# Overlap so an update stamped while the previous run was listing is not missed;
-# unchanged bills in the overlap cost nothing (their change token matches).
-CURSOR_OVERLAP = timedelta(hours=1)
-_EXTENSIONS = {"json": "json", "xml": "xml", "html": "html", "yaml": "yaml", "csv": "csv"}
 
 
 @dataclass
@@ -137,110 +143,6 @@ class Summary:
 
 
 # --- archive and quarantine -----------------------------------------------------------
-
-
-def _extension(content_type: str, url: str) -> str:
-    for key, ext in _EXTENSIONS.items():
-        if key in (content_type or "").lower():
-            return ext
-    tail = url.rsplit("?", 1)[0].rsplit(".", 1)
-    return tail[1] if len(tail) == 2 and tail[1].isalnum() and len(tail[1]) <= 5 else "bin"
-
-
-def archive_responses(
-    session: Session, settings: Settings, responses: Iterable[FetchedResponse], run_id: int | None
-) -> list[RawResponse]:
-    """Write bodies to SCRAPER_CACHE_DIR (content-addressed) and add archive rows."""
-    rows = []
-    cache = Path(settings.scraper_cache_dir)
-    for resp in responses:
-        digest = resp.sha256
-        seen = session.scalars(
-            select(RawResponse)
-            .where(RawResponse.url == resp.url[:2000], RawResponse.sha256 == digest)
-            .limit(1)
-        ).first()
-        if seen is not None:
-            # The same body at the same URL is archived once; a re-run writes nothing new.
-            rows.append(seen)
-            continue
-        rel = Path(resp.source) / digest[:2] / f"{digest}.{_extension(resp.content_type, resp.url)}"
-        target = cache / rel
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(resp.content)
-        entry = {
-            "url": resp.url,
-            "file": str(rel),
-            "status": resp.status,
-            "content_type": resp.content_type,
-            "source": resp.source,
-        }
-        # The cache directory doubles as a replay directory (`--replay SCRAPER_CACHE_DIR`).
-        with (cache / "index.jsonl").open("a", encoding="utf-8") as index:
-            index.write(json.dumps(entry) + "\n")
-        row = RawResponse(
-            source=resp.source,
-            url=resp.url[:2000],
-            kind=resp.kind,
-            ref=resp.ref,
-            status=resp.status,
-            content_type=(resp.content_type or "")[:120],
-            sha256=digest,
-            size=len(resp.content),
-            path=str(rel),
-            fetched_at=resp.fetched_at,
-            sync_run_id=run_id,
-        )
-        session.add(row)
-        rows.append(row)
-    return rows
-
-
-def quarantine(
-    session: Session,
-    settings: Settings,
-    failure: Failure,
-    run_id: int | None,
-    payload: bytes | None = None,
-) -> QuarantinedPayload:
-    """Keep a payload that failed to parse, with source, URL/id and the error."""
-    payload = payload if payload is not None else failure.payload
-    digest = path = None
-    if payload:
-        resp = FetchedResponse(
-            source=failure.source, url=failure.url or "", status=0, content=payload
-        )
-        digest = resp.sha256
-        rel = Path("quarantine") / failure.source / f"{digest}.bin"
-        target = Path(settings.scraper_cache_dir) / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(payload)
-        path = str(rel)
-    row = QuarantinedPayload(
-        source=failure.source,
-        url=(redact_text(failure.url) if failure.url else None),
-        source_id=failure.source_id,
-        error=redact_text(failure.error)[:5000],
-        payload_sha256=digest,
-        payload_path=path,
-        sync_run_id=run_id,
-    )
-    session.add(row)
-    log.warning(
-        "quarantined %s %s: %s", failure.source, failure.url or failure.source_id, failure.error
-    )
-    return row
-
-
-def list_quarantine(
-    session: Session, source: str | None = None, limit: int = 100
-) -> list[QuarantinedPayload]:
-    """Newest quarantined payloads first."""
-    query = select(QuarantinedPayload).order_by(QuarantinedPayload.id.desc()).limit(limit)
-    if source:
-        query = query.where(QuarantinedPayload.source == source)
-    return list(session.scalars(query))
 
 
 # --- writing records ------------------------------------------------------------------
@@ -442,7 +344,7 @@ def _first_description(
         return True
     if key in seen:
         token, owner, position = seen[key]
-        if not _newer_token(item.source_updated, token):
+        if not newer_token(item.source_updated, token):
             return False
         if owner == number:
             batch[position] = item  # not written yet: the older one is dropped
@@ -453,20 +355,6 @@ def _first_description(
     return True
 
 
-def _newer_token(mine: str | None, theirs: str | None) -> bool:
-    def as_time(token: str | None) -> datetime | None:
-        if not token or not token[:4].isdigit():
-            return None
-        try:
-            value = datetime.fromisoformat(token.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-    a, b = as_time(mine), as_time(theirs)
-    return a is not None and b is not None and a > b
-
-
 def _read_small(path: Path, limit: int = 5_000_000) -> bytes | None:
     try:
         return path.read_bytes()[:limit]
@@ -475,69 +363,6 @@ def _read_small(path: Path, limit: int = 5_000_000) -> bytes | None:
 
 
 # --- sync ---------------------------------------------------------------------------------
-
-
-def known_tokens(session: Session, source: str, jurisdiction: str | None) -> dict[str, str]:
-    """{source id: change token} of every bill this source contributed (and watchlists')."""
-    query = select(SourceLink.source_id, SourceLink.source_updated).where(
-        SourceLink.source == source, SourceLink.source_id.is_not(None)
-    )
-    if jurisdiction:
-        query = query.join(Bill, Bill.id == SourceLink.bill_id).where(
-            Bill.jurisdiction_id == jurisdiction
-        )
-    return {sid: token or "" for sid, token in session.execute(query)}
-
-
-def watched_without_source(
-    session: Session, source: str, jurisdiction: str
-) -> list[tuple[str, str]]:
-    """(session, identifier) of watchlisted bills in a jurisdiction this source never reported."""
-    reported = select(SourceLink.bill_id).where(SourceLink.source == source)
-    rows = session.execute(
-        select(LegislativeSession.identifier, Bill.identifier)
-        .join(Bill, Bill.session_id == LegislativeSession.id)
-        .join(WatchlistEntry, WatchlistEntry.bill_id == Bill.id)
-        .where(Bill.jurisdiction_id == jurisdiction, Bill.id.not_in(reported))
-        .distinct()
-        .order_by(Bill.identifier)
-    )
-    return [(s, i) for s, i in rows]
-
-
-def requests_this_month(
-    session: Session, source: str | tuple[str, ...], now: datetime | None = None
-) -> int:
-    """Requests already spent on a source (or sources sharing one key) this month."""
-    now = now or datetime.now(UTC)
-    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    sources = (source,) if isinstance(source, str) else source
-    total = session.scalar(
-        select(func.coalesce(func.sum(SyncRun.requests), 0)).where(
-            SyncRun.source.in_(sources), SyncRun.started_at >= start, SyncRun.mode == "sync"
-        )
-    )
-    return int(total or 0)
-
-
-def _cursor(session: Session, source: str, jurisdiction: str) -> SyncCursor:
-    cursor = session.scalars(
-        select(SyncCursor).where(
-            SyncCursor.source == source, SyncCursor.jurisdiction == jurisdiction
-        )
-    ).first()
-    if cursor is None:
-        cursor = SyncCursor(source=source, jurisdiction=jurisdiction)
-        session.add(cursor)
-        session.flush()
-    return cursor
-
-
-def _parse_since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def run_sync(
@@ -562,13 +387,13 @@ def run_sync(
     engine = make_engine(settings)
     try:
         with make_session_factory(engine)() as session:
-            cursor = _cursor(session, source, juris)
+            cursor = cursor_for(session, source, juris)
             resume_state: dict[str, Any] | None = None
             if since is None and cursor.resume and cursor.resume.get("state"):
-                since = _parse_since(cursor.resume.get("since"))
+                since = parse_since(cursor.resume.get("since"))
                 resume_state = dict(cursor.resume["state"])
             elif since is None:
-                since = _parse_since(cursor.value)
+                since = parse_since(cursor.value)
             started = datetime.now(UTC)
             if http is None:
                 key_name = scraper_cls.key_setting
@@ -685,29 +510,6 @@ def _handle(
 
 
 # --- reparse ------------------------------------------------------------------------------
-
-
-class ArchiveTransport:
-    """Serves the latest archived body for each canonical URL; never the network."""
-
-    def __init__(self, settings: Settings, rows: Iterable[RawResponse]):
-        self.cache = Path(settings.scraper_cache_dir)
-        self.by_url: dict[str, RawResponse] = {}
-        for row in rows:
-            self.by_url[row.url] = row  # rows come oldest first: the latest wins
-
-    def fetch(
-        self,
-        url: str,
-        params: Mapping[str, Any],
-        headers: Mapping[str, str],
-        secret_params: Mapping[str, str],
-    ) -> tuple[int, bytes, dict[str, str]]:
-        """The archived response, or 404 when the archive never saw this URL."""
-        row = self.by_url.get(canonical_url(url, params))
-        if row is None:
-            return 404, b"", {}
-        return row.status, (self.cache / row.path).read_bytes(), {"Content-Type": row.content_type}
 
 
 def reparse(settings: Settings, source: str | None = None, progress: bool = False) -> list[Summary]:

@@ -238,8 +238,8 @@ class _Fetcher:
     def legiscan(self) -> HttpClient | None:
         """The LegiScan client, or None when there is no key (and nothing to replay)."""
         if self._legiscan is None:
+            from scrapers.cursors import requests_this_month
             from scrapers.legiscan import LegiScanScraper
-            from scrapers.sync import requests_this_month
 
             if not (self.settings.legiscan_api_key or self.replay_dir or self.transport):
                 return None
@@ -258,7 +258,7 @@ class _Fetcher:
 
     def close(self, run: SyncRun) -> None:
         """Archive what is left, count requests, finish the run row(s)."""
-        from scrapers.sync import archive_responses
+        from scrapers.archive import archive_responses
 
         for client in (self._docs, self._legiscan):
             if client is not None:
@@ -375,7 +375,7 @@ class _Fetcher:
             kind="document",
             ref={"bill_id": version.bill_id, "url": version.url},
         )
-        from scrapers.sync import archive_responses
+        from scrapers.archive import archive_responses
 
         rows = archive_responses(self.session, self.settings, client.drain(), self.run_id)
         if resp.status == 304:
@@ -392,7 +392,7 @@ class _Fetcher:
 
         resp = client.get(BASE, {"op": "getBillText", "id": doc_id}, kind="text")
         payload = resp.json()
-        from scrapers.sync import archive_responses
+        from scrapers.archive import archive_responses
 
         archive_responses(self.session, self.settings, client.drain(), self.run_id)
         text = payload.get("text") if isinstance(payload, dict) else None
@@ -459,7 +459,7 @@ class _Fetcher:
         reason: str,
         data: bytes | None,
     ) -> None:
-        from scrapers.sync import quarantine
+        from scrapers.archive import quarantine
 
         doc.status, doc.error = status, reason[:5000]
         quarantine(

@@ -1,6 +1,7 @@
 """Collection bookkeeping: sync cursors, the raw-response archive, quarantine, sync runs.
 
-Written only by `scrapers.sync` (scrapers themselves never touch the database).
+Written only by `scrapers.sync`, `scrapers.archive` and `scrapers.cursors` (scrapers
+themselves never touch the database).
 """
 
 from __future__ import annotations

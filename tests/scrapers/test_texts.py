@@ -404,7 +404,7 @@ def test_scope_is_bills_tagged_mental_health_or_watched(settings, db):
 
 
 def test_legiscan_text_queries_count_against_the_monthly_cap(settings, db, server):
-    from scrapers.sync import requests_this_month
+    from scrapers.cursors import requests_this_month
 
     for name in ("HB2520", "HB2064"):
         _serve_legiscan(server, name)
