@@ -2,12 +2,12 @@
 
 Each area owns its commands (`scrapers/cli.py`, `outreach/cli.py`, `web/cli.py`, ...);
 this root only lists them. Entries are imported on first use so that `tracker db upgrade`
-loads neither Flask nor the scrapers; `tracker --help` imports them all to print their
-one-line help, and `tests/app/test_registries.py` loads every entry, so a missing module
-or attribute fails there.
+loads neither Flask nor the scrapers, and `tracker --help` prints SHORT_HELP without
+importing any area; `tests/app/test_registries.py` loads every entry (a missing module or
+attribute fails there) and checks SHORT_HELP against each command's own help.
 
 To add a command: write it in its area's cli module, then add one line to COMMANDS,
-e.g. `"texts": lambda: _scrapers().texts,`.
+e.g. `"texts": lambda: _scrapers().texts,`, and its one-line help to SHORT_HELP.
 """
 
 from __future__ import annotations
@@ -121,6 +121,36 @@ COMMANDS: dict[str, Callable[[], click.Command]] = {
 }
 
 
+# name -> one-line help, shown by `tracker --help` without importing any area (cold start).
+# tests/app/test_registries.py checks each line equals its command's own short help.
+SHORT_HELP: dict[str, str] = {
+    "db": "Migrate the database (SQLite or PostgreSQL).",
+    "worker": "Run an RQ worker on the queues (default: sync, tag, outreach, briefs).",
+    "scheduler": "Enqueue the periodic jobs on time (RQ CronScheduler); run exactly one.",
+    "jobs": "Show queued, running and failed jobs (with their errors).",
+    "serve": "Serve the web app (waitress; put a TLS proxy in front in production).",
+    "demo": "Migrate, load the bundled real bills through the pipeline, and serve the app.",
+    "org": "Organizations (a policy team or a coalition).",
+    "user": "Users who sign in to the web app.",
+    "alerts": "Detect and send alerts (watched-bill changes, saved-search matches).",
+    "search": "The bill full-text index.",
+    "classify": 'Tag JSON lines from stdin: {"id","title","abstract","subjects"?,"text"?}.',
+    "tag": "(Re)tag bills in the database: by id, --all, or --stale (changed / older taxonomy).",
+    "score": "Compute relevance, passage likelihood and momentum for bills (default: all).",
+    "sync": "Incremental sync from the sources' APIs and sites (resumes an interrupted run).",
+    "import": "Import recorded payload files or directories through the parsers and ingest.",
+    "reparse": "Rebuild bills from the raw-response archive with the current parsers (no network).",
+    "quarantine": "Payloads that failed to parse.",
+    "texts": "Bill version documents: download, archive and extract their text.",
+    "bills": "Bills in the store.",
+    "legislators": "Legislators in the store.",
+    "template": "Check and preview letter templates (sandboxed Jinja2).",
+    "outreach": "Letter delivery: reconcile the outbox, print batches, bounces.",
+    "meetings": "The meeting log: export and follow-up reminders.",
+    "brief": "Build the policy brief (default: last full ISO week in the org's time zone).",
+}
+
+
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
 
@@ -130,6 +160,11 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         load = COMMANDS.get(name)
         return load() if load is not None else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from SHORT_HELP: `tracker --help` imports no area."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, SHORT_HELP[name]) for name in self.list_commands(ctx)])
 
 
 @click.group(

@@ -10,13 +10,14 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import click
 import pytest
 
-from app.cli import COMMANDS, cli
+from app.cli import COMMANDS, SHORT_HELP, cli
 from app.schedule import periodic_jobs
 from scrapers import pipeline
 from tracker.jobs import QUEUES, job_name, resolve
@@ -31,6 +32,43 @@ def test_every_cli_entry_loads_a_click_command_with_help(name):
     assert isinstance(command, click.Command)
     assert command.get_short_help_str(), f"{name} has no one-line help"
     assert cli.get_command(click.Context(cli), name) is command
+    # `tracker --help` prints SHORT_HELP without importing the command: it must not drift.
+    assert SHORT_HELP[name] == command.get_short_help_str(limit=200)
+
+
+def test_short_help_lists_exactly_the_commands():
+    assert set(SHORT_HELP) == set(COMMANDS)
+
+
+def test_tracker_help_imports_no_area_and_no_heavy_library():
+    """Cold start: `tracker --help` lists every command from SHORT_HELP alone."""
+    code = (
+        "import sys\n"
+        "from app.cli import cli\n"
+        "try:\n"
+        "    cli(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('sqlalchemy', 'flask', 'scrapers', 'outreach', 'web', 'weasyprint', 'sklearn',"
+        " 'hyperscan', 'requests', 'rq')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    listing, _, loaded = done.stdout.rpartition("\n[")
+    assert "sync " in listing and "brief " in listing, done.stdout
+    assert loaded.strip() == "]", f"imported at --help: [{loaded}"
+
+
+def test_importing_scrapers_imports_no_source_module():
+    code = (
+        "import sys, scrapers; print(sorted(m for m in sys.modules if m.startswith('scrapers.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
 
 
 def test_every_module_level_command_in_an_area_cli_is_reachable_from_tracker():
