@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker.ingest import token_time
 from tracker.models import Bill, LegislativeSession, SourceLink, WatchlistEntry
 from tracker.sync_models import SyncCursor, SyncRun
 
@@ -19,16 +20,8 @@ CURSOR_OVERLAP = timedelta(hours=1)
 
 
 def newer_token(mine: str | None, theirs: str | None) -> bool:
-    def as_time(token: str | None) -> datetime | None:
-        if not token or not token[:4].isdigit():
-            return None
-        try:
-            value = datetime.fromisoformat(token.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-    a, b = as_time(mine), as_time(theirs)
+    """Whether our stored token is a later timestamp than the one the source lists."""
+    a, b = token_time(mine), token_time(theirs)
     return a is not None and b is not None and a > b
 
 

@@ -608,7 +608,7 @@ def _same_as_last_time(
     return True
 
 
-def _token_time(token: str | None) -> datetime | None:
+def token_time(token: str | None) -> datetime | None:
     """A change token that is a timestamp (Congress.gov, GovInfo, Open States), else None."""
     if not token or not token[:4].isdigit():
         return None
@@ -621,12 +621,12 @@ def _token_time(token: str | None) -> datetime | None:
 
 def _older_than_known(known: dict[LinkKey, tuple], stable_id: str, record: BillRecord) -> bool:
     """True when a source link already holds a newer change token than this record's."""
-    mine = _token_time(record.source_updated)
+    mine = token_time(record.source_updated)
     if mine is None or not record.sources:
         return False
     for ref in record.sources:
         stored = known.get((stable_id, ref.source, ref.url))
-        theirs = _token_time(stored[2]) if stored else None
+        theirs = token_time(stored[2]) if stored else None
         if theirs is None or mine >= theirs:
             return False
     return True
