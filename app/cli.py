@@ -59,7 +59,7 @@ def _outreach():  # noqa: ANN202
 
 
 def _briefs():  # noqa: ANN202
-    from outreach import brief_cli
+    from outreach.briefs import cli as brief_cli
 
     return brief_cli
 

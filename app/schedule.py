@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from outreach import brief_jobs
 from outreach import jobs as outreach_jobs
+from outreach.briefs import jobs as brief_jobs
 from scrapers import pipeline
 from tracker import alert_jobs, tasks
 from tracker.config import Settings

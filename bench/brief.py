@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 from pypdf import PdfReader  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from outreach import brief_render  # noqa: E402
-from outreach.briefs import build_brief  # noqa: E402
+from outreach.briefs import render as brief_render  # noqa: E402
+from outreach.briefs.data import build_brief  # noqa: E402
 from tests.briefs.demo_data import demo_records  # noqa: E402
 from tracker.accounts import create_org  # noqa: E402
 from tracker.db import make_engine, make_session_factory, upgrade  # noqa: E402

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.cli import cli
-from outreach.brief_models import BriefArchive, BriefSubscriber
+from outreach.briefs.models import BriefArchive, BriefSubscriber
 from tests.briefs.conftest import ENACTED_WEEK
 
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outreach import brief_render
-from outreach.briefs import build_brief, last_full_week, resolve_range
+from outreach.briefs import render as brief_render
+from outreach.briefs.data import build_brief, last_full_week, resolve_range
 from tests.briefs.conftest import DELIVERED_WEEK, ENACTED_WEEK, QUIET_WEEK
 from tests.briefs.demo_data import demo_rows, to_record
 from tracker.accounts import create_org

@@ -12,10 +12,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outreach.brief_archive import subscribe
-from outreach.brief_jobs import compose, deliver_brief
-from outreach.brief_models import BriefArchive
-from outreach.briefs import build_brief
+from outreach.briefs.archive import subscribe
+from outreach.briefs.data import build_brief
+from outreach.briefs.jobs import compose, deliver_brief
+from outreach.briefs.models import BriefArchive
 from tests.conftest import free_port
 from tracker.accounts import create_org
 from tracker.errors import SourceUnavailable
@@ -140,7 +140,7 @@ def test_weekly_cron_job_mails_through_rq(
 ):
     from rq import Queue, SimpleWorker
 
-    from outreach.brief_jobs import send_weekly_briefs
+    from outreach.briefs.jobs import send_weekly_briefs
     from tracker.jobs import enqueue
 
     sink, port = smtp
@@ -160,14 +160,14 @@ def test_weekly_cron_job_mails_through_rq(
 
 def test_weekly_job_is_on_the_schedule():
     from app.schedule import periodic_jobs
-    from outreach.brief_jobs import send_weekly_briefs
+    from outreach.briefs.jobs import send_weekly_briefs
 
     [job] = [j for j in periodic_jobs() if j.func is send_weekly_briefs]
     assert job.queue == "briefs" and job.cron == "0 12 * * 1"
 
 
 def test_email_without_cairo_has_no_broken_image_links(db: Session, org, settings, monkeypatch):
-    from outreach import brief_render
+    from outreach.briefs import render as brief_render
 
     monkeypatch.setattr(brief_render, "png_available", lambda: False)
     mail = compose(build_brief(db, org, now=NOW), settings)

@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from outreach import brief_render
-from outreach.briefs import build_brief
+from outreach.briefs import render as brief_render
+from outreach.briefs.data import build_brief
 from tests.briefs.conftest import ENACTED_WEEK, QUIET_WEEK
 from tests.briefs.demo_data import demo_rows, to_record
 from tracker.ingest import ingest

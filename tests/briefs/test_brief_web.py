@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outreach.brief_models import BriefArchive, BriefSubscriber
+from outreach.briefs.models import BriefArchive, BriefSubscriber
 from tests.briefs.conftest import ENACTED_WEEK, QUIET_WEEK
 from tests.conftest import csrf_token, sign_in
 from tracker.accounts import create_org, create_user
@@ -91,7 +91,7 @@ def test_advocate_archives_and_downloads_the_same_bytes(db: Session, org, client
 
 def test_other_orgs_archive_is_not_visible(db: Session, org, client):
     other = create_org(db, "Other Org")
-    from outreach.brief_archive import archive_brief
+    from outreach.briefs.archive import archive_brief
 
     theirs = archive_brief(
         db, other, *map(__import__("datetime").date.fromisoformat, ENACTED_WEEK),
@@ -137,7 +137,7 @@ def test_admin_manages_subscribers_and_viewer_cannot(db: Session, org, client, a
 def test_admin_sends_brief_now_over_smtp(db: Session, org, settings):
     from aiosmtpd.controller import Controller
 
-    from outreach.brief_archive import subscribe
+    from outreach.briefs.archive import subscribe
     from tests.briefs.test_brief_email import Sink
     from tests.conftest import free_port
     from web import create_app

@@ -92,7 +92,7 @@ def test_periodic_jobs_are_registered_on_rqs_cron_scheduler(rq_settings, redis_c
         "tracker.tasks.rescore_all": ("tag", "15 5 * * *", None),
         "tracker.tasks.update_similarity": ("tag", "45 5 * * *", None),
         "tracker.tasks.train_second_opinion": ("tag", "0 6 * * 1", None),
-        "outreach.brief_jobs.send_weekly_briefs": ("briefs", "0 12 * * 1", None),
+        "outreach.briefs.jobs.send_weekly_briefs": ("briefs", "0 12 * * 1", None),
         "tracker.alert_jobs.send_daily_digest": ("outreach", "0 7 * * *", None),
         "outreach.jobs.reconcile": ("outreach", None, 300),
         "outreach.jobs.send_follow_up_reminders": ("outreach", "0 13 * * *", None),

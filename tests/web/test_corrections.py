@@ -49,7 +49,7 @@ def test_a_correction_overrides_the_tagger_for_its_organization_only(
     world,
     demo_bills,  # noqa: ANN001
 ) -> None:
-    from outreach.briefs import build_brief
+    from outreach.briefs.data import build_brief
     from scrapers.exports import bill_rows
     from tracker.alerts import match_saved_searches
     from tracker.models import Bill, Organization

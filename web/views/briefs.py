@@ -15,9 +15,11 @@ from sqlalchemy import select
 from wtforms import EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from outreach import brief_archive, brief_jobs, brief_render
-from outreach.brief_models import BriefSubscriber
-from outreach.briefs import Brief, build_brief, last_full_week, parse_date
+from outreach.briefs import archive as brief_archive
+from outreach.briefs import jobs as brief_jobs
+from outreach.briefs import render as brief_render
+from outreach.briefs.data import Brief, build_brief, last_full_week, parse_date
+from outreach.briefs.models import BriefSubscriber
 from tracker.errors import InvalidInput, NotFound
 from tracker.jobs import enqueue
 from tracker.models import Organization

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, render_template, request
 from markupsafe import Markup
 from sqlalchemy import select
 
-from outreach.brief_charts import STAGE_LABELS, state_tile_svg
+from outreach.briefs.charts import STAGE_LABELS, state_tile_svg
 from tracker import provisions
 from tracker.cells import clean_text, safe_csv_writer
 from tracker.models import Bill, BillVersion

@@ -69,9 +69,9 @@ def brief(
     ]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (see `tracker brief --help`)")
-    from outreach import brief_render
-    from outreach.brief_archive import archive_brief
-    from outreach.briefs import build_brief, find_org, parse_date
+    from outreach.briefs import render
+    from outreach.briefs.archive import archive_brief
+    from outreach.briefs.data import build_brief, find_org, parse_date
     from tracker.db import session_scope
 
     settings = load_settings()
@@ -90,12 +90,12 @@ def brief(
                     jurisdictions=list(jurisdictions) or None,
                 )
                 bar.update(1)
-                content = brief_render.render(data, fmt, full=full)
+                content = render.render(data, fmt, full=full)
                 bar.update(1)
             if archive:
                 archive_brief(
                     session, org, data.start, data.end, fmt, content,
-                    brief_render.filename(data, fmt), source="cli",
+                    render.filename(data, fmt), source="cli",
                 )  # fmt: skip
                 session.commit()
     except TrackerError as exc:
@@ -117,8 +117,8 @@ def brief(
 @click.argument("email")
 def subscribe(org_name: str, name: str, email: str) -> None:
     """Send the weekly brief to EMAIL."""
-    from outreach.brief_archive import subscribe as add
-    from outreach.briefs import find_org
+    from outreach.briefs.archive import subscribe as add
+    from outreach.briefs.data import find_org
     from tracker.db import session_scope
 
     try:
@@ -134,8 +134,8 @@ def subscribe(org_name: str, name: str, email: str) -> None:
 @click.argument("email")
 def unsubscribe(org_name: str, email: str) -> None:
     """Stop sending the weekly brief to EMAIL."""
-    from outreach.brief_archive import unsubscribe as remove
-    from outreach.briefs import find_org
+    from outreach.briefs.archive import unsubscribe as remove
+    from outreach.briefs.data import find_org
     from tracker.db import session_scope
 
     try:
@@ -150,8 +150,8 @@ def unsubscribe(org_name: str, email: str) -> None:
 @click.option("--org", "org_name", required=True, help="Organization name or slug.")
 def list_subscribers(org_name: str) -> None:
     """List who gets the weekly brief."""
-    from outreach.brief_archive import subscribers
-    from outreach.briefs import find_org
+    from outreach.briefs.archive import subscribers
+    from outreach.briefs.data import find_org
     from tracker.db import session_scope
 
     try:
@@ -172,8 +172,8 @@ def list_subscribers(org_name: str) -> None:
 @click.option("--force", is_flag=True, help="Send even if this range was already mailed.")
 def send(org_name: str, start: str | None, end: str | None, force: bool) -> None:
     """Build, archive and email the brief to the org's subscribers now."""
-    from outreach.brief_jobs import deliver_brief
-    from outreach.briefs import find_org, parse_date
+    from outreach.briefs.data import find_org, parse_date
+    from outreach.briefs.jobs import deliver_brief
     from tracker.db import session_scope
 
     settings = load_settings()

@@ -24,10 +24,10 @@ from email.utils import formataddr, make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outreach import brief_render
-from outreach.brief_archive import already_emailed, archive_brief, subscribers
-from outreach.brief_models import BriefSubscriber
-from outreach.briefs import Brief, build_brief, find_org, parse_date
+from outreach.briefs import render
+from outreach.briefs.archive import already_emailed, archive_brief, subscribers
+from outreach.briefs.data import Brief, build_brief, find_org, parse_date
+from outreach.briefs.models import BriefSubscriber
 from tracker.config import Settings
 from tracker.mail import send_messages
 from tracker.models import Organization, utcnow
@@ -49,20 +49,20 @@ class RenderedMail:
 
 def compose(brief: Brief, settings: Settings) -> RenderedMail:
     """Render the brief for email: cid images, plain-text alternative, PDF attachment."""
-    images = [(name, png) for name, _alt, png in brief_render.png_images(brief)]
+    images = [(name, png) for name, _alt, png in render.png_images(brief)]
     kind = "Weekly policy brief" if brief.is_week else "Policy brief"
     subject = " ".join(f"{brief.org_name}: {kind}, {brief.period_label}".split())[:250]
-    text = brief_render.render_markdown(
+    text = render.render_markdown(
         brief, image_names={n: f"cid:{n}" for n, _ in images}, with_images=bool(images)
     )
     text += f"\nManage the brief and its archive: {settings.base_url}/briefs\n"
     return RenderedMail(
         subject=subject,
         text=text,
-        html=brief_render.render_html(brief, images="cid" if images else "none"),
+        html=render.render_html(brief, images="cid" if images else "none"),
         images=images,
-        pdf=brief_render.render_pdf(brief),
-        pdf_name=brief_render.filename(brief, "pdf"),
+        pdf=render.render_pdf(brief),
+        pdf_name=render.filename(brief, "pdf"),
     )
 
 
@@ -102,8 +102,8 @@ def deliver_brief(
     mail = compose(brief, settings)
     html_row = archive_brief(
         session, org, brief.start, brief.end, "html",
-        brief_render.render_html(brief).encode("utf-8"),
-        brief_render.filename(brief, "html"), source="weekly",
+        render.render_html(brief).encode("utf-8"),
+        render.filename(brief, "html"), source="weekly",
     )  # fmt: skip
     pdf_row = archive_brief(
         session, org, brief.start, brief.end, "pdf", mail.pdf, mail.pdf_name, source="weekly"

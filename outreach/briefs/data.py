@@ -1,7 +1,7 @@
 """The weekly policy brief: what an organization's tracked bills did over a date range.
 
 `build_brief(session, org, start, end)` returns a `Brief` (plain dataclasses, no ORM
-objects) that `outreach.brief_render` turns into HTML, PDF, Markdown, DOCX, CSV or XLSX.
+objects) that `outreach.briefs.render` turns into HTML, PDF, Markdown, DOCX, CSV or XLSX.
 
 Reproducibility: every stage in a brief is derived from the bill's dated action history
 with `tracker.status.derive_status`, as of the day before the range (old stage) and the
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from outreach import brief_charts
+from outreach.briefs import charts
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import (
     Bill,
@@ -218,11 +218,11 @@ class Brief:
 
     def chart_svg(self) -> str:
         """Bills by topic x stage, as SVG."""
-        return brief_charts.topic_stage_svg(self.topic_stage, self.topic_labels, STAGES)
+        return charts.topic_stage_svg(self.topic_stage, self.topic_labels, STAGES)
 
     def map_svg(self) -> str:
         """Activity by state on a tile grid, as SVG."""
-        return brief_charts.state_tile_svg(self.state_activity)
+        return charts.state_tile_svg(self.state_activity)
 
 
 # --- date ranges --------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outreach.brief_models import BriefArchive, BriefSubscriber
-from outreach.brief_render import CONTENT_TYPES, FORMATS
+from outreach.briefs.models import BriefArchive, BriefSubscriber
+from outreach.briefs.render import CONTENT_TYPES, FORMATS
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import Organization
 

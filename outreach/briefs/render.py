@@ -25,8 +25,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from outreach.brief_charts import STAGE_LABELS
-from outreach.briefs import HEARING_WINDOW_DAYS, PRIORITY_RANK, BillRow, Brief, shorten
+from outreach.briefs.charts import STAGE_LABELS
+from outreach.briefs.data import HEARING_WINDOW_DAYS, PRIORITY_RANK, BillRow, Brief, shorten
 from tracker.cells import neutralize, safe_csv_writer
 from tracker.errors import InvalidInput
 
@@ -318,7 +318,7 @@ def render_html(
 
 
 def _zone(name: str):  # noqa: ANN202 - ZoneInfo
-    from outreach.briefs import zone
+    from outreach.briefs.data import zone
 
     return zone(name)
 
