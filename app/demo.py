@@ -238,7 +238,7 @@ def _demo_campaign(settings) -> str:  # noqa: ANN001
     """A public letter campaign on a real pending crisis-care bill, made once; returns its slug."""
     from sqlalchemy import select
 
-    from outreach import letters
+    from outreach import campaigns
     from outreach.models import Campaign
     from outreach.templates import starter_templates
     from tracker.accounts import get_org
@@ -253,13 +253,13 @@ def _demo_campaign(settings) -> str:  # noqa: ANN001
         ).first()
         if existing is not None:
             return existing.slug
-        template = letters.create_template(
+        template = campaigns.create_template(
             session,
             org.id,
             "Support 988 and mobile crisis",
             starter_templates()["support-988-funding"],
         )
-        campaign = letters.create_campaign(
+        campaign = campaigns.create_campaign(
             session,
             org.id,
             DEMO_CAMPAIGN,

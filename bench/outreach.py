@@ -43,7 +43,7 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from outreach import delivery, letters, templates  # noqa: E402
+from outreach import campaigns, delivery, letters, templates  # noqa: E402
 from outreach.geocode import manual_divisions  # noqa: E402
 from outreach.models import Letter  # noqa: E402
 from tracker.config import Settings  # noqa: E402
@@ -134,8 +134,8 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     load_people(session)
     org = create_org(session, "Bench Coalition")
     starter = templates.starter_templates()["support-988-funding"]
-    template = letters.create_template(session, org.id, "988", starter)
-    campaign = letters.create_campaign(
+    template = campaigns.create_template(session, org.id, "988", starter)
+    campaign = campaigns.create_campaign(
         session,
         org.id,
         "Fund crisis services",

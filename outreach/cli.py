@@ -113,8 +113,8 @@ def outreach_print(campaign_id: int, org_name: str, out_dir: Path) -> None:
     """Write one PDF per office for a campaign's paper letters, plus a CSV of all letters."""
     from sqlalchemy import select
 
+    from outreach.campaigns import campaign_for_org
     from outreach.delivery import letters_csv, print_batch_pdf
-    from outreach.letters import campaign_for_org
     from outreach.models import Letter
     from tracker.accounts import get_org
     from tracker.db import session_scope

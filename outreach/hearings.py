@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outreach.letters import campaign_for_org, link_token
+from outreach.campaigns import campaign_for_org
+from outreach.constituents import link_token
 from outreach.models import Campaign, Constituent, HearingAlert, HearingAlertRecipient
 from outreach.targeting import legislator_fields
 from tracker.config import Settings

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from outreach.letters import link_token
+from outreach.constituents import link_token
 from outreach.models import Constituent
 from tracker.config import Settings
 from tracker.errors import SourceUnavailable

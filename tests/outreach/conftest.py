@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outreach import letters, templates
+from outreach import campaigns, templates
 from tests.conftest import free_port
 from tests.outreach.people import load_people
 from tests.outreach.smtp import start_smtp
@@ -45,8 +45,8 @@ def org(db):  # noqa: ANN001, ANN201
 def campaign(db, org, people, bill):  # noqa: ANN001, ANN201
     """A state-legislature campaign in CA about AB 1331 using the 988 starter."""
     starter = templates.starter_templates()["support-988-funding"]
-    template = letters.create_template(db, org.id, "988 letter", starter)
-    return letters.create_campaign(
+    template = campaigns.create_template(db, org.id, "988 letter", starter)
+    return campaigns.create_campaign(
         db,
         org.id,
         "Fund crisis services",

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from outreach import cwc, delivery, handoff, letters
+from outreach import campaigns, constituents, cwc, delivery, handoff, letters
 from outreach.geocode import manual_divisions
 from outreach.letters import Submission
 from outreach.models import DeliveryAttempt, Letter
@@ -158,7 +158,7 @@ def test_web_form_hand_off_gives_text_opens_the_form_and_records_it(app, db, set
     letters.confirm(db, constituent)
     [padilla] = [x for x in constituent.letters if x.legislator.name == "Alex Padilla"]
     client = app.test_client()
-    token = letters.link_token(settings.secret_key, constituent, "data")
+    token = constituents.link_token(settings.secret_key, constituent, "data")
     page = client.get(f"/act/status/{token}").get_data(as_text=True)
     assert f'id="text-{padilla.id}"' in page and "I urge you to support HR 2741" in page
     opened = client.get(f"/act/status/{token}/form/{padilla.id}")
@@ -181,7 +181,7 @@ def test_call_outcome_is_recorded_and_counted(app, db, settings, campaign, org, 
     letters.confirm(db, constituent)
     lee = next(x for x in constituent.letters if x.legislator.name == "Alex Lee")
     client = app.test_client()
-    token = letters.link_token(settings.secret_key, constituent, "data")
+    token = constituents.link_token(settings.secret_key, constituent, "data")
     page = client.get(f"/act/status/{token}").get_data(as_text=True)
     assert "Hello, I am a constituent calling Assemblymember Lee" in page
     assert re.search(r'href="tel:[^"]+"', page), "no office phone shown"
@@ -200,7 +200,7 @@ def test_call_outcome_is_recorded_and_counted(app, db, settings, campaign, org, 
         "sent",
         "reached",
     )
-    results = letters.campaign_results(db, org.id, campaign.id)
+    results = campaigns.campaign_results(db, org.id, campaign.id)
     assert results["calls"] == {"reached": 1, "voicemail": 0, "busy": 0}
     assert results["channels"] == {"call": 2}
     _, user, password = make_org_user(org.name, "advocate@example.org", "advocate")

@@ -71,7 +71,8 @@ def test_outreach_reconcile_and_meetings_export_commands(runner, settings, db, c
 def test_core_outreach_modules_do_not_import_flask():
     code = (
         "import sys, outreach.templates, outreach.language, outreach.delivery, outreach.jobs, "
-        "outreach.letters, outreach.meetings, outreach.geocode, outreach.targeting, outreach.cli; "
+        "outreach.letters, outreach.campaigns, outreach.constituents, outreach.meetings, "
+        "outreach.geocode, outreach.targeting, outreach.cli; "
         "print('flask' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

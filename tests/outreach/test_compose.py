@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import select
 
-from outreach import letters, templates
+from outreach import campaigns, letters, templates
 from outreach.compose import tidy
 from outreach.geocode import manual_divisions
 from outreach.letters import Submission
@@ -32,8 +32,8 @@ def test_ab_308_letter_with_nothing_added_reads_well(db, org, people):
     bill = db.scalars(select(Bill)).one()
     assert bill.title.endswith(".")  # the real title: "...: procedures."
     starter = templates.starter_templates()["support-988-funding"]
-    template = letters.create_template(db, org.id, "988 letter", starter)
-    campaign = letters.create_campaign(
+    template = campaigns.create_template(db, org.id, "988 letter", starter)
+    campaign = campaigns.create_campaign(
         db,
         org.id,
         "Mobile crisis teams",

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from outreach import letters
+from outreach import campaigns, constituents, letters
 from outreach.geocode import manual_divisions
 from outreach.letters import Submission
 from outreach.models import Campaign, Constituent, Letter
@@ -77,7 +77,7 @@ def test_submit_writes_one_draft_letter_per_legislator_with_template_version(db,
 
 def test_new_template_version_is_used_by_later_letters_only(db, campaign, people):
     first = letters.submit(db, campaign, _submission(), manual_divisions(**FREMONT))
-    v2 = letters.save_version(
+    v2 = campaigns.save_version(
         db,
         campaign.template,
         "Version two {{ bill.identifier }}",
@@ -124,17 +124,19 @@ def test_no_targets_is_a_clear_error(db, campaign, people):
 
 def test_signed_links_and_data_deletion(db, settings, campaign, people):
     constituent = letters.submit(db, campaign, _submission(), manual_divisions(**FREMONT))
-    token = letters.link_token(settings.secret_key, constituent, "data")
-    assert letters.constituent_from_token(db, settings.secret_key, token, "data") is constituent
+    token = constituents.link_token(settings.secret_key, constituent, "data")
+    assert (
+        constituents.constituent_from_token(db, settings.secret_key, token, "data") is constituent
+    )
     with pytest.raises(NotFound):
-        letters.constituent_from_token(db, settings.secret_key, token, "confirm")
-    exported = letters.export_data(constituent)
+        constituents.constituent_from_token(db, settings.secret_key, token, "confirm")
+    exported = constituents.export_data(constituent)
     assert exported["email"] == "jordan@example.net" and len(exported["letters"]) == 2
-    assert letters.delete_data(db, constituent) == 2
+    assert constituents.delete_data(db, constituent) == 2
     db.expire_all()
     assert db.scalars(select(Letter)).all() == [] and db.scalars(select(Constituent)).all() == []
     with pytest.raises(NotFound):
-        letters.constituent_from_token(db, settings.secret_key, token, "data")
+        constituents.constituent_from_token(db, settings.secret_key, token, "data")
 
 
 def test_results_count_per_office_and_district_and_quotable_stories_only(db, campaign, people, org):
@@ -146,7 +148,7 @@ def test_results_count_per_office_and_district_and_quotable_stories_only(db, cam
         _submission(email="b@example.net", story="private", consent_quote=False),
         manual_divisions(**FREMONT),
     )
-    res = letters.campaign_results(db, org.id, campaign.id)
+    res = campaigns.campaign_results(db, org.id, campaign.id)
     assert res["constituents"] == 2
     assert {o["legislator"].name: o["total"] for o in res["per_office"]} == {
         "Alex Lee": 2,
@@ -155,5 +157,5 @@ def test_results_count_per_office_and_district_and_quotable_stories_only(db, cam
     assert dict(res["per_district"]) == {"CA Assembly 24": 2, "CA Senate 10": 2}
     assert [s.email for s in res["stories"]] == ["jordan@example.net"]
     with pytest.raises(NotFound):
-        letters.campaign_results(db, org.id + 1, campaign.id)
+        campaigns.campaign_results(db, org.id + 1, campaign.id)
     assert isinstance(res["campaign"], Campaign)

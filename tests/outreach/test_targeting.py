@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from outreach import letters, templates
+from outreach import campaigns, letters, templates
 from outreach.geocode import manual_divisions
 from outreach.letters import Submission
 from outreach.targeting import plan
@@ -32,8 +32,8 @@ def _bill(db, name: str) -> Bill:  # noqa: ANN001
 
 def _campaign(db, org, bill, slug: str, **options):  # noqa: ANN001, ANN003, ANN202
     starter = templates.starter_templates()["support-988-funding"]
-    template = letters.create_template(db, org.id, f"letter {slug}", starter)
-    campaign = letters.create_campaign(
+    template = campaigns.create_template(db, org.id, f"letter {slug}", starter)
+    campaign = campaigns.create_campaign(
         db, org.id, f"Campaign {slug}", template, slug=slug, bill_id=bill.id
     )
     for key, value in options.items():

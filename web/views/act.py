@@ -30,7 +30,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from outreach import compose, handoff, hearings, letters, notices
+from outreach import campaigns, compose, constituents, handoff, hearings, letters, notices
 from outreach import templates as tpl
 from outreach.channels import CWC_PREFIXES, channel_for
 from outreach.geocode import DistrictMatch, Located, WhereInput, locate
@@ -166,7 +166,7 @@ def _recall(slug: str, form: ActForm) -> DistrictMatch | None:
 @limiter.limit(EMAIL_LIMIT, key_func=_email_key, methods=["POST"], exempt_when=_not_submit)
 def campaign_page(slug: str):  # noqa: ANN201
     """Step 1: who and where. Step 2: their legislators, the letter, story, consents."""
-    campaign = letters.open_campaign(db(), slug)
+    campaign = campaigns.open_campaign(db(), slug)
     organization = db().get(Organization, campaign.organization_id)
     form = ActForm()
     if request.method == "GET":
@@ -219,7 +219,7 @@ def campaign_page(slug: str):  # noqa: ANN201
     # what happened from the constituent row, so it never claims a mail went out that
     # did not.
     enqueue_confirmation(settings(), constituent.id)
-    token = letters.link_token(settings().secret_key, constituent, "data")
+    token = constituents.link_token(settings().secret_key, constituent, "data")
     return redirect(url_for("act.status", token=token))
 
 
@@ -299,7 +299,7 @@ def _page(
             preview=preview,
             channel_previews=channels,
             office_channels=office_channels,
-            channel_names=letters.CHANNEL_NAMES,
+            channel_names=constituents.CHANNEL_NAMES,
             findings=findings,
             targeting=targeting,
             problem=problem
@@ -318,7 +318,7 @@ def _page(
 @bp.route("/<slug>/check-email")
 def check_email(slug: str):  # noqa: ANN201
     """After submitting: nothing is sent until you confirm from your inbox."""
-    campaign = letters.open_campaign(db(), slug)
+    campaign = campaigns.open_campaign(db(), slug)
     return render_template("outreach/act_check_email.html", campaign=campaign)
 
 
@@ -336,7 +336,7 @@ def _decoy(token: str) -> dict | None:
     """The honeypot submission a status token stands for, or None for a real token."""
     try:
         data = URLSafeTimedSerializer(settings().secret_key, salt=DECOY_SALT).loads(
-            token, max_age=letters.DATA_MAX_AGE
+            token, max_age=constituents.DATA_MAX_AGE
         )
     except BadSignature:
         return None
@@ -345,7 +345,7 @@ def _decoy(token: str) -> dict | None:
 
 def _decoy_status(decoy: dict, token: str):  # noqa: ANN202
     """The status page a real submitter sees right after the confirmation email went out."""
-    campaign = letters.open_campaign(db(), str(decoy.get("s")))
+    campaign = campaigns.open_campaign(db(), str(decoy.get("s")))
     person = SimpleNamespace(
         email=str(decoy.get("e", "")), confirmed_at=None, confirmation_retry_at=None
     )
@@ -368,7 +368,7 @@ def status(token: str):  # noqa: ANN201
     decoy = _decoy(token)
     if decoy is not None:
         return _decoy_status(decoy, token)
-    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    constituent = constituents.constituent_from_token(db(), settings().secret_key, token, "data")
     if notices.confirmation_due(constituent):
         # The wait after a failed try is over: coming back to this page tries again.
         enqueue_confirmation(settings(), constituent.id)
@@ -378,7 +378,7 @@ def status(token: str):  # noqa: ANN201
         constituent=constituent,
         campaign=constituent.campaign,
         confirmation=notices.confirmation_state(constituent),
-        letters=letters.letter_statuses(constituent),
+        letters=constituents.letter_statuses(constituent),
         token=token,
         form=FlaskForm(),
         call_outcomes=handoff.CALL_OUTCOMES,
@@ -389,7 +389,7 @@ def status(token: str):  # noqa: ANN201
 @limiter.limit(IP_LIMIT)
 def open_form(token: str, letter_id: int):  # noqa: ANN201
     """Record that the office's web form was opened, then go there."""
-    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    constituent = constituents.constituent_from_token(db(), settings().secret_key, token, "data")
     letter = handoff.own_letter(constituent, letter_id, "form")
     try:
         return redirect(handoff.form_opened(db(), letter))
@@ -401,7 +401,7 @@ def open_form(token: str, letter_id: int):  # noqa: ANN201
 @limiter.limit(IP_LIMIT)
 def form_sent(token: str, letter_id: int):  # noqa: ANN201
     """The constituent reports sending the office's form."""
-    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    constituent = constituents.constituent_from_token(db(), settings().secret_key, token, "data")
     FlaskForm().validate_on_submit() or _csrf_failed()
     try:
         handoff.form_sent(db(), handoff.own_letter(constituent, letter_id, "form"))
@@ -414,7 +414,7 @@ def form_sent(token: str, letter_id: int):  # noqa: ANN201
 @limiter.limit(IP_LIMIT)
 def call_outcome(token: str, letter_id: int):  # noqa: ANN201
     """The caller reports how the call went: reached staff, voicemail, busy."""
-    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    constituent = constituents.constituent_from_token(db(), settings().secret_key, token, "data")
     FlaskForm().validate_on_submit() or _csrf_failed()
     letter = handoff.own_letter(constituent, letter_id, "call")
     try:
@@ -428,7 +428,9 @@ def call_outcome(token: str, letter_id: int):  # noqa: ANN201
 @limiter.limit(IP_LIMIT, methods=["POST"])
 def unsubscribe(token: str):  # noqa: ANN201
     """Stop hearing alerts and other contact from this campaign (a button, for scanners)."""
-    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "unsubscribe")
+    constituent = constituents.constituent_from_token(
+        db(), settings().secret_key, token, "unsubscribe"
+    )
     done = False
     if request.method == "POST":
         FlaskForm().validate_on_submit() or _csrf_failed()
@@ -447,7 +449,7 @@ def unsubscribe(token: str):  # noqa: ANN201
 @limiter.limit(IP_LIMIT, methods=["POST"])
 def confirm(token: str):  # noqa: ANN201
     """Show the letters; the POST (a button, so link scanners confirm nothing) sends them."""
-    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "confirm")
+    constituent = constituents.constituent_from_token(db(), settings().secret_key, token, "confirm")
     rules = rules_for_organization(db(), constituent.organization_id)
     if request.method == "POST":
         FlaskForm().validate_on_submit() or _csrf_failed()
@@ -457,7 +459,7 @@ def confirm(token: str):  # noqa: ANN201
         return render_template(
             "outreach/act_confirmed.html",
             constituent=constituent,
-            data_token=letters.link_token(settings().secret_key, constituent, "data"),
+            data_token=constituents.link_token(settings().secret_key, constituent, "data"),
         )
     findings = rules.check(constituent.message) + rules.check(constituent.story)
     return render_template(
@@ -465,7 +467,7 @@ def confirm(token: str):  # noqa: ANN201
         constituent=constituent,
         form=FlaskForm(),
         findings=findings,
-        data_token=letters.link_token(settings().secret_key, constituent, "data"),
+        data_token=constituents.link_token(settings().secret_key, constituent, "data"),
     )
 
 
@@ -478,11 +480,11 @@ def _csrf_failed() -> None:
 @bp.route("/my-data/<token>")
 def my_data(token: str):  # noqa: ANN201
     """Everything we hold about you, with download and delete."""
-    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    constituent = constituents.constituent_from_token(db(), settings().secret_key, token, "data")
     return render_template(
         "outreach/act_my_data.html",
         constituent=constituent,
-        data=letters.export_data(constituent),
+        data=constituents.export_data(constituent),
         token=token,
         form=FlaskForm(),
     )
@@ -491,8 +493,8 @@ def my_data(token: str):  # noqa: ANN201
 @bp.route("/my-data/<token>/download")
 def my_data_download(token: str) -> Response:
     """Your data as a JSON file."""
-    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
-    body = json.dumps(letters.export_data(constituent), indent=2, ensure_ascii=False)
+    constituent = constituents.constituent_from_token(db(), settings().secret_key, token, "data")
+    body = json.dumps(constituents.export_data(constituent), indent=2, ensure_ascii=False)
     return Response(
         body,
         mimetype="application/json",
@@ -504,7 +506,7 @@ def my_data_download(token: str) -> Response:
 @limiter.limit(IP_LIMIT)
 def my_data_delete(token: str):  # noqa: ANN201
     """Delete your data and any letter not yet sent."""
-    constituent = letters.constituent_from_token(db(), settings().secret_key, token, "data")
+    constituent = constituents.constituent_from_token(db(), settings().secret_key, token, "data")
     FlaskForm().validate_on_submit() or _csrf_failed()
-    count = letters.delete_data(db(), constituent)
+    count = constituents.delete_data(db(), constituent)
     return render_template("outreach/act_deleted.html", count=count)

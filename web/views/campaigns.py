@@ -21,7 +21,7 @@ from sqlalchemy import select
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from outreach import delivery, hearings, letters
+from outreach import campaigns, delivery, hearings
 from outreach import templates as tpl
 from outreach.jobs import enqueue_confirmation, enqueue_hearing_alert, enqueue_letter
 from outreach.language import rules_for_organization
@@ -190,7 +190,7 @@ def template_new():  # noqa: ANN201
             body=form.body.data.replace("\r\n", "\n"), subject=form.subject.data or ""
         )
         try:
-            template = letters.create_template(
+            template = campaigns.create_template(
                 db(), org_id(), form.name.data, source, current_user()
             )
         except tpl.TemplateProblem:
@@ -212,7 +212,7 @@ def template_new():  # noqa: ANN201
 @role_required("advocate")
 def template_edit(template_id: int):  # noqa: ANN201
     """Edit a template: saving a change makes a new version (letters keep theirs)."""
-    template = letters.get_template(db(), org_id(), template_id)
+    template = campaigns.get_template(db(), org_id(), template_id)
     form = TemplateForm()
     if request.method == "GET":
         form.name.data = template.name
@@ -221,7 +221,7 @@ def template_edit(template_id: int):  # noqa: ANN201
     check = None
     if form.validate_on_submit():
         try:
-            version = letters.save_version(
+            version = campaigns.save_version(
                 db(), template, form.subject.data or "", form.body.data, current_user()
             )
         except tpl.TemplateProblem:
@@ -267,8 +267,8 @@ def campaign_new():  # noqa: ANN201
         return redirect(url_for("campaigns.template_new"))
     if form.validate_on_submit():
         try:
-            template = letters.get_template(db(), org_id(), form.template_id.data)
-            campaign = letters.create_campaign(
+            template = campaigns.get_template(db(), org_id(), form.template_id.data)
+            campaign = campaigns.create_campaign(
                 db(),
                 org_id(),
                 form.title.data,
@@ -308,7 +308,7 @@ def campaign_new():  # noqa: ANN201
 @login_required
 def results(campaign_id: int):  # noqa: ANN201
     """Letters per office and per district, failures, and stories that may be quoted."""
-    data = letters.campaign_results(db(), org_id(), campaign_id)
+    data = campaigns.campaign_results(db(), org_id(), campaign_id)
     upcoming = hearings.hearing_summaries(db(), data["campaign"])
     return _render("outreach/results.html", form=FlaskForm(), hearings=upcoming, **data)
 
@@ -317,7 +317,7 @@ def results(campaign_id: int):  # noqa: ANN201
 @role_required("advocate")
 def set_status(campaign_id: int):  # noqa: ANN201
     """Open or close a campaign."""
-    campaign = letters.campaign_for_org(db(), org_id(), campaign_id)
+    campaign = campaigns.campaign_for_org(db(), org_id(), campaign_id)
     FlaskForm().validate_on_submit() or abort(400)
     status = request.form.get("status")
     if status not in ("open", "closed"):
@@ -332,7 +332,7 @@ def set_status(campaign_id: int):  # noqa: ANN201
 def retry(campaign_id: int):  # noqa: ANN201
     """Try failed letters (not those with an unknown outcome) and unsent confirmations again."""
     FlaskForm().validate_on_submit() or abort(400)
-    letter_ids, people = letters.retry_failures(db(), org_id(), campaign_id)
+    letter_ids, people = campaigns.retry_failures(db(), org_id(), campaign_id)
     for letter_id in letter_ids:
         enqueue_letter(settings(), letter_id)
     for constituent_id in people:
@@ -362,7 +362,7 @@ def hearing_alert(campaign_id: int, event_id: int):  # noqa: ANN201
 @login_required
 def letters_csv(campaign_id: int) -> Response:
     """All confirmed letters as CSV for hand delivery."""
-    campaign = letters.campaign_for_org(db(), org_id(), campaign_id)
+    campaign = campaigns.campaign_for_org(db(), org_id(), campaign_id)
     return Response(
         delivery.letters_csv(db(), org_id(), campaign.id),
         mimetype="text/csv",
@@ -374,7 +374,7 @@ def letters_csv(campaign_id: int) -> Response:
 @role_required("advocate")
 def print_batch(campaign_id: int, legislator_id: int) -> Response:
     """A PDF batch of the paper letters to one office (marks them sent)."""
-    campaign = letters.campaign_for_org(db(), org_id(), campaign_id)
+    campaign = campaigns.campaign_for_org(db(), org_id(), campaign_id)
     FlaskForm().validate_on_submit() or abort(400)
     pdf = delivery.print_batch_pdf(db(), org_id(), campaign.id, legislator_id)
     return Response(
