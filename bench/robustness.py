@@ -52,7 +52,7 @@ from tracker import db as dbmod  # noqa: E402
 from tracker.config import Settings  # noqa: E402
 from tracker.errors import TrackerError  # noqa: E402
 from tracker.models import Bill, Legislator  # noqa: E402
-from tracker.sync_models import SyncRun  # noqa: E402
+from tracker.models.collection import SyncRun  # noqa: E402
 
 FIX = ROOT / "tests" / "fixtures"
 FIXTURES: list[tuple[str, list[Path]]] = [

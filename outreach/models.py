@@ -1,4 +1,9 @@
-"""Outreach tables: templates, campaigns, constituents, letters (the outbox), meetings.
+"""Outreach tables: templates, campaigns, constituents, letters (the outbox), meetings,
+hearing alerts, and where each committee takes written testimony.
+
+Created by migrations 0005_outreach, 0140_outreach_campaign_targets,
+0141_outreach_status, 0142_outreach_channels, 0143_outreach_hearing_alerts and
+0191_outreach_testimony.
 
 Every row an organization owns carries `organization_id`, and every query for such
 rows filters on it. Table and column names are plain so other areas (the weekly brief)
@@ -389,3 +394,22 @@ class FollowUp(Base):
 
     meeting: Mapped[Meeting] = relationship(back_populates="follow_ups")
     assignee: Mapped[User | None] = relationship()
+
+
+# --- testimony ------------------------------------------------------------------------------
+# Where each committee takes written testimony, as an organization records it. Testimony
+# itself is logged as a Meeting (kind "testimony") with the bill attached, so it shows in
+# the meeting log and on the bill page.
+
+
+class CommitteeTestimonyLink(Base):
+    __tablename__ = "testimony_links"
+    __table_args__ = (UniqueConstraint("organization_id", "jurisdiction_id", "committee"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    jurisdiction_id: Mapped[str] = mapped_column(String(8))
+    committee: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(500))

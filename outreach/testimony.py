@@ -21,9 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outreach.models import Meeting, MeetingBill
+from outreach.models import CommitteeTestimonyLink, Meeting, MeetingBill
 from outreach.templates import Rendered, TemplateSource, render
-from outreach.testimony_models import CommitteeTestimonyLink
 from tracker.models import Bill, CommitteeMembership, Event, Legislator, Organization
 
 STARTERS = Path(__file__).parent / "testimony_starters"

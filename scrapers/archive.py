@@ -21,7 +21,7 @@ from scrapers.base import Failure
 from scrapers.http import FetchedResponse
 from scrapers.redaction import canonical_url, redact_text
 from tracker.config import Settings
-from tracker.sync_models import QuarantinedPayload, RawResponse
+from tracker.models.collection import QuarantinedPayload, RawResponse
 
 log = logging.getLogger("scrapers.sync")
 

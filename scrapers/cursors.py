@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.ingest import token_time
 from tracker.models import Bill, LegislativeSession, SourceLink, WatchlistEntry
-from tracker.sync_models import SyncCursor, SyncRun
+from tracker.models.collection import SyncCursor, SyncRun
 
 CURSOR_OVERLAP = timedelta(hours=1)
 

@@ -79,7 +79,7 @@ def _stored_topics(
 
 def _corrected_bills(session: Session, org_id: int) -> set[str]:
     """Bills the organization judged: their topics are its own, never re-guessed."""
-    from tracker.tagging_models import TopicCorrection
+    from tracker.models.tagging import TopicCorrection
 
     return set(
         session.scalars(

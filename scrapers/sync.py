@@ -63,8 +63,8 @@ from tracker.ingest import (
     ingest_members,
     ingest_votes,
 )
+from tracker.models.collection import RawResponse, SyncCursor, SyncRun
 from tracker.records import BillRecord, CommitteeRecord, EventRecord, MemberRecord, VoteRecord
-from tracker.sync_models import RawResponse, SyncCursor, SyncRun
 
 log = logging.getLogger(__name__)
 

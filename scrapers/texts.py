@@ -53,7 +53,7 @@ from tracker.errors import (
     TooLarge,
 )
 from tracker.models import Bill, BillVersion, WatchlistEntry
-from tracker.sync_models import SyncRun, VersionDocument
+from tracker.models.collection import SyncRun, VersionDocument
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def bills_in_scope(
         ids = set(session.scalars(with_versions))
     if scope == "all":
         return sorted(ids)
-    from tracker.tagging_models import BillTopic
+    from tracker.models.tagging import BillTopic
 
     tagged = set(session.scalars(select(BillTopic.bill_id).where(BillTopic.score > 0)))
     watched = set(session.scalars(select(WatchlistEntry.bill_id)))
@@ -429,7 +429,7 @@ class _Fetcher:
     def _ensure_text(self, version: BillVersion, doc: VersionDocument) -> None:
         """Point the version at its stored text; re-extract from the archived bytes when
         the extractor changed (no network)."""
-        from tracker.tagging_models import ExtractedText
+        from tracker.models.tagging import ExtractedText
         from tracker.textextract import extractor_version
 
         if doc.status != "ok" or not doc.raw_sha256:
@@ -505,7 +505,7 @@ def text_status(session: Session, versions: Iterable[BillVersion]) -> dict[int, 
     """Version id -> what the bill page says about its text: `state` is `extracted`
     (with chars and extractor), `quarantined` / `too_large` / `not_found` / `failed`
     (with the reason), or `pending` (never fetched)."""
-    from tracker.tagging_models import ExtractedText
+    from tracker.models.tagging import ExtractedText
 
     versions = list(versions)
     keys = {v.id: (v.source_doc or v.url)[:500] for v in versions}

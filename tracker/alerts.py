@@ -28,7 +28,7 @@ from tracker.config import Settings
 from tracker.errors import InvalidInput
 from tracker.mail import send_plain_email
 from tracker.models import Bill, Event, EventBill, User, Watchlist, WatchlistEntry, utcnow
-from tracker.web_models import (
+from tracker.models.web import (
     AlertBillState,
     AlertDelivery,
     AlertEvent,
@@ -184,7 +184,7 @@ def _text_changes(session: Session, bill_ids: list[str]) -> dict[str, tuple[str,
     """bill id -> (key, summary) for bills whose newest version text is not yet alerted:
     what changed against the version before it (tracker.textdiff), section by section."""
     from tracker.models import BillVersion
-    from tracker.tagging_models import ExtractedText
+    from tracker.models.tagging import ExtractedText
     from tracker.textdiff import diff_versions
 
     rows = session.execute(
@@ -226,8 +226,8 @@ def _provision_changes(session: Session, bill_ids: list[str]) -> dict[str, tuple
     (tracker.provisions_store) differ from the version before it in a way
     tracker.provisions.compare reports; the summary links the redline."""
     from tracker.models import BillVersion
+    from tracker.models.provisions import VersionProvisions
     from tracker.provisions import compare
-    from tracker.provisions_models import VersionProvisions
 
     rows = session.execute(
         select(BillVersion, VersionProvisions.data)

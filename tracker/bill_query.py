@@ -364,7 +364,7 @@ def apply_filters(
 ) -> Select:
     """Restrict a bill query by topic (as organization `org_id` sees it: its corrections
     override the tagger) and relevance-score range (the tagging tables)."""
-    from tracker.tagging_models import BillScore
+    from tracker.models.tagging import BillScore
     from tracker.tagging_queries import bill_ids_with_topic
 
     if topic:
@@ -381,7 +381,7 @@ def apply_filters(
 
 def order_by_score(stmt: Select) -> Select:
     """Order by relevance score, highest first (unscored bills last)."""
-    from tracker.tagging_models import BillScore
+    from tracker.models.tagging import BillScore
 
     return stmt.outerjoin(BillScore, BillScore.bill_id == Bill.id).order_by(
         BillScore.relevance.desc().nulls_last(),
@@ -554,8 +554,8 @@ def reindex(session: Session) -> int:
 def refresh_texts(session: Session, bill_ids: list[str] | None = None) -> int:
     """Copy each bill's latest extracted text (tagging's `extracted_texts`) into
     `bill_texts`, whose triggers index it; all bills when `bill_ids` is None."""
+    from tracker.models.web import BillText
     from tracker.tagging_queries import latest_text
-    from tracker.web_models import BillText
 
     ids = bill_ids if bill_ids is not None else list(session.scalars(select(Bill.id)))
     changed = 0

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import Bill, utcnow
-from tracker.tagging_models import BillScore, BillTopic, SecondOpinion, TopicCorrection
+from tracker.models.tagging import BillScore, BillTopic, SecondOpinion, TopicCorrection
 from tracker.taxonomy import Taxonomy, load_taxonomy
 
 VERDICTS = ("confirm", "reject", "add")
@@ -172,7 +172,7 @@ def confirmed_labels(session: Session, org_id: int) -> list[tuple[str, str, bool
 
 def org_topics(session: Session, org_id: int, taxonomy: Taxonomy | None = None) -> list[str]:
     """The topics an organization follows: the core topics plus its saved searches' topics."""
-    from tracker.web_models import SavedSearch
+    from tracker.models.web import SavedSearch
 
     tax = taxonomy or load_taxonomy()
     out = list(tax.core_topics)

@@ -1044,7 +1044,7 @@ def ingest_votes(session: Session, votes: Iterable[VoteRecord]) -> int:
     Each legislator's row links to a known legislator by external id ("bioguide:...",
     "legiscan:..."); the vote links to its bill when the bill is in the store.
     """
-    from tracker.vote_models import PersonVote, Vote
+    from tracker.models.votes import PersonVote, Vote
 
     count = 0
     try:

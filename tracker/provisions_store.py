@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from tracker import provisions
 from tracker.models import BillVersion
-from tracker.provisions_models import VersionProvisions
-from tracker.tagging_models import ExtractedText
+from tracker.models.provisions import VersionProvisions
+from tracker.models.tagging import ExtractedText
 
 
 def store_provisions(

@@ -34,7 +34,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.models import Bill, Organization, utcnow
-from tracker.tagging_models import BillTopic, SecondOpinion, TaggerModel, TopicCorrection
+from tracker.models.tagging import BillTopic, SecondOpinion, TaggerModel, TopicCorrection
 
 LABELED = (
     Path(__file__).parent / "taxonomy" / "labeled_dev.jsonl",

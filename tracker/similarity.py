@@ -121,7 +121,7 @@ def update_similar_bills(
     from sqlalchemy.orm import selectinload
 
     from tracker.models import Bill
-    from tracker.tagging_models import SimilarBill
+    from tracker.models.tagging import SimilarBill
 
     bills = list(session.scalars(select(Bill).options(selectinload(Bill.versions))))
     docs = {b.id: bill_document(session, b) for b in bills}

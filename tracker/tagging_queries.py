@@ -20,7 +20,7 @@ from sqlalchemy import Select, exists, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from tracker.models import Bill, BillVersion
-from tracker.tagging_models import (
+from tracker.models.tagging import (
     BillScore,
     BillTagging,
     BillTopic,

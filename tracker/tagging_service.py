@@ -1,5 +1,5 @@
 """The tagging and scoring service: tag stored bills and score them, writing the
-tagging tables (`tracker.tagging_models`) in one commit per call.
+tagging tables (`tracker.models.tagging`) in one commit per call.
 
 `tag_bills` runs the rule tagger (`tracker.tagging`) on each bill's title, abstract,
 subjects and latest extracted text; `score_bills` gathers the facts `tracker.scoring`
@@ -16,7 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker.models import Bill, Sponsorship, utcnow
-from tracker.tagging_models import BillScore, BillTagging, BillTopic, SimilarBill
+from tracker.models.tagging import BillScore, BillTagging, BillTopic, SimilarBill
 from tracker.tagging_queries import latest_version_text
 
 

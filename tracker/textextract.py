@@ -573,7 +573,7 @@ def find_sections(text: str, only_sec: bool = False) -> list[dict[str, Any]]:
 def cached_text(session: Session, data: bytes, media_type: str | None = None):  # noqa: ANN201
     """The ExtractedText row for these bytes, extracting (again) when it is missing or
     was made by an older extractor; InvalidInput when the document cannot be read."""
-    from tracker.tagging_models import ExtractedText
+    from tracker.models.tagging import ExtractedText
 
     sha = sha256_bytes(data)
     row = session.get(ExtractedText, sha)
@@ -612,7 +612,7 @@ def stale_extractions(session: Session, shas: Iterable[str]) -> list[str]:
     """Of these raw-document hashes, the ones stored by an older extractor version."""
     from sqlalchemy import select
 
-    from tracker.tagging_models import ExtractedText
+    from tracker.models.tagging import ExtractedText
 
     wanted = list(dict.fromkeys(shas))
     rows = session.execute(

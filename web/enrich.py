@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import tagging_queries
-from tracker.tagging_models import SimilarBill
+from tracker.models.tagging import SimilarBill
 
 
 @dataclass

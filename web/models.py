@@ -1,6 +1,6 @@
 """Tables only the web app uses: API tokens, invitations and password resets.
 
-The alert and search tables the worker also needs live in `tracker.web_models` (no Flask
+The alert and search tables the worker also needs live in `tracker.models.web` (no Flask
 there) and are re-exported here so views import everything from one place. Revision 0004
 creates all of them.
 """
@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models import Base, User, utcnow
-from tracker.web_models import (  # noqa: F401 - re-exported
+from tracker.models.web import (  # noqa: F401 - re-exported
     ALERT_KINDS,
     CHANNELS,
     FREQUENCIES,

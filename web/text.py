@@ -168,7 +168,7 @@ def version_texts(
     wanted = {s for s in shas if s and re.fullmatch(r"[0-9a-f]{64}", s)}
     found: dict[str, str] = {}
     if wanted and session is not None:
-        from tracker.tagging_models import ExtractedText
+        from tracker.models.tagging import ExtractedText
 
         rows = session.execute(
             select(ExtractedText.sha256, ExtractedText.text).where(ExtractedText.sha256.in_(wanted))

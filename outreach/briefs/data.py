@@ -342,8 +342,8 @@ UMBRELLA_TOPIC = "mental_health"
 def tagging_available() -> bool:
     """True when the tagging area's tables and scoring are installed."""
     try:
+        import tracker.models.tagging  # noqa: F401
         import tracker.scoring  # noqa: F401
-        import tracker.tagging_models  # noqa: F401
     except ImportError:
         return False
     return True
@@ -565,7 +565,7 @@ def _text_changes(
     """Tracked bills with a new version text dated in [start, end]: what changed since
     the version before it (section by section, tracker.textdiff)."""
     from tracker.models import BillVersion
-    from tracker.tagging_models import ExtractedText
+    from tracker.models.tagging import ExtractedText
     from tracker.textdiff import diff_versions
 
     if not by_id:

@@ -28,7 +28,7 @@ from tracker import alerts
 from tracker.accounts import create_org, create_user
 from tracker.ingest import ingest
 from tracker.models import Bill, Watchlist, WatchlistEntry
-from tracker.web_models import AlertSubscription
+from tracker.models.web import AlertSubscription
 
 pytestmark = pytest.mark.redis
 LOC = FIXTURES / "congress_gov" / "loc_api_sample_output"

@@ -16,7 +16,7 @@ from tests.scrapers.conftest import FIXTURES
 from tracker.db import make_engine, make_session_factory
 from tracker.ingest import ingest_events
 from tracker.models import Event, EventBill
-from tracker.vote_models import PersonVote, Vote
+from tracker.models.votes import PersonVote, Vote
 
 KENNY = FIXTURES / "congress_gov/christopherkenny_congress_httptest"
 

@@ -18,7 +18,7 @@ from scrapers.sync import import_paths
 from tests.conftest import DEMO_BILLS, FIXTURES
 from tracker.db import make_engine, make_session_factory
 from tracker.models import Bill
-from tracker.sync_models import QuarantinedPayload, SyncRun
+from tracker.models.collection import QuarantinedPayload, SyncRun
 
 ROWS = [json.loads(line) for line in DEMO_BILLS.read_text(encoding="utf-8").splitlines() if line]
 BIG = max(ROWS, key=lambda r: len(r.get("actions") or []))  # WA HB 1800, 18 actions

@@ -28,7 +28,7 @@ from scrapers.sync import import_paths, reparse, run_sync
 from tests.scrapers.conftest import FIXTURES
 from tracker.db import session_scope
 from tracker.models import Bill, Legislator, SourceLink
-from tracker.sync_models import QuarantinedPayload, RawResponse, SyncCursor, SyncRun
+from tracker.models.collection import QuarantinedPayload, RawResponse, SyncCursor, SyncRun
 
 AK_BILLS = [
     json.loads((FIXTURES / f"legiscan/bill/{name}.json").read_text())["bill"]
@@ -728,7 +728,7 @@ def test_openstates_person_and_congress_member_merge_by_bioguide(settings, tmp_p
 
 
 def test_import_cli_hands_changed_bills_to_the_tagger_and_reimport_does_not(settings):
-    from tracker.tagging_models import BillTopic
+    from tracker.models.tagging import BillTopic
 
     path = str(FIXTURES / "demo/bills.jsonl")
     first = CliRunner().invoke(cli, ["import", "--source", "bills-jsonl", path])

@@ -24,9 +24,9 @@ from scrapers.texts import bills_in_scope, fetch_texts
 from tracker.errors import InvalidInput
 from tracker.ingest import ingest
 from tracker.models import Bill, BillVersion
+from tracker.models.collection import QuarantinedPayload, VersionDocument
+from tracker.models.tagging import ExtractedText
 from tracker.records import BillRecord, SourceRef, VersionRecord
-from tracker.sync_models import QuarantinedPayload, VersionDocument
-from tracker.tagging_models import ExtractedText
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 TEXTS = FIXTURES / "texts"
@@ -429,8 +429,8 @@ def test_pipeline_texts_step_on_a_real_worker_fetches_then_tags(
     from rq.job import Job
 
     from scrapers.pipeline import after_sync
-    from tracker.sync_models import SyncRun
-    from tracker.tagging_models import BillTopic
+    from tracker.models.collection import SyncRun
+    from tracker.models.tagging import BillTopic
 
     monkeypatch.setenv("TRACKER_OFFLINE", "false")  # the worker's settings (job_settings)
     url = f"{server.base}/billtracking/bills241/hlrbillspdf/5266H.01I.pdf"  # loopback

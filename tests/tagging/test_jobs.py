@@ -11,7 +11,7 @@ from tests.tagging.helpers import ingest_demo
 from tracker import tasks
 from tracker.jobs import queue_status
 from tracker.models import JobRun
-from tracker.tagging_models import BillTagging
+from tracker.models.tagging import BillTagging
 from tracker.tagging_queries import scores_for, topics_for
 
 pytestmark = pytest.mark.redis

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.tagging.helpers import ingest_demo
 from tracker.jobs import enqueue
 from tracker.models import BillVersion
-from tracker.provisions_models import VersionProvisions
+from tracker.models.provisions import VersionProvisions
 from tracker.textextract import store_version_text
 
 pytestmark = pytest.mark.redis

@@ -73,7 +73,7 @@ def _setup(db, make_org_user):  # noqa: ANN001, ANN202
 
 def test_a_disagreement_reaches_the_review_queue_with_its_reasons(db, make_org_user) -> None:  # noqa: ANN001
     from tracker.corrections import review_queue
-    from tracker.tagging_models import BillTopic, SecondOpinion
+    from tracker.models.tagging import BillTopic, SecondOpinion
 
     ids, org = _setup(db, make_org_user)
     model = so.train(so.shipped_examples())
@@ -105,7 +105,7 @@ def test_a_disagreement_reaches_the_review_queue_with_its_reasons(db, make_org_u
 
 def test_retraining_rewrites_only_the_opinions_that_change(db, make_org_user) -> None:  # noqa: ANN001
     from tracker.corrections import record_correction
-    from tracker.tagging_models import BillTopic, SecondOpinion, TaggerModel
+    from tracker.models.tagging import BillTopic, SecondOpinion, TaggerModel
 
     ids, org = _setup(db, make_org_user)
     first = so.train_for_org(db, org)
@@ -144,7 +144,7 @@ def test_tag_train_command_trains_each_organization(db, make_org_user, settings)
     from click.testing import CliRunner
 
     from app.cli import cli
-    from tracker.tagging_models import TaggerModel
+    from tracker.models.tagging import TaggerModel
 
     _setup(db, make_org_user)
     result = CliRunner().invoke(cli, ["tag", "train"], catch_exceptions=False)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from tests.tagging.helpers import dev_row, ingest_demo
 from tracker.errors import InvalidInput
 from tracker.models import Bill, BillVersion
+from tracker.models.tagging import ExtractedText
 from tracker.similarity import find_similar, shingles, update_similar_bills
-from tracker.tagging_models import ExtractedText
 from tracker.tagging_queries import similar_for, tags_for
 from tracker.tagging_service import tag_bills
 from tracker.textextract import extract_text, sha256_bytes, store_version_text

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tests.tagging.helpers import demo_record, demo_rows, ingest_demo
 from tracker.ingest import ingest
 from tracker.models import Bill
-from tracker.tagging_models import BillScore, BillTagging, BillTopic
+from tracker.models.tagging import BillScore, BillTagging, BillTopic
 from tracker.tagging_queries import (
     bill_ids_for_topic,
     bill_ids_tagged_with_older_taxonomy,

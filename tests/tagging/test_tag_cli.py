@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.cli import cli
 from tests.tagging.helpers import ingest_demo
-from tracker.tagging_models import BillScore, BillTagging
+from tracker.models.tagging import BillScore, BillTagging
 
 
 def test_tag_defaults_to_stale_bills_then_has_nothing_left(settings, db):

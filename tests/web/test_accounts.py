@@ -172,7 +172,7 @@ def test_core_packages_import_without_flask() -> None:
 
     code = (
         "import sys, tracker.alerts, tracker.alert_jobs, tracker.accounts_cli, "
-        "tracker.web_models; print('flask' in sys.modules)"
+        "tracker.models.web; print('flask' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -150,7 +150,7 @@ def test_a_correction_overrides_the_tagger_for_its_organization_only(
 
 def test_adding_a_topic_implies_its_parent_and_undo_removes_both(db, world, demo_bills) -> None:  # noqa: ANN001
     from tracker.corrections import record_correction, undo_correction
-    from tracker.tagging_models import TopicCorrection
+    from tracker.models.tagging import TopicCorrection
     from tracker.tagging_queries import effective_topics_for
 
     org = world["users"][("alpha", "advocate")].organization_id
@@ -174,7 +174,7 @@ def test_the_review_queue_puts_the_least_sure_first_and_drops_judged_bills(
     db, world, demo_bills
 ) -> None:  # noqa: ANN001
     from tracker.corrections import record_correction, review_queue
-    from tracker.tagging_models import BillTopic, SecondOpinion
+    from tracker.models.tagging import BillTopic, SecondOpinion
 
     org = world["users"][("alpha", "advocate")].organization_id
     bills = sorted(demo_bills)[:5]
@@ -226,7 +226,7 @@ def test_the_review_queue_puts_the_least_sure_first_and_drops_judged_bills(
 def test_review_page_lists_the_queue_and_a_verdict_returns_to_it(
     app: Flask, db, world, demo_bills
 ) -> None:  # noqa: ANN001
-    from tracker.tagging_models import BillTopic
+    from tracker.models.tagging import BillTopic
 
     bill = sorted(demo_bills)[0]
     db.add(BillTopic(bill_id=bill, topic="crisis", score=0.51, taxonomy_version="t"))

@@ -10,7 +10,7 @@ from tests.web.conftest import PASSWORD
 
 def test_jobs_page_lists_syncs_with_their_counts(app: Flask, db, world) -> None:  # noqa: ANN001
     from tracker.models import utcnow
-    from tracker.sync_models import SyncRun
+    from tracker.models.collection import SyncRun
 
     db.add(
         SyncRun(

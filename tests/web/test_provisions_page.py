@@ -11,7 +11,7 @@ from flask import Flask
 from openpyxl import load_workbook
 
 from tracker.models import Bill, BillVersion
-from tracker.provisions_models import VersionProvisions
+from tracker.models.provisions import VersionProvisions
 from tracker.provisions_store import store_provisions
 from tracker.textextract import store_version_text
 

@@ -100,7 +100,7 @@ def test_extracted_text_from_tagging_feeds_search_and_diffs(db, demo_bills, sett
 
     from app.cli import cli
     from tracker.models import BillVersion
-    from tracker.tagging_models import ExtractedText
+    from tracker.models.tagging import ExtractedText
     from web.text import version_text
 
     body = "SEC. 2. The Secretary shall fund telepsychiatry consultation lines."

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker import bill_query as search
 from tracker.errors import InvalidInput
-from tracker.web_models import AlertEvent, AlertSubscription, SavedSearch
+from tracker.models.web import AlertEvent, AlertSubscription, SavedSearch
 from web.auth import current_user, login_required, role_required
 from web.db import db
 from web.views.common import org_id

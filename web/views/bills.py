@@ -21,11 +21,11 @@ from tracker.models import (
     Watchlist,
     WatchlistEntry,
 )
+from tracker.models.votes import votes_for_bill
 from tracker.records import STAGES
 from tracker.similarity import model_act_matches, shared_passages
 from tracker.tagging_queries import latest_text_shas, latest_version_text, tags_for
 from tracker.textdiff import diff_versions
-from tracker.vote_models import votes_for_bill
 from web import enrich
 from web.auth import has_role, login_required
 from web.db import db, settings

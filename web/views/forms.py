@@ -30,7 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.accounts import ROLES
 from tracker.models import Watchlist
-from tracker.web_models import ALERT_KINDS, CHANNELS, FREQUENCIES
+from tracker.models.web import ALERT_KINDS, CHANNELS, FREQUENCIES
 
 
 def options(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:

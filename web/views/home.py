@@ -11,8 +11,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from tracker.models import Bill, BillAction, Event, EventBill, JobRun, Watchlist, WatchlistEntry
+from tracker.models.tagging import BillScore
 from tracker.records import STAGES
-from tracker.tagging_models import BillScore
 from web import enrich
 from web.auth import has_role, login_required
 from web.db import db, settings

@@ -19,8 +19,8 @@ bp = Blueprint("jobs", __name__)
 
 def _recent_syncs() -> list[dict]:
     """Recent sync/import runs with their counts: SyncRun rows, or sync-like JobRuns."""
-    if importlib.util.find_spec("tracker.sync_models") is not None:
-        from tracker.sync_models import SyncRun
+    if importlib.util.find_spec("tracker.models.collection") is not None:
+        from tracker.models.collection import SyncRun
 
         runs = db().scalars(select(SyncRun).order_by(SyncRun.id.desc()).limit(30)).all()
         counts = ("fetched", "inserted", "updated", "unchanged", "quarantined", "requests")

@@ -17,8 +17,8 @@ from tracker.models import (
     Watchlist,
     WatchlistEntry,
 )
+from tracker.models.votes import member_votes
 from tracker.terms import serving
-from tracker.vote_models import member_votes
 from web import enrich
 from web.auth import login_required
 from web.db import db

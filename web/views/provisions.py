@@ -20,7 +20,7 @@ from outreach.briefs.charts import STAGE_LABELS, state_tile_svg
 from tracker import provisions
 from tracker.cells import clean_text, safe_csv_writer
 from tracker.models import Bill, BillVersion
-from tracker.provisions_models import VersionProvisions
+from tracker.models.provisions import VersionProvisions
 from web.db import db
 
 bp = Blueprint("provisions", __name__)

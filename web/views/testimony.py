@@ -11,7 +11,7 @@ from wtforms.validators import URL, DataRequired, Length, Optional
 from outreach import testimony as tk
 from outreach.templates import TemplateProblem
 from tracker.models import Bill, Event, EventBill
-from tracker.provisions_models import VersionProvisions
+from tracker.models.provisions import VersionProvisions
 from web.auth import current_user, has_role, login_required
 from web.db import db
 from web.views.common import org_id

@@ -1,4 +1,4 @@
-"""The 988 provisions of each bill version (created by migration 0190_provisions988).
+"""The 988 provisions of each bill version (created by migration 0190_provisions_988).
 
     version_provisions  one row per text version: what tracker.provisions found in the
                         version's extracted text (the full result as JSON, with quotes
