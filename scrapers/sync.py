@@ -45,7 +45,7 @@ from scrapers.hearings import hearings_from_actions
 from scrapers.http import HttpClient, Transport, http_session
 from scrapers.redaction import redact_text
 from tracker.config import Settings
-from tracker.db import make_engine, make_session_factory
+from tracker.db import session_scope
 from tracker.errors import (
     InvalidInput,
     NotFound,
@@ -268,35 +268,31 @@ def import_paths(
     scraper = scraper_cls(None, settings)
     files = scraper_cls.sort_files(expand_paths(paths, scraper_cls.suffixes))
     summary = Summary(source=source, jurisdiction=jurisdiction or "", mode="import")
-    engine = make_engine(settings)
-    try:
-        with make_session_factory(engine)() as session:
-            run = _start_run(session, summary)
-            batch: list[Any] = []
-            # (bill id, source) -> (token, batch number, position) of its first description
-            seen: dict[tuple[str, str], tuple[str | None, int, int]] = {}
-            batches = 0
-            with _marks_failure(session, run, summary):
-                for path in _progress(files, progress, f"import {source}"):
-                    items = _parse_file(scraper, source, path, session_name, jurisdiction)
-                    for item in items:
-                        if isinstance(item, Failure):
-                            quarantine(session, settings, item, run.id, payload=_read_small(path))
-                            summary.quarantined += 1
-                            session.commit()
-                            continue
-                        summary.fetched += 1
-                        if not _first_description(item, seen, batch, batches):
-                            summary.unchanged += 1  # described earlier in this import
-                            continue
-                        if len(batch) >= batch_size:
-                            _write_batch(session, settings, batch, summary, run.id)
-                            batch, batches = [], batches + 1
-                if batch:
-                    _write_batch(session, settings, batch, summary, run.id)
-                _finish_run(session, run, summary)
-    finally:
-        engine.dispose()
+    with session_scope(settings) as session:
+        run = _start_run(session, summary)
+        batch: list[Any] = []
+        # (bill id, source) -> (token, batch number, position) of its first description
+        seen: dict[tuple[str, str], tuple[str | None, int, int]] = {}
+        batches = 0
+        with _marks_failure(session, run, summary):
+            for path in _progress(files, progress, f"import {source}"):
+                items = _parse_file(scraper, source, path, session_name, jurisdiction)
+                for item in items:
+                    if isinstance(item, Failure):
+                        quarantine(session, settings, item, run.id, payload=_read_small(path))
+                        summary.quarantined += 1
+                        session.commit()
+                        continue
+                    summary.fetched += 1
+                    if not _first_description(item, seen, batch, batches):
+                        summary.unchanged += 1  # described earlier in this import
+                        continue
+                    if len(batch) >= batch_size:
+                        _write_batch(session, settings, batch, summary, run.id)
+                        batch, batches = [], batches + 1
+            if batch:
+                _write_batch(session, settings, batch, summary, run.id)
+            _finish_run(session, run, summary)
     return summary
 
 
@@ -384,90 +380,84 @@ def run_sync(
         raise InvalidInput(f"{source} is a file format: use `tracker import --source {source}`")
     juris = (jurisdiction or "").lower()
     summary = Summary(source=source, jurisdiction=juris, mode="replay" if replay_dir else "sync")
-    engine = make_engine(settings)
-    try:
-        with make_session_factory(engine)() as session:
-            cursor = cursor_for(session, source, juris)
-            resume_state: dict[str, Any] | None = None
-            if since is None and cursor.resume and cursor.resume.get("state"):
-                since = parse_since(cursor.resume.get("since"))
-                resume_state = dict(cursor.resume["state"])
-            elif since is None:
-                since = parse_since(cursor.value)
-            started = datetime.now(UTC)
-            if http is None:
-                key_name = scraper_cls.key_setting
-                if (
-                    key_name
-                    and not getattr(settings, key_name)
-                    and replay_dir is None
-                    and transport is None
-                ):
-                    raise InvalidInput(f"{source} needs {key_name.upper()} (or use --replay DIR)")
-                options = scraper_cls.client_options(settings)
-                if options.get("cap") is not None:
-                    shared = getattr(scraper_cls, "cap_sources", ()) or (source,)
-                    options["used"] = requests_this_month(session, tuple(shared))
-                http = http_session(
-                    settings,
-                    source,
-                    rate_per_second=None if replay_dir else scraper_cls.rate_per_second,
-                    replay_dir=replay_dir,
-                    transport=transport,
-                    **options,
+    with session_scope(settings) as session:
+        cursor = cursor_for(session, source, juris)
+        resume_state: dict[str, Any] | None = None
+        if since is None and cursor.resume and cursor.resume.get("state"):
+            since = parse_since(cursor.resume.get("since"))
+            resume_state = dict(cursor.resume["state"])
+        elif since is None:
+            since = parse_since(cursor.value)
+        started = datetime.now(UTC)
+        if http is None:
+            key_name = scraper_cls.key_setting
+            if (
+                key_name
+                and not getattr(settings, key_name)
+                and replay_dir is None
+                and transport is None
+            ):
+                raise InvalidInput(f"{source} needs {key_name.upper()} (or use --replay DIR)")
+            options = scraper_cls.client_options(settings)
+            if options.get("cap") is not None:
+                shared = getattr(scraper_cls, "cap_sources", ()) or (source,)
+                options["used"] = requests_this_month(session, tuple(shared))
+            http = http_session(
+                settings,
+                source,
+                rate_per_second=None if replay_dir else scraper_cls.rate_per_second,
+                replay_dir=replay_dir,
+                transport=transport,
+                **options,
+            )
+        # The run row is written once the client exists, so a missing key or offline
+        # mode leaves no "running" row behind.
+        run = _start_run(session, summary)
+        with _marks_failure(session, run, summary):
+            scraper = scraper_cls(http, settings, session_name)
+            known = known_tokens(session, source, juris or None)
+            extra: dict[str, Any] = {}
+            if "watch" in inspect.signature(scraper.scrape).parameters and juris:
+                extra["watch"] = watched_without_source(session, source, juris)
+            session.commit()
+            since_text = since.isoformat() if since else None
+            completed = False
+            try:
+                stream = scraper.scrape(
+                    since,
+                    jurisdiction=juris or None,
+                    known=known,
+                    resume=resume_state,
+                    topics=topics,
+                    **extra,
                 )
-            # The run row is written once the client exists, so a missing key or offline
-            # mode leaves no "running" row behind.
-            run = _start_run(session, summary)
-            with _marks_failure(session, run, summary):
-                scraper = scraper_cls(http, settings, session_name)
-                known = known_tokens(session, source, juris or None)
-                extra: dict[str, Any] = {}
-                if "watch" in inspect.signature(scraper.scrape).parameters and juris:
-                    extra["watch"] = watched_without_source(session, source, juris)
-                session.commit()
-                since_text = since.isoformat() if since else None
-                completed = False
-                try:
-                    stream = scraper.scrape(
-                        since,
-                        jurisdiction=juris or None,
-                        known=known,
-                        resume=resume_state,
-                        topics=topics,
-                        **extra,
-                    )
-                    for item in _progress(stream, progress, f"sync {source}"):
-                        _handle(session, settings, http, item, summary, run.id, cursor, since_text)
-                    completed = True
-                except QuotaExhausted as exc:
-                    session.rollback()
-                    summary.status, summary.message = "stopped", str(exc)
-                except (ParseError, NotFound) as exc:
-                    session.rollback()
-                    archive_responses(session, settings, http.drain(), run.id)
-                    quarantine(
-                        session,
-                        settings,
-                        Failure(
-                            source, f"{type(exc).__name__}: {exc}", url=getattr(exc, "url", None)
-                        ),
-                        run.id,
-                    )
-                    summary.quarantined += 1
-                    summary.status, summary.message = "failed", redact_text(str(exc))
-                except ScrapeError as exc:
-                    session.rollback()
-                    summary.status, summary.message = "failed", redact_text(str(exc))
+                for item in _progress(stream, progress, f"sync {source}"):
+                    _handle(session, settings, http, item, summary, run.id, cursor, since_text)
+                completed = True
+            except QuotaExhausted as exc:
+                session.rollback()
+                summary.status, summary.message = "stopped", str(exc)
+            except (ParseError, NotFound) as exc:
+                session.rollback()
                 archive_responses(session, settings, http.drain(), run.id)
-                if completed:
-                    cursor.value = (started - CURSOR_OVERLAP).isoformat()
-                    cursor.resume = None
-                    cursor.updated_at = datetime.now(UTC)
-                summary.requests = http.requests_used
-                _finish_run(session, run, summary)
-    finally:
-        engine.dispose()
+                quarantine(
+                    session,
+                    settings,
+                    Failure(source, f"{type(exc).__name__}: {exc}", url=getattr(exc, "url", None)),
+                    run.id,
+                )
+                summary.quarantined += 1
+                summary.status, summary.message = "failed", redact_text(str(exc))
+            except ScrapeError as exc:
+                session.rollback()
+                summary.status, summary.message = "failed", redact_text(str(exc))
+            archive_responses(session, settings, http.drain(), run.id)
+            if completed:
+                cursor.value = (started - CURSOR_OVERLAP).isoformat()
+                cursor.resume = None
+                cursor.updated_at = datetime.now(UTC)
+            summary.requests = http.requests_used
+            _finish_run(session, run, summary)
     return summary
 
 
@@ -515,65 +505,59 @@ def _handle(
 def reparse(settings: Settings, source: str | None = None, progress: bool = False) -> list[Summary]:
     """Rebuild bills from the raw-response archive with today's parsers; no network."""
     summaries = []
-    engine = make_engine(settings)
-    try:
-        with make_session_factory(engine)() as session:
-            sources = (
-                [source]
-                if source
-                else sorted(set(session.scalars(select(RawResponse.source).distinct())))
-            )
-            for name in sources:
-                summary = Summary(source=name, mode="reparse")
-                run = _start_run(session, summary)
-                rows = list(
-                    session.scalars(
-                        select(RawResponse)
-                        .where(RawResponse.source == name)
-                        .order_by(RawResponse.id)
-                    )
+    with session_scope(settings) as session:
+        sources = (
+            [source]
+            if source
+            else sorted(set(session.scalars(select(RawResponse.source).distinct())))
+        )
+        for name in sources:
+            summary = Summary(source=name, mode="reparse")
+            run = _start_run(session, summary)
+            rows = list(
+                session.scalars(
+                    select(RawResponse).where(RawResponse.source == name).order_by(RawResponse.id)
                 )
-                transport = ArchiveTransport(settings, rows)
-                http = HttpClient(name, transport)
-                scraper = get_source(name)(http, settings)
-                refs: dict[str, dict[str, Any]] = {}
-                for row in rows:
-                    if row.kind == "bill" and row.ref:
-                        refs[json.dumps(row.ref, sort_keys=True)] = row.ref
-                        continue
-                    try:
-                        whole = scraper.parse_archived(
-                            row.kind, (transport.cache / row.path).read_bytes(), row.url
-                        )
-                    except (ParseError, InvalidInput, ValueError) as exc:
-                        quarantine(session, settings, Failure(name, str(exc), url=row.url), run.id)
-                        summary.quarantined += 1
-                        session.commit()
-                        continue
-                    for record in whole or []:
-                        summary.fetched += 1
-                        _write_one(session, settings, record, summary, run.id)
-                for ref in _progress(list(refs.values()), progress, f"reparse {name}"):
-                    try:
-                        record = scraper.fetch_bill(ref)
-                    except (ParseError, NotFound) as exc:
-                        quarantine(
-                            session,
-                            settings,
-                            Failure(name, str(exc), url=getattr(exc, "url", None)),
-                            run.id,
-                        )
-                        summary.quarantined += 1
-                        session.commit()
-                        continue
-                    http.drain()
+            )
+            transport = ArchiveTransport(settings, rows)
+            http = HttpClient(name, transport)
+            scraper = get_source(name)(http, settings)
+            refs: dict[str, dict[str, Any]] = {}
+            for row in rows:
+                if row.kind == "bill" and row.ref:
+                    refs[json.dumps(row.ref, sort_keys=True)] = row.ref
+                    continue
+                try:
+                    whole = scraper.parse_archived(
+                        row.kind, (transport.cache / row.path).read_bytes(), row.url
+                    )
+                except (ParseError, InvalidInput, ValueError) as exc:
+                    quarantine(session, settings, Failure(name, str(exc), url=row.url), run.id)
+                    summary.quarantined += 1
+                    session.commit()
+                    continue
+                for record in whole or []:
                     summary.fetched += 1
                     _write_one(session, settings, record, summary, run.id)
-                summary.requests = 0  # served from the archive
-                _finish_run(session, run, summary)
-                summaries.append(summary)
-    finally:
-        engine.dispose()
+            for ref in _progress(list(refs.values()), progress, f"reparse {name}"):
+                try:
+                    record = scraper.fetch_bill(ref)
+                except (ParseError, NotFound) as exc:
+                    quarantine(
+                        session,
+                        settings,
+                        Failure(name, str(exc), url=getattr(exc, "url", None)),
+                        run.id,
+                    )
+                    summary.quarantined += 1
+                    session.commit()
+                    continue
+                http.drain()
+                summary.fetched += 1
+                _write_one(session, settings, record, summary, run.id)
+            summary.requests = 0  # served from the archive
+            _finish_run(session, run, summary)
+            summaries.append(summary)
     return summaries
 
 

@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session
 from scrapers.base import Failure
 from scrapers.http import HttpClient, Transport, http_session
 from tracker.config import Settings
-from tracker.db import make_engine, make_session_factory
+from tracker.db import session_scope
 from tracker.errors import (
     InvalidInput,
     NotFound,
@@ -152,31 +152,27 @@ def fetch_texts(
     """Fetch and extract the texts of these bills' versions (default: the bills in
     `scope`); returns the summary, with the bills whose text changed."""
     summary = TextSummary()
-    engine = make_engine(settings)
-    try:
-        with make_session_factory(engine)() as session:
-            ids = list(bill_ids) if bill_ids is not None else bills_in_scope(session, scope)
-            run = SyncRun(source=SOURCE, mode="replay" if replay_dir else "sync")
-            session.add(run)
-            session.commit()
-            summary.run_id = run.id
-            fetcher = _Fetcher(settings, session, summary, run.id, replay_dir, transport, recheck)
-            versions = _versions(session, ids)
-            summary.versions = len(versions)
-            try:
-                for version in _progress(versions, progress):
-                    fetcher.one(version)
-                    session.commit()
-            except QuotaExhausted as exc:
-                session.rollback()
-                summary.status, summary.message = "stopped", str(exc)
-            except SourceUnavailable as exc:
-                # Offline without a replay directory, or no client could be built.
-                session.rollback()
-                summary.status, summary.message = "failed", str(exc)
-            fetcher.close(run)
-    finally:
-        engine.dispose()
+    with session_scope(settings) as session:
+        ids = list(bill_ids) if bill_ids is not None else bills_in_scope(session, scope)
+        run = SyncRun(source=SOURCE, mode="replay" if replay_dir else "sync")
+        session.add(run)
+        session.commit()
+        summary.run_id = run.id
+        fetcher = _Fetcher(settings, session, summary, run.id, replay_dir, transport, recheck)
+        versions = _versions(session, ids)
+        summary.versions = len(versions)
+        try:
+            for version in _progress(versions, progress):
+                fetcher.one(version)
+                session.commit()
+        except QuotaExhausted as exc:
+            session.rollback()
+            summary.status, summary.message = "stopped", str(exc)
+        except SourceUnavailable as exc:
+            # Offline without a replay directory, or no client could be built.
+            session.rollback()
+            summary.status, summary.message = "failed", str(exc)
+        fetcher.close(run)
     return summary
 
 
