@@ -29,10 +29,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf import FlaskForm
 from sqlalchemy import delete, func, select
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
 
 from tracker.accounts import ROLES, hash_password, needs_rehash, verify_password
 from tracker.models import User, utcnow
@@ -40,6 +37,7 @@ from web.db import db
 from web.limits import limiter, login_backoff
 from web.models import ApiToken, UserSession
 from web.security import safe_next
+from web.views.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -176,11 +174,6 @@ def has_role(minimum: str) -> bool:
     """True when the current user's role is at least `minimum`."""
     user = current_user()
     return user is not None and ROLES.index(user.role) >= ROLES.index(minimum)
-
-
-class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
 @lru_cache(maxsize=1)

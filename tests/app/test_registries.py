@@ -212,3 +212,27 @@ def test_the_layering_scan_catches_an_import_and_a_dotted_string(tmp_path):
         ]
     finally:
         sample.unlink()
+
+
+def test_every_form_of_the_web_app_is_defined_in_the_forms_module():
+    """One convention for forms: every WTForms class lives in `web.views.forms`."""
+    from wtforms import Form
+
+    import web
+    from web.views import forms
+
+    for path in sorted((Path(web.__file__).parent).rglob("*.py")):
+        importlib.import_module(
+            ".".join(
+                path.relative_to(Path(web.__file__).parent.parent).with_suffix("").parts
+            ).removesuffix(".__init__")
+        )
+
+    def subclasses(cls: type) -> set[type]:
+        return {c for sub in cls.__subclasses__() for c in {sub, *subclasses(sub)}}
+
+    ours = {c for c in subclasses(Form) if c.__module__.split(".")[0] == "web"}
+    assert {"ActForm", "LoginForm", "MeetingForm", "BillRow", "WatchForm"} <= {
+        c.__name__ for c in ours
+    }
+    assert {c.__qualname__: c.__module__ for c in ours if c.__module__ != forms.__name__} == {}

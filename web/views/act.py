@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from types import SimpleNamespace
 
-import us
 from flask import (
     Blueprint,
     Response,
@@ -24,15 +23,12 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, Length, Optional
 
 from outreach import campaigns, compose, constituents, handoff, hearings, letters, notices
 from outreach import templates as tpl
-from outreach.channels import CWC_PREFIXES, channel_for
+from outreach.channels import channel_for
 from outreach.geocode import DistrictMatch, Located, WhereInput, locate
 from outreach.jobs import enqueue_confirmation, enqueue_letter
 from outreach.language import rules_for_organization
@@ -43,56 +39,13 @@ from tracker.models import Organization
 from web.db import db, settings
 from web.i18n import campaign_text
 from web.limits import limiter, normalize_email
-from web.views.forms import options
+from web.views.forms import ActForm
 
 bp = Blueprint("act", __name__, url_prefix="/act")
 
 # Per IP: lookups and submissions together. Per email: submissions only.
 IP_LIMIT = "20 per minute;100 per hour"
 EMAIL_LIMIT = "3 per hour;10 per day"
-
-_PLACES = {s.abbr: s for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC]}
-STATE_CHOICES = [("", _l("Choose a state"))] + sorted(
-    ((abbr, _PLACES[abbr].name) for abbr in {*(s.abbr for s in us.states.STATES), "DC", "PR"}),
-    key=lambda choice: choice[1],
-)
-
-
-class ActForm(FlaskForm):
-    """The campaign form: who you are, where you live, your words, your consents."""
-
-    prefix = SelectField(
-        _l("Title"),
-        choices=options([("", _l("None"))] + [(p, p) for p in CWC_PREFIXES]),
-        validators=[Optional()],
-        default="",
-    )
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    address = StringField(_l("Street address"), validators=[Optional(), Length(max=300)])
-    state = SelectField(_l("State"), choices=options(STATE_CHOICES), validators=[Optional()])
-    congressional_district = StringField(
-        _l("Congressional district"), validators=[Optional(), Length(max=40)]
-    )
-    upper_district = StringField(
-        _l("State senate district"), validators=[Optional(), Length(max=40)]
-    )
-    lower_district = StringField(
-        _l("State house / assembly district"), validators=[Optional(), Length(max=40)]
-    )
-    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
-    zip_code = StringField(_l("ZIP code"), validators=[Optional(), Length(max=10)])
-    message = TextAreaField(
-        _l("Your words (this part of the letter is yours to change)"),
-        validators=[Optional(), Length(max=letters.LIMITS["message"])],
-    )
-    story = TextAreaField(
-        _l("Your story (optional)"), validators=[Optional(), Length(max=letters.LIMITS["story"])]
-    )
-    consent_send = BooleanField(_l("Send this letter to my legislators on my behalf"))
-    consent_contact = BooleanField(_l("The organization may contact me about this campaign"))
-    consent_quote = BooleanField(_l("My story may be quoted (first name and city only)"))
-    website = StringField(_l("Leave this field empty"), validators=[Optional()])  # honeypot
 
 
 def _email_key() -> str:

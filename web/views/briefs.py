@@ -12,8 +12,6 @@ from datetime import timedelta
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
 
 from outreach.briefs import archive as brief_archive
 from outreach.briefs import jobs as brief_jobs
@@ -26,7 +24,7 @@ from tracker.models import Organization
 from web.auth import current_user, has_role, login_required, role_required
 from web.db import db, settings
 from web.views.common import org_id
-from web.views.forms import options
+from web.views.forms import ArchiveForm, SubscriberForm
 
 bp = Blueprint("briefs", __name__, url_prefix="/briefs")
 
@@ -36,15 +34,6 @@ PREVIEW_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 )
-
-
-class SubscriberForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    name = StringField("Name", validators=[Optional(), Length(max=200)])
-
-
-class ArchiveForm(FlaskForm):
-    fmt = SelectField("Format", choices=options([(f, f.upper()) for f in brief_render.FORMATS]))
 
 
 def _org() -> Organization:

@@ -18,8 +18,6 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from outreach import campaigns, delivery, hearings
 from outreach import templates as tpl
@@ -32,80 +30,13 @@ from tracker.terms import serving
 from web.auth import current_user, login_required, role_required
 from web.db import db, settings
 from web.views.common import org_id
-from web.views.forms import options
+from web.views.forms import CampaignForm, TemplateForm, TermForm, options
 
 bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 
 
 def _render(page: str, **context):  # noqa: ANN003, ANN202
     return render_template(page, merge_fields=tpl.MERGE_FIELDS, **context)
-
-
-class TemplateForm(FlaskForm):
-    name = StringField("Template name", validators=[DataRequired(), Length(max=200)])
-    subject = StringField("Subject", validators=[Optional(), Length(max=1000)])
-    body = TextAreaField("Letter", validators=[DataRequired(), Length(max=tpl.MAX_SOURCE)])
-
-
-class CampaignForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=300)])
-    slug = StringField("Web address /act/...", validators=[Optional(), Length(max=100)])
-    intro = TextAreaField("Introduction for constituents", validators=[Length(max=5000)])
-    template_id = SelectField("Letter template", coerce=int)
-    subject = StringField(
-        "Subject line (empty = the template's)", validators=[Optional(), Length(max=300)]
-    )
-    bill_id = StringField("Bill id (e.g. ca-20212022-ab1331)", validators=[Length(max=120)])
-    ask = SelectField(
-        "Constituents",
-        choices=[
-            ("write", "Write a letter"),
-            ("call", "Call the office (phone numbers and a script)"),
-        ],
-        default="write",
-    )
-    target_level = SelectField(
-        "Write to",
-        choices=options([("state", "State legislators"), ("federal", "Members of Congress"),
-                 ("both", "Both")]),
-    )  # fmt: skip
-    target_chambers = SelectMultipleField(
-        "Chambers (none = all)",
-        choices=options(
-            [("upper", "Senate"), ("lower", "House / Assembly"), ("legislature", "Unicameral")]
-        ),
-    )
-    target_mode = SelectField(
-        "Whose offices",
-        choices=[("district", "Each constituent's own legislators"),
-                 ("committee", "Every member of the committee below"),
-                 ("offices", "The offices chosen below")],
-        default="district",
-    )  # fmt: skip
-    target_committee_id = SelectField("Committee (only its members)", coerce=int)
-    target_office_ids = SelectMultipleField("Offices", coerce=int, validate_choice=False)
-    target_sponsors = SelectField(
-        "Sponsors of the bill",
-        choices=options([("any", "Sponsors or not"), ("only", "Only sponsors"),
-                 ("exclude", "Everyone but sponsors")]),
-    )  # fmt: skip
-    editable_default = TextAreaField(
-        "Starting text of the editable part", validators=[Length(max=5000)]
-    )
-    title_es = StringField("Title in Spanish (optional)", validators=[Length(max=300)])
-    intro_es = TextAreaField("Introduction in Spanish", validators=[Length(max=5000)])
-    editable_default_es = TextAreaField(
-        "Starting text of the editable part, in Spanish", validators=[Length(max=5000)]
-    )
-    daily_cap_per_office = IntegerField(
-        "Daily cap per office", default=500, validators=[NumberRange(min=1, max=100000)]
-    )
-
-
-class TermForm(FlaskForm):
-    phrase = StringField("Phrase to flag", validators=[DataRequired(), Length(max=200)])
-    suggestions = StringField("Suggestions (separate with ;)", validators=[Length(max=500)])
-    reason = StringField("Why", validators=[Length(max=500)])
 
 
 def _templates() -> list[LetterTemplate]:

@@ -9,9 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
 
 from tracker import corrections
 from tracker.errors import InvalidInput, NotFound
@@ -20,25 +17,9 @@ from web import enrich
 from web.auth import current_user, has_role, login_required, role_required
 from web.db import db
 from web.views.common import org_id
-from web.views.forms import ButtonForm
+from web.views.forms import ButtonForm, CorrectionForm
 
 bp = Blueprint("corrections", __name__)
-
-
-class CorrectionForm(FlaskForm):
-    """Confirm, reject or add one topic on one bill, with an optional note."""
-
-    topic = SelectField("Topic", validators=[DataRequired()])
-    verdict = HiddenField(validators=[DataRequired()])
-    note = TextAreaField(
-        "Note (optional)", validators=[Optional(), Length(max=corrections.MAX_NOTE)]
-    )
-    next = HiddenField()
-
-    def with_topics(self, topics: list[tuple[str, str]]) -> CorrectionForm:
-        """Offer these (id, label) topics."""
-        self.topic.choices = topics
-        return self
 
 
 def panel(bill_id: str, topics: list[enrich.TopicView]) -> dict[str, Any]:

@@ -2,71 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import (
-    DateField,
-    FieldList,
-    Form,
-    FormField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, Length, Optional
 
 from outreach import meetings as log
-from outreach.models import POSITIONS
 from tracker.errors import InvalidInput
 from tracker.models import Legislator, User
 from tracker.terms import serving
 from web.auth import current_user, login_required, role_required
 from web.db import db, settings
 from web.views.common import org_id
-from web.views.forms import MultiCheckboxField, options
+from web.views.forms import MeetingForm, options
 
 bp = Blueprint("meetings", __name__, url_prefix="/meetings")
-
-
-class BillRow(Form):
-    bill = StringField("Bill (tracker id or name)", validators=[Optional(), Length(max=200)])
-    ask = StringField("Our ask", validators=[Optional(), Length(max=2000)])
-    position = SelectField(
-        "Their stated position",
-        choices=options([(p, p.replace("_", " ")) for p in POSITIONS]),
-        default="unknown",
-    )
-
-
-class FollowUpRow(Form):
-    description = StringField("Follow-up", validators=[Optional(), Length(max=2000)])
-    due_date = DateField("Due", validators=[Optional()])
-    assignee_id = SelectField("Who", coerce=int, default=0, validate_choice=False)
-
-
-class MeetingForm(FlaskForm):
-    date = DateField("Date", validators=[DataRequired()], default=date.today)
-    kind = SelectField(
-        "Kind",
-        choices=options([("meeting", "Meeting"), ("call", "Call"), ("virtual", "Video call")]),
-    )
-    location = StringField("Where", validators=[Optional(), Length(max=300)])
-    # Checkboxes for the legislators found so far (and those already chosen), never a
-    # select over every legislator: `find` narrows it (a POST without JS, live with JS).
-    legislator_ids = MultiCheckboxField("Legislators", coerce=int, validate_choice=False)
-    find = StringField("Find legislators by name", validators=[Optional(), Length(max=100)])
-    staff = TextAreaField(
-        "Their staff (one per line: name, title)", validators=[Optional(), Length(max=5000)]
-    )
-    our_attendees = TextAreaField("Our attendees", validators=[Optional(), Length(max=5000)])
-    asks = TextAreaField("Asks", validators=[Optional(), Length(max=10000)])
-    outcome = TextAreaField("Outcome", validators=[Optional(), Length(max=10000)])
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=10000)])
-    bills = FieldList(FormField(BillRow), min_entries=3, max_entries=10)
-    follow_ups = FieldList(FormField(FollowUpRow), min_entries=3, max_entries=10)
 
 
 def _render(template: str, **context):  # noqa: ANN003, ANN202

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectField, StringField, TextAreaField, URLField
-from wtforms.validators import URL, DataRequired, Length, Optional
 
 from outreach import testimony as tk
 from outreach.templates import TemplateProblem
@@ -15,23 +12,9 @@ from tracker.models.provisions import VersionProvisions
 from web.auth import current_user, has_role, login_required
 from web.db import db
 from web.views.common import org_id
-from web.views.forms import options
+from web.views.forms import TestimonyForm, options
 
 bp = Blueprint("testimony", __name__)
-
-
-class TestimonyForm(FlaskForm):
-    starter = SelectField("Starter template", choices=[])
-    body = TextAreaField("Template", validators=[Optional(), Length(max=20000)])
-    speaker = StringField("Who testifies", validators=[DataRequired(), Length(max=200)])
-    position = SelectField("Position", choices=options((p, p) for p in tk.POSITIONS))
-    ask = StringField("The ask", validators=[DataRequired(), Length(max=500)])
-    facts = TextAreaField("One or two facts, with sources", validators=[Length(max=2000)])
-    quote = TextAreaField("A quote from the bill", validators=[Length(max=1000)])
-    written_testimony = URLField(
-        "Where this committee takes written testimony",
-        validators=[Optional(), URL(require_tld=True), Length(max=500)],
-    )
 
 
 def _load(event_id: int, bill_id: str) -> tuple[Event, Bill]:
