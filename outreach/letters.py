@@ -106,7 +106,8 @@ def submit(
     """Record a constituent and one draft letter per targeted legislator (one transaction);
     each letter's channel follows the office's data (`outreach.channels`)."""
     data = submission.cleaned()
-    targeting = plan(session, campaign, where.division_ids, where.state)
+    day = settings.today() if settings else None  # the day the page showed its offices for
+    targeting = plan(session, campaign, where.division_ids, where.state, day=day)
     chosen = targeting.legislators
     if not chosen:
         raise InvalidInput(

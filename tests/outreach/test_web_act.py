@@ -9,6 +9,9 @@ import pytest
 import responses
 from sqlalchemy import select
 
+from outreach import letters
+from outreach.geocode import manual_divisions
+from outreach.letters import Submission
 from outreach.models import Constituent, Letter
 from tests.conftest import FIXTURES, csrf_token
 from tests.outreach.conftest import FREMONT
@@ -351,3 +354,7 @@ def test_act_page_targets_who_serves_on_the_configured_day(smtp_settings, campai
     assert "Assemblymember Alex Lee" not in lookup(smtp_settings)
     as_of = replace(smtp_settings, as_of=date.today() - timedelta(days=30))
     assert "Assemblymember Alex Lee" in lookup(as_of)
+    # The letters go to whom the page showed: submitting uses the same day.
+    person = Submission(name="Jordan Rivera", email="jr@example.net", address="", consent_send=True)
+    constituent = letters.submit(db, campaign, person, manual_divisions(**FREMONT), as_of)
+    assert "Alex Lee" in {letter.legislator.name for letter in constituent.letters}
