@@ -268,13 +268,6 @@ def _page(
     )
 
 
-@bp.route("/<slug>/check-email")
-def check_email(slug: str):  # noqa: ANN201
-    """After submitting: nothing is sent until you confirm from your inbox."""
-    campaign = campaigns.open_campaign(db(), slug)
-    return render_template("outreach/act_check_email.html", campaign=campaign)
-
-
 DECOY_SALT = "act-decoy"
 
 
