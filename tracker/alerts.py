@@ -409,7 +409,14 @@ def _bill_url(settings: Settings, bill_id: str) -> str:
 
 
 def deliver_pending(settings: Settings, session: Session, frequency: str = "immediate") -> dict:
-    """Send pending deliveries for subscriptions of `frequency`, one message per subscription."""
+    """Send pending deliveries for subscriptions of `frequency`, one message per subscription.
+
+    Several workers may run this at once (each sync's pipeline ends in an alert job). On
+    PostgreSQL the pending rows are locked `FOR UPDATE SKIP LOCKED` until this commits, so
+    a second run skips what the first is sending instead of sending it again; SQLite has
+    one writer at a time and is run by one worker. A worker killed mid-send leaves its
+    rows pending, so they are sent by the next run (at least once, never lost).
+    """
     rows = session.scalars(
         select(AlertDelivery)
         .join(AlertSubscription, AlertSubscription.id == AlertDelivery.subscription_id)
@@ -419,6 +426,7 @@ def deliver_pending(settings: Settings, session: Session, frequency: str = "imme
             selectinload(AlertDelivery.subscription).selectinload(AlertSubscription.user),
         )
         .order_by(AlertDelivery.subscription_id, AlertDelivery.id)
+        .with_for_update(skip_locked=True, of=AlertDelivery)
     ).all()
     grouped: dict[int, list[AlertDelivery]] = defaultdict(list)
     for delivery in rows:

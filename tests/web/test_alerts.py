@@ -316,3 +316,41 @@ def test_saved_search_filters_apply_to_new_bills(db, world, settings) -> None:  
     assert ("ca crisis", "ca-20252026-ab3080") in got
     assert ("wy only", "us-118-hr4980") not in got  # wrong jurisdiction
     assert not any(name == "ca crisis" and bill.startswith("us-") for name, bill in got)
+
+
+def test_two_alert_runs_at_once_send_each_alert_once(db, world, smtp_server, database_url) -> None:  # noqa: ANN001
+    """A fleet runs alert jobs concurrently: rows one run is sending are skipped by the other
+    (PostgreSQL row locks), and sent by it once the first run let go without sending them."""
+    import pytest
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row locks: SQLite has one writer and is run by one worker")
+    from tracker.db import session_scope
+
+    settings, inbox = smtp_server
+    alerts.ensure_bill_states(db, [WATCHED])
+    db.commit()
+    record = _watched_record()
+    record.actions.append(
+        ActionRecord(date=date.today(), description="Passed House.", chamber="lower",
+                     classification=["passage"])
+    )  # fmt: skip
+    ingest(db, [record])
+    events = alerts.detect_changes(db)
+    queued = alerts.queue_deliveries(db, events)
+    assert queued == len(events) >= 2  # two orgs watch the bill
+    db.commit()
+    with session_scope(settings) as first:
+        # The first run has claimed the pending rows and is still sending.
+        claimed = first.scalars(
+            select(AlertDelivery)
+            .where(AlertDelivery.status == "pending")
+            .with_for_update(skip_locked=True)
+        ).all()
+        assert len(claimed) == queued
+        assert alerts.deliver_pending(settings, db, "immediate") == {"sent": 0, "failed": 0}
+        assert inbox.messages == []
+        first.rollback()  # killed before it sent: the rows stay pending
+    assert alerts.deliver_pending(settings, db, "immediate") == {"sent": queued, "failed": 0}
+    assert len(inbox.messages) == 2  # one message per subscription
+    assert alerts.deliver_pending(settings, db, "immediate") == {"sent": 0, "failed": 0}
