@@ -109,11 +109,12 @@ def load_demo_import(settings, source: str, path: Path) -> None:  # noqa: ANN001
         raise click.ClickException(
             f"{summary.quarantined} bundled payload(s) quarantined: see `tracker quarantine list`"
         )
-    handle = after_sync(settings, summary.changed_bill_ids)
-    if handle is not None:
+    handles = after_sync(settings, summary.changed_bill_ids)
+    if handles:
+        statuses = ", ".join(sorted({h.status for h in handles}))
         click.echo(
-            f"tagging {len(summary.changed_bill_ids)} changed bill(s): job {handle.id} "
-            f"{handle.status}",
+            f"tagging {len(summary.changed_bill_ids)} changed bill(s): "
+            f"{len(handles)} job(s) {statuses}",
             err=True,
         )
 

@@ -30,9 +30,11 @@ def _tag_changed(settings, summaries: list, enabled: bool, texts: str = "scope")
         return
     from scrapers.pipeline import after_sync
 
-    handle = after_sync(settings, ids, texts=texts)
-    if handle is not None:
-        click.echo(f"tagging {len(ids)} changed bill(s): job {handle.id} {handle.status}", err=True)
+    handles = after_sync(settings, ids, texts=texts)
+    if handles:
+        statuses = ", ".join(sorted({h.status for h in handles}))
+        jobs = handles[0].id if len(handles) == 1 else f"{len(handles)} jobs"
+        click.echo(f"tagging {len(ids)} changed bill(s): {jobs} {statuses}", err=True)
 
 
 def _print_summaries(summaries: list, as_json: bool) -> None:

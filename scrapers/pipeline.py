@@ -2,14 +2,23 @@
 
     sync_all()                 queue sync      every 6 h (app/schedule.py): one sync per source
       sync_source(source)      queue sync      network: Retry 60/300/900 s, 3 h timeout
-        fetch_texts(ids)       queue sync      network: Retry 60/300/900 s, 1 h timeout
-          tag_and_score(ids)   queue tag       CPU only: no retry, 1 h timeout
+        fetch_texts(ids)       queue sync      network: Retry 60/300/900 s, 1 h timeout,
+                                               at most 200 bills per job
+          tag_and_score(ids)   queue tag       CPU only: run again (twice at most) if its
+                                               worker dies, 1 h timeout,
+                                               at most 500 bills per job
             send_alerts()      queue outreach  SMTP/webhooks: Retry 60/300/900 s, 10 min
 
 `STEPS` below is that list; each step is a module-level job that calls the plain function
 holding its logic (`scrapers.sync.run_sync`, `tracker.tasks.tag_and_score_bills`,
 `tracker.alert_jobs.run_alerts`) and then `_then(...)` enqueues the next step with the ids
-of the bills that changed. A step with nothing to pass on ends the chain (a sync that
+of the bills that changed, split into jobs of at most the next step's `chunk` bills so
+that any number of workers share a big sync (a 50-state backfill becomes hundreds of
+texts and tag jobs, not one of each); each chunk continues the chain on its own. Every
+step is idempotent (texts are fetched only when changed, tagging and scoring replace a
+bill's rows, alert events are unique per change and their deliveries locked while sent),
+so a job killed mid-way and retried redoes at most its own chunk. A step with nothing to
+pass on ends the chain (a sync that
 changed nothing tags nothing; tagging that changed nothing sends no alerts). A sync run
 in-process (`tracker sync`, `tracker import`, `tracker reparse`, the demo) starts the chain
 at the step after the sync with `after_sync(settings, changed_ids)`.
@@ -42,12 +51,24 @@ NEEDS_JURISDICTION = ("openstates", "legiscan")
 
 @dataclass(frozen=True)
 class Step:
-    """One step of the chain: its job, queue, timeout, and whether it retries (network)."""
+    """One step of the chain: its job, queue, timeout, whether it retries (network), and
+    the most bill ids one job of it takes (None: all of them in one job)."""
 
     func: Callable[..., dict[str, Any]]
     queue: str
     timeout: int
     network: bool
+    chunk: int | None = None
+    retries: int = 0  # CPU steps: how often a job killed mid-way is run again
+
+
+def chunks(ids: Iterable[str], size: int | None) -> list[list[str]]:
+    """The sorted, distinct ids in runs of at most `size` (one run when size is None)."""
+    ordered = sorted(set(ids))
+    if not ordered:
+        return []
+    step = size or len(ordered)
+    return [ordered[i : i + step] for i in range(0, len(ordered), step)]
 
 
 # --- the steps, in order -------------------------------------------------------------
@@ -92,8 +113,7 @@ def sync_source(
     result = summary.as_dict()
     result["changed_bill_ids"] = sorted(summary.changed_bill_ids)
     if tag:
-        handle = _then(sync_source, job_settings(), result["changed_bill_ids"])
-        result["next_job"] = handle.id if handle is not None else None
+        result["next_jobs"] = _ids(_then(sync_source, job_settings(), result["changed_bill_ids"]))
     return result
 
 
@@ -120,8 +140,7 @@ def fetch_texts(
         summary = run_fetch(settings, wanted, replay_dir=replay_dir)
         result.update(summary.as_dict())
         changed = summary.changed_bill_ids
-    handle = _then(fetch_texts, settings, set(ids) | changed)
-    result["next_job"] = handle.id if handle is not None else None
+    result["next_jobs"] = _ids(_then(fetch_texts, settings, set(ids) | changed))
     return result
 
 
@@ -131,8 +150,9 @@ def tag_and_score(bill_ids: list[str]) -> dict[str, Any]:
 
     summary = tag_and_score_bills(bill_ids, then_alert=False)
     # Alerts run after tagging because saved searches filter on topics and scores.
-    handle = _then(tag_and_score, job_settings(), bill_ids if summary["tagged"] else [])
-    summary["next_job"] = handle.id if handle is not None else None
+    summary["next_jobs"] = _ids(
+        _then(tag_and_score, job_settings(), bill_ids if summary["tagged"] else [])
+    )
     return summary
 
 
@@ -149,8 +169,8 @@ def send_alerts(bill_ids: list[str]) -> dict[str, Any]:
 
 STEPS: tuple[Step, ...] = (
     Step(sync_source, "sync", SYNC_JOB_TIMEOUT, network=True),
-    Step(fetch_texts, "sync", 3600, network=True),
-    Step(tag_and_score, "tag", 3600, network=False),
+    Step(fetch_texts, "sync", 3600, network=True, chunk=200),
+    Step(tag_and_score, "tag", 3600, network=False, chunk=500, retries=2),
     Step(send_alerts, "outreach", 600, network=True),
 )
 
@@ -160,28 +180,29 @@ STEPS: tuple[Step, ...] = (
 
 def after_sync(
     settings: Settings, changed_bill_ids: Iterable[str], texts: str = "scope"
-) -> JobHandle | None:
-    """Start the chain after a sync that ran in-process: the step after `sync_source`.
+) -> list[JobHandle]:
+    """Start the chain after a sync that ran in-process: the step after `sync_source`,
+    as one job per chunk of bills (none when nothing changed).
 
     `texts` is the scope of the texts step (`scope`, `all`), or `none` to go straight
     to tagging (the texts were just fetched, or the user said so).
     """
     if texts == "none":
         return _then(fetch_texts, settings, changed_bill_ids)
-    ids = sorted(set(changed_bill_ids))
-    if not ids:
-        return None
     step = STEPS[1]
     kwargs = {} if texts == "scope" else {"scope": texts}
-    return enqueue(
-        settings,
-        step.func,
-        ids,
-        queue=step.queue,
-        job_timeout=step.timeout,
-        network=step.network,
-        **kwargs,
-    )
+    return [
+        enqueue(
+            settings,
+            step.func,
+            ids,
+            queue=step.queue,
+            job_timeout=step.timeout,
+            network=step.network,
+            **kwargs,
+        )
+        for ids in chunks(changed_bill_ids, step.chunk)
+    ]
 
 
 def enqueue_sync(settings: Settings, source: str, **kwargs: Any) -> JobHandle:
@@ -200,17 +221,25 @@ def enqueue_sync(settings: Settings, source: str, **kwargs: Any) -> JobHandle:
 
 def _then(
     current: Callable[..., Any], settings: Settings, bill_ids: Iterable[str]
-) -> JobHandle | None:
-    """Enqueue the step after `current` with these bill ids; nothing when there are none."""
-    ids = sorted(set(bill_ids))
+) -> list[JobHandle]:
+    """Enqueue the step after `current` on these bill ids, one job per chunk of them;
+    nothing when there are none or `current` is the last step."""
     names = [job_name(s.func) for s in STEPS]
     position = names.index(job_name(current))
-    if not ids or position + 1 >= len(STEPS):
-        return None
+    if position + 1 >= len(STEPS):
+        return []
     step = STEPS[position + 1]
-    return enqueue(
-        settings, step.func, ids, queue=step.queue, job_timeout=step.timeout, network=step.network
-    )
+    return [
+        enqueue(
+            settings, step.func, ids, queue=step.queue, job_timeout=step.timeout,
+            network=step.network, retries=step.retries,
+        )
+        for ids in chunks(bill_ids, step.chunk)
+    ]  # fmt: skip
+
+
+def _ids(handles: list[JobHandle]) -> list[str]:
+    return [h.id for h in handles]
 
 
 def plan_syncs(settings: Settings) -> tuple[list[tuple[str, str | None]], dict[str, str]]:

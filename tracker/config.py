@@ -40,6 +40,9 @@ class Settings:
     legiscan_api_key: str | None = None
     legiscan_monthly_cap: int = 30000
     text_max_bytes: int = 50_000_000  # bill documents larger than this are not downloaded
+    # PostgreSQL connections per process: kept open, and extra ones opened under load.
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_username: str | None = None
@@ -137,6 +140,8 @@ class Settings:
             ("LEGISCAN_MONTHLY_CAP", 30000),
             ("TEXT_MAX_BYTES", 50_000_000),
             ("PROXY_FIX_HOPS", 0),
+            ("DATABASE_POOL_SIZE", 5),
+            ("DATABASE_MAX_OVERFLOW", 10),
         ):
             raw = env.get(name)
             try:
@@ -192,6 +197,8 @@ class Settings:
             legiscan_api_key=env.get("LEGISCAN_API_KEY") or None,
             legiscan_monthly_cap=ints["LEGISCAN_MONTHLY_CAP"],
             text_max_bytes=ints["TEXT_MAX_BYTES"],
+            db_pool_size=ints["DATABASE_POOL_SIZE"],
+            db_max_overflow=ints["DATABASE_MAX_OVERFLOW"],
             smtp_host=env.get("SMTP_HOST") or "127.0.0.1",
             smtp_port=ints["SMTP_PORT"],
             smtp_username=env.get("SMTP_USERNAME") or None,

@@ -46,7 +46,11 @@ def make_engine(settings: Settings | str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    pool = {} if isinstance(settings, str) else {
+        "pool_size": max(settings.db_pool_size, 1),
+        "max_overflow": settings.db_max_overflow,
+    }  # fmt: skip
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -61,13 +65,14 @@ _MAX_FACTORIES = 8  # tests switch databases per test; keep the cache small
 
 
 def session_factory(settings: Settings | str) -> sessionmaker[Session]:
-    """The process's session factory for this database (built once, then reused)."""
+    """The process's session factory for this database (built once, then reused; its
+    pool sized by the settings that first asked for it)."""
     url = normalize_url(settings if isinstance(settings, str) else settings.database_url)
     factory = _FACTORIES.get(url)
     if factory is None:
         if len(_FACTORIES) >= _MAX_FACTORIES:
             dispose_all()
-        factory = _FACTORIES[url] = make_session_factory(make_engine(url))
+        factory = _FACTORIES[url] = make_session_factory(make_engine(settings))
     return factory
 
 

@@ -101,9 +101,14 @@ def enqueue(
     job_timeout: int = 600,
     network: bool = False,
     job_id: str | None = None,
+    retries: int = 0,
     **kwargs: Any,
 ) -> JobHandle:
     """Run `func(*args, **kwargs)` on `queue`: via RQ with Redis, in-process without.
+
+    Network jobs are retried with backoff (`NETWORK_RETRY_INTERVALS`); others `retries`
+    times at once, which is what brings back a job whose worker was killed mid-way (RQ
+    re-queues an abandoned job that has retries left; the job must be idempotent).
 
     `func` is the job function (preferred) or its dotted path, which is resolved here so a
     typo fails at the call site, not in the worker.
@@ -121,7 +126,11 @@ def enqueue(
         func_path if isinstance(func, str) else function,
         *args,
         job_timeout=job_timeout,
-        retry=Retry(max=3, interval=list(NETWORK_RETRY_INTERVALS)) if network else None,
+        retry=(
+            Retry(max=3, interval=list(NETWORK_RETRY_INTERVALS))
+            if network
+            else (Retry(max=retries) if retries else None)
+        ),
         job_id=job_id,
         result_ttl=7 * 24 * 3600,
         failure_ttl=30 * 24 * 3600,

@@ -55,6 +55,6 @@ def test_sync_all_in_embedded_mode_runs_each_planned_sync_and_records_it(setting
 
 
 def test_a_step_with_nothing_changed_ends_the_chain(settings):
-    assert pipeline.after_sync(settings, []) is None
+    assert pipeline.after_sync(settings, []) == []
     with using_settings(settings):
-        assert pipeline.fetch_texts([])["next_job"] is None
+        assert pipeline.fetch_texts([])["next_jobs"] == []

@@ -64,3 +64,22 @@ def test_commands_that_sign_nothing_run_without_a_secret_key(tmp_path):
     settings = Settings.from_env({"TRACKER_VAR_DIR": str(tmp_path)}, need_secret=False)
     assert settings.secret_key == ""
     assert not (tmp_path / "secret_key").exists()  # no demo secret made as a side effect
+
+
+def test_database_pool_size_sizes_each_processs_postgresql_pool(tmp_path):
+    """A fleet fits PostgreSQL's max_connections: each process holds at most
+    DATABASE_POOL_SIZE + DATABASE_MAX_OVERFLOW connections (README, "Scaling out")."""
+    from tracker.db import make_engine
+
+    env = {
+        "TRACKER_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "x" * 32,
+        "DATABASE_URL": "postgresql://tracker@db.invalid/tracker",
+    }
+    default = make_engine(Settings.from_env(env)).pool
+    assert (default.size(), default._max_overflow) == (5, 10)
+    small = Settings.from_env({**env, "DATABASE_POOL_SIZE": "2", "DATABASE_MAX_OVERFLOW": "0"})
+    pool = make_engine(small).pool  # no connection is opened until one is asked for
+    assert (pool.size(), pool._max_overflow) == (2, 0)
+    with pytest.raises(ConfigError, match="DATABASE_POOL_SIZE must be an integer"):
+        Settings.from_env({**env, "DATABASE_POOL_SIZE": "many"})

@@ -441,7 +441,7 @@ def test_pipeline_texts_step_on_a_real_worker_fetches_then_tags(
         [VersionRecord(note="Introduced", url=url)],
         title="Relating to a statewide mobile mental health unit program",
     )
-    handle = after_sync(rq_settings, [bill])
+    [handle] = after_sync(rq_settings, [bill])
     assert (handle.queue, handle.status) == ("sync", "queued")
     SimpleWorker([Queue("sync", connection=redis_conn)], connection=redis_conn).work(burst=True)
     result = Job.fetch(handle.id, connection=redis_conn).return_value()

@@ -30,12 +30,12 @@ def test_changed_bills_are_tagged_and_scored_by_a_worker_on_the_tag_queue(
     from rq import Queue
 
     ids = ingest_demo(db, lambda r: r["jurisdiction"] in ("wa", "or"))
-    texts = after_sync(rq_settings, ids[:3])  # the texts step first, on the sync queue
+    [texts] = after_sync(rq_settings, ids[:3])  # the texts step first, on the sync queue
     assert texts.status == "queued" and texts.queue == "sync"
     _work(redis_conn, "sync")
     from rq.job import Job
 
-    handle_id = Job.fetch(texts.id, connection=redis_conn).return_value()["next_job"]
+    [handle_id] = Job.fetch(texts.id, connection=redis_conn).return_value()["next_jobs"]
     assert Queue("tag", connection=redis_conn).count == 1
     _work(redis_conn, "tag")
     db.expire_all()
@@ -51,7 +51,7 @@ def test_changed_bills_are_tagged_and_scored_by_a_worker_on_the_tag_queue(
 def test_nothing_is_enqueued_when_a_sync_changed_nothing(rq_settings, redis_conn):
     from rq import Queue
 
-    assert after_sync(rq_settings, []) is None
+    assert after_sync(rq_settings, []) == []
     assert Queue("sync", connection=redis_conn).count == 0
     assert Queue("tag", connection=redis_conn).count == 0
 
@@ -69,7 +69,7 @@ def test_a_failing_tag_job_stays_in_the_failed_registry_and_shows_in_jobs(rq_set
 
 def test_embedded_mode_runs_the_same_job_in_process(settings, db):
     ids = ingest_demo(db, lambda r: r["jurisdiction"] == "co")
-    handle = after_sync(settings, ids)
+    [handle] = after_sync(settings, ids)
     assert handle.status == "finished" and handle.result["bills"] == len(ids)
     runs = {run.kind: run.status for run in db.scalars(select(JobRun))}
     # Texts, tagging, then the alert check (saved searches filter on topics).
