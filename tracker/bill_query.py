@@ -555,7 +555,7 @@ def refresh_texts(session: Session, bill_ids: list[str] | None = None) -> int:
     """Copy each bill's latest extracted text (tagging's `extracted_texts`) into
     `bill_texts`, whose triggers index it; all bills when `bill_ids` is None."""
     from tracker.models.web import BillText
-    from tracker.tagging_queries import latest_text
+    from tracker.tagging_queries import latest_version_texts
 
     ids = bill_ids if bill_ids is not None else list(session.scalars(select(Bill.id)))
     changed = 0
@@ -565,14 +565,13 @@ def refresh_texts(session: Session, bill_ids: list[str] | None = None) -> int:
             t.bill_id: t
             for t in session.scalars(select(BillText).where(BillText.bill_id.in_(chunk)))
         }
-        for bill in session.scalars(select(Bill).where(Bill.id.in_(chunk))):
-            _, text_value = latest_text(session, bill)
+        for bill_id, (_version, _sha, text_value) in latest_version_texts(session, chunk).items():
             if not text_value:
                 continue
             text_value = text_value[:MAX_INDEX_CHARS]
-            row = current.get(bill.id)
+            row = current.get(bill_id)
             if row is None:
-                session.add(BillText(bill_id=bill.id, text=text_value))
+                session.add(BillText(bill_id=bill_id, text=text_value))
             elif row.text != text_value:
                 row.text = text_value
             else:

@@ -161,6 +161,38 @@ def latest_version_text(session: Session, bill: Bill) -> tuple[Any, str | None, 
     return (row[0], row[1], row[2]) if row else (None, None, None)
 
 
+def latest_version_texts(
+    session: Session, bill_ids: Iterable[str]
+) -> dict[str, tuple[Any, str, str]]:
+    """bill id -> (BillVersion, sha256, text) of its newest version with extracted text,
+    for many bills in two queries (the versions, then only the chosen texts); bills
+    without text are absent. The same choice as `latest_version_text`."""
+    ids = list(dict.fromkeys(bill_ids))
+    if not ids:
+        return {}
+    newest: dict[str, BillVersion] = {}
+    for version in session.scalars(
+        select(BillVersion)
+        .join(ExtractedText, BillVersion.text_sha256 == ExtractedText.sha256)
+        .where(BillVersion.bill_id.in_(ids), ExtractedText.chars > 0)
+        # Oldest first, so the newest version of each bill is the one left in the dict.
+        .order_by(
+            BillVersion.bill_id,
+            BillVersion.date.asc().nulls_first(),
+            BillVersion.position.asc(),
+            BillVersion.id.asc(),
+        )
+    ):
+        newest[version.bill_id] = version
+    shas = {v.text_sha256 for v in newest.values()}
+    texts = dict(
+        session.execute(
+            select(ExtractedText.sha256, ExtractedText.text).where(ExtractedText.sha256.in_(shas))
+        ).all()
+    )
+    return {bid: (v, v.text_sha256, texts[v.text_sha256]) for bid, v in newest.items()}
+
+
 def latest_text_shas(session: Session, bill_ids: Iterable[str] | None = None) -> dict[str, str]:
     """bill id -> sha256 of its newest extracted version text (bills without text absent)."""
     stmt = (

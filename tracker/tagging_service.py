@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker.models import Bill, Sponsorship, utcnow
 from tracker.models.tagging import BillScore, BillTagging, BillTopic, SimilarBill
-from tracker.tagging_queries import latest_version_text
+from tracker.tagging_queries import latest_version_texts
 
 
 def _load_bills(session: Session, bill_ids: Sequence[str]) -> list[Bill]:
@@ -49,13 +49,19 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
     bills = _load_bills(session, ids)
     found = {b.id for b in bills}
     stored = 0
+    # Everything per bill that needs the database is read (or deleted) once for all of them.
+    texts = latest_version_texts(session, found)
+    markers = {
+        m.bill_id: m
+        for m in session.scalars(select(BillTagging).where(BillTagging.bill_id.in_(found)))
+    }
+    session.execute(delete(BillTopic).where(BillTopic.bill_id.in_(found)))
     for bill in bills:
-        version, sha, text = latest_version_text(session, bill)
+        version, sha, text = texts.get(bill.id, (None, None, None))
         tags = tag_bill(
             bill.title, bill.abstract, [s.subject for s in bill.subjects], text, taxonomy=tax
         )
         source = _version_source(version, sha)
-        session.execute(delete(BillTopic).where(BillTopic.bill_id == bill.id))
         now = utcnow()
         for t in tags:
             session.add(
@@ -73,7 +79,7 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
                 )
             )
         stored += len(tags)
-        marker = session.get(BillTagging, bill.id) or BillTagging(bill_id=bill.id)
+        marker = markers.get(bill.id) or BillTagging(bill_id=bill.id)
         marker.taxonomy_version = tax.version
         marker.content_hash = bill.content_hash
         marker.text_sha256 = sha
@@ -117,6 +123,9 @@ def score_bills(
     chairs = _committee_chairs(session, bills)
     majorities = _majority_parties(session, {b.jurisdiction_id for b in bills})
     momentum_count = 0
+    rows = {
+        r.bill_id: r for r in session.scalars(select(BillScore).where(BillScore.bill_id.in_(ids)))
+    }
     for bill in bills:
         facts = scoring.bill_facts(bill, hearings.get(bill.id, []))
         facts.has_companion = bill.id in companions or None
@@ -126,7 +135,7 @@ def score_bills(
         passage = scoring.passage_likelihood(facts, today)
         moving, why = scoring.momentum(facts, today)
         momentum_count += moving
-        row = session.get(BillScore, bill.id) or BillScore(bill_id=bill.id)
+        row = rows.get(bill.id) or BillScore(bill_id=bill.id)
         row.relevance = rel.value
         row.relevance_reasons = [r.as_dict() for r in rel.reasons]
         row.passage = passage.value
