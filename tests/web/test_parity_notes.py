@@ -60,6 +60,18 @@ def test_notes_are_saved_escaped_and_private_to_the_organization(app: Flask, db,
     assert "our_note" in csv.splitlines()[0] and "Ask OIC for data." in csv
     assert HOSTILE.replace('"', '""') in csv
 
+    # The API answers each token with its own organization's notes only.
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {world['alpha']['token']}"}
+    body = api.get("/api/v1/parity/wa/notes", headers=auth).get_json()
+    assert {(n["element"], n["body"]) for n in body["data"]} == {
+        (None, HOSTILE),
+        ("prior_auth_limits", "Ask OIC for data."),
+    }
+    auth = {"Authorization": f"Bearer {world['beta']['token']}"}
+    assert api.get("/api/v1/parity/wa/notes", headers=auth).get_json()["data"] == []
+    assert api.get("/api/v1/parity/wa/notes").status_code == 401
+
     # Alpha's viewer reads the notes but cannot write them.
     viewer = _client(app, world, "alpha", "viewer")
     assert "Ask OIC for data." in viewer.get("/parity/wa").get_data(as_text=True)
