@@ -56,6 +56,8 @@ def test_notes_are_saved_escaped_and_private_to_the_organization(app: Flask, db,
     html = alpha.get("/parity/wa").get_data(as_text=True)
     assert "&lt;script&gt;alert(" in html and '<script>alert("x")' not in html
     assert 'id="note-prior_auth_limits">Ask OIC for data.<' in html
+    by_element = html[html.index('id="by-element"') :]
+    assert "Our note: Ask OIC for data." in by_element  # beside its element too
     csv = alpha.get("/parity/wa.csv").get_data(as_text=True)
     assert "our_note" in csv.splitlines()[0] and "Ask OIC for data." in csv
     assert HOSTILE.replace('"', '""') in csv
