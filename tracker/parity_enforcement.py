@@ -5,7 +5,10 @@ tools a parity bill gives: NQTL comparative analyses (and to whom they go), regu
 reporting/publication, market-conduct exams, penalties (with their size when stated),
 medical-necessity criteria standards (ASAM, generally accepted standards), network
 adequacy / timely access for behavioral health, prior-authorization limits for MH/SUD,
-and who enforces. Elements the text does not state are absent ("not found").
+and who enforces (`enforcers`: insurance commissioner, attorney general, private right
+of action, each with the words that triggered it; a sentence denying the right, "not
+intended to create a private right of action", names none). Elements the text does not
+state are absent ("not found").
 
 `grade(found, rubric)` adds the rubric's weights (tracker/taxonomy/parity_enforcement.yaml,
 versioned; a deployment overrides it with VAR_DIR/parity_rubric.yaml) and returns the
@@ -57,13 +60,34 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"|prior authorization[^.]{0,60}?(?:may not|shall not) be required",
         re.IGNORECASE,
     ),
-    "enforcer": re.compile(
+}
+# Who enforces: each kind with the words that name it acting. The quote is the sentence,
+# `words` the matched span (shown marked on the page).
+_ENFORCERS: dict[str, re.Pattern[str]] = {
+    "insurance commissioner": re.compile(
         r"(?:insurance commissioner|commissioner of insurance|department of insurance|"
         r"director of the department of commerce and insurance)[^.]{0,80}?\b(?:enforce|"
-        r"investigat|rules|review|convene)",
+        r"investigat|rules|review|convene)\w*",
+        re.IGNORECASE,
+    ),
+    "attorney general": re.compile(
+        r"attorney general[^.]{0,80}?\b(?:enforce|investigat|bring|institute|commence|sue)\w*"
+        r"|(?:enforced|action brought|civil action)[^.]{0,40}?by the attorney general",
+        re.IGNORECASE,
+    ),
+    "private right of action": re.compile(
+        r"private (?:right|cause) of action|(?:enrollee|covered person|insured|person)"
+        r"[^.]{0,60}?may (?:bring|file|maintain) (?:a |an )?(?:civil )?action",
         re.IGNORECASE,
     ),
 }
+# A sentence that denies the right ("is not intended to create a private right of
+# action") names no enforcer.
+_DENIAL = re.compile(
+    r"\b(?:not|no|nothing)\b[^.]{0,60}?\b(?:create|creates|establish|establishes|"
+    r"confer|confers|intended)\b[^.]{0,40}$|\bno\s+$",
+    re.IGNORECASE,
+)
 _DOLLARS = re.compile(r"\$[\d,]+(?:\.\d\d)?")
 _TO_WHOM = re.compile(
     r"(?:submit|provide|file)[^.]{0,80}?to the (?P<who>[a-z ]{3,60}?(?:commissioner|department"
@@ -115,6 +139,49 @@ def elements(text: str) -> dict[str, dict[str, Any]]:
             who = _TO_WHOM.search(text, max(0, m.start() - 400), m.end() + 400)
             found["to_whom"] = " ".join(who.group("who").split()) if who else None
         out[name] = found
+    who = enforcers(text, index)
+    named = [w for w in who if not w["denied"]]
+    if named:
+        first = named[0]
+        out["enforcer"] = {
+            "quote": first["quote"],
+            "section": first["section"],
+            "words": first["words"],
+            "who": named,
+            "denied": [w for w in who if w["denied"]],
+        }
+    return out
+
+
+def _denied(text: str, m: re.Match[str]) -> bool:
+    """True when the sentence before the match says the bill does not create it."""
+    start = max(text.rfind(". ", 0, m.start()) + 2, text.rfind("\n", 0, m.start()) + 1, 0)
+    return bool(_DENIAL.search(text[start : m.start()]))
+
+
+def enforcers(text: str, index: SectionIndex | None = None) -> list[dict[str, Any]]:
+    """Each enforcer the text names, first mention: {who, words, quote, section, denied}.
+
+    `words` are the words that triggered it, verbatim (whitespace folded); `denied` is True
+    when the sentence says the bill does not create it (then it does not count).
+    """
+    index = index or SectionIndex(text)
+    out = []
+    for who, rx in _ENFORCERS.items():
+        hits = list(rx.finditer(text))
+        if not hits:
+            continue
+        live = [m for m in hits if not _denied(text, m)]
+        m = (live or hits)[0]
+        out.append(
+            {
+                "who": who,
+                "words": " ".join(m.group(0).split()),
+                "quote": _quote(text, m.start(), m.end()),
+                "section": index.label_at(m.start()),
+                "denied": not live,
+            }
+        )
     return out
 
 

@@ -1,9 +1,9 @@
-"""JSON API `/api/v1`: bills, bill, search, legislators, watchlists.
+"""JSON API `/api/v1`: bills, bill, search, legislators, watchlists, parity notes.
 
 Every endpoint but the OpenAPI document needs `Authorization: Bearer <token>` (tokens are
 per user, made on /account/tokens, stored as sha256). Lists are paged with `page` and
 `per_page` (max 100) and answer `{"data", "meta", "links"}`. Rate limited per token.
-Watchlists are the token owner's organization's only.
+Watchlists and parity notes are the token owner's organization's only.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from tracker.models import (
 from web import csrf, enrich
 from web.db import db
 from web.limits import api_token_backoff, limiter
-from web.models import ApiToken
+from web.models import ApiToken, ParityNote
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -410,6 +410,39 @@ def watchlist(watchlist_id: int):  # noqa: ANN201
     )
     return _paged(
         [{**_entry(e), "bill": bill_summary(e.bill)} for e in rows], total, page, per_page
+    )
+
+
+@bp.route("/parity/<state>/notes")
+def parity_notes(state: str):  # noqa: ANN201
+    """The token owner's organization's private notes on a state's parity profile."""
+    code = state.strip().lower()
+    if not code.isalpha() or len(code) > 3:
+        abort(404, f"no state {state}")
+    page, per_page = _page_args()
+    stmt = select(ParityNote).where(
+        ParityNote.organization_id == _user().organization_id,
+        ParityNote.jurisdiction_id == code,
+    )
+    total = db().scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = (
+        db()
+        .scalars(stmt.order_by(ParityNote.element).limit(per_page).offset((page - 1) * per_page))
+        .all()
+    )
+    return _paged(
+        [
+            {
+                "state": n.jurisdiction_id,
+                "element": n.element or None,
+                "body": n.body,
+                "updated_at": _iso(n.updated_at),
+            }
+            for n in rows
+        ],
+        total,
+        page,
+        per_page,
     )
 
 

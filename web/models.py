@@ -1,4 +1,4 @@
-"""Tables only the web app uses: API tokens, invitations and password resets.
+"""Tables only the web app uses: API tokens, invitations, password resets, parity notes.
 
 The alert and search tables the worker also needs live in `tracker.models.web` (no Flask
 there) and are re-exported here so views import everything from one place. Revision 0004
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.models import Base, User, utcnow
@@ -107,3 +107,26 @@ class WatchlistFeedKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
     created_by: Mapped[User] = relationship()
+
+
+class ParityNote(Base):
+    """An organization's private note on a state's parity-enforcement profile (revision 0220).
+
+    `element` is "" for a note on the whole state, else a rubric element key
+    ("prior_auth_limits"). Only the organization's own users read or write it.
+    """
+
+    __tablename__ = "parity_notes"
+    __table_args__ = (UniqueConstraint("organization_id", "jurisdiction_id", "element"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    jurisdiction_id: Mapped[str] = mapped_column(String(8))
+    element: Mapped[str] = mapped_column(String(40), default="")
+    body: Mapped[str] = mapped_column(Text)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    updated_by: Mapped[User | None] = relationship()

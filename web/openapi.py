@@ -178,6 +178,17 @@ def document(server_url: str) -> dict[str, Any]:
                     "responses": _list_response("#/components/schemas/WatchlistEntry"),
                 }
             },
+            "/parity/{state}/notes": {
+                "get": {
+                    "summary": "Your organization's private notes on a state's parity profile",
+                    "operationId": "listParityNotes",
+                    "parameters": [
+                        _param("state", "path", {"type": "string"}, "Two-letter code.", True),
+                        *PAGING,
+                    ],
+                    "responses": _list_response("#/components/schemas/ParityNote"),
+                }
+            },
         },
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
@@ -261,6 +272,18 @@ def document(server_url: str) -> dict[str, Any]:
                         "district": nullable_str,
                         "email": nullable_str,
                         "url": {"type": "string"},
+                    },
+                },
+                "ParityNote": {
+                    "type": "object",
+                    "properties": {
+                        "state": {"type": "string"},
+                        "element": {
+                            "type": ["string", "null"],
+                            "description": "Rubric element key; null for the whole state.",
+                        },
+                        "body": {"type": "string"},
+                        "updated_at": {"type": "string", "format": "date-time"},
                     },
                 },
                 "Watchlist": {

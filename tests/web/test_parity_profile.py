@@ -59,3 +59,43 @@ def test_profile_page_shows_elements_sections_and_reasons(app: Flask, db, world)
     assert "Prior-authorization limits for MH/SUD (+2, Section 6(1))" in html
     assert html.count("not found") >= 4
     assert app.test_client().get("/parity/w%3Ca").status_code == 404
+
+
+def test_who_enforces_quotes_the_words_that_triggered_it_on_real_text():
+    found = pe.elements(extract(TEXT.read_bytes()).text)["enforcer"]
+    assert [w["who"] for w in found["who"]] == ["insurance commissioner"]
+    assert found["words"] == "insurance commissioner, shall convene"
+    assert found["words"] in found["quote"] and found["section"] == "Section 9(1)"
+    assert found["quote"].startswith("The health care authority, in collaboration with")
+    assert found["denied"] == []
+
+
+def test_a_denied_private_right_of_action_names_no_enforcer_on_real_text():
+    """WA HB 1600 (988 signs): "not intended to create a private right of action"."""
+    text = extract((TEXT.parent / "HB1600-1.md").read_bytes()).text
+    (w,) = pe.enforcers(text)
+    assert (w["who"], w["denied"], w["words"]) == (
+        "private right of action",
+        True,
+        "private right of action",
+    )
+    assert "This section is not intended to create a private right of action" in w["quote"]
+    assert "enforcer" not in pe.elements(text)
+    # Texts naming no regulator acting (MO HB 1723 names the director only as appointer).
+    mo = TEXT.parents[1] / "mo" / "HB1723_full_text.md"
+    assert pe.enforcers(extract(mo.read_bytes()).text) == []
+
+
+def test_attorney_general_and_private_action_patterns_quote_their_words():
+    """Phrases as statutes word them; no real bundled text grants either (see docs)."""
+    text = (
+        "Section 3. The attorney general may enforce this section. "
+        "An enrollee aggrieved by a violation may bring a civil action for damages."
+    )
+    who = {w["who"]: w for w in pe.enforcers(text)}
+    assert who["attorney general"]["words"] == "attorney general may enforce"
+    assert (
+        who["private right of action"]["words"]
+        == "enrollee aggrieved by a violation may bring a civil action"
+    )
+    assert not any(w["denied"] for w in who.values())

@@ -110,3 +110,46 @@ def test_starter_templates_pass_the_sandbox_check():
 
     assert not check_template(TemplateSource("{{ hearing.date }}")).ok
     assert not check_template(tk.testimony_source("{{ constituent.story }}")).ok
+
+
+def test_the_quote_falls_back_to_the_parity_element_of_a_real_text(app: Flask, db, world) -> None:  # noqa: ANN001
+    """WA SB 6228 (session law) has no 988 provision: the heaviest parity element is quoted."""
+    from datetime import UTC, datetime, timedelta
+    from pathlib import Path
+
+    from tracker.ingest import ingest_events
+    from tracker.models import Bill, BillVersion
+    from tracker.records import EventRecord
+    from tracker.textextract import store_version_text
+
+    bill = db.scalar(select(Bill).where(Bill.jurisdiction_id == "wa", Bill.identifier == "SB 6228"))
+    text = Path(__file__).resolve().parents[1] / "fixtures" / "texts" / "wa" / "SB6228-S2.SL.md"
+    v = BillVersion(bill_id=bill.id, url="https://example.invalid/6228", note="Session law")
+    db.add(v)
+    db.flush()
+    store_version_text(db, v, text.read_bytes(), "text/plain")
+    ingest_events(
+        db,
+        [
+            EventRecord(
+                jurisdiction="wa",
+                name="Health & Long-Term Care hearing",
+                start=datetime.now(UTC).replace(microsecond=0) + timedelta(days=3),
+                location="Senate Hearing Rm 4",
+                external_id="test-hearing-wa",
+                bill_ids=[bill.id],
+            )
+        ],
+    )
+    db.commit()
+    event = db.scalar(select(Event).where(Event.external_id == "test-hearing-wa"))
+    client = app.test_client()
+    sign_in(client, world["users"][("alpha", "advocate")].email, PASSWORD)
+    url = f"/hearings/{event.id}/testimony/{bill.id}"
+    html, token = _form(client, url)
+    assert (
+        "“Medical necessity review must be based on the standard set of criteria established "
+        "under RCW 41.05.528.” (Section 6(2)(ii))"
+    ) in html.replace("&#34;", '"')
+    page = _post(client, url, token, quote="").get_data(as_text=True)
+    assert "What the bill does:" not in page  # an empty quote leaves no dangling line

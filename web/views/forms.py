@@ -393,6 +393,19 @@ class TestimonyForm(FlaskForm):
     )
 
 
+# --- Parity-enforcement profiles (web/views/parity.py) --------------------------
+
+
+class ParityNoteForm(FlaskForm):
+    """An organization's private note on a state's parity profile, or on one element."""
+
+    element = SelectField("Note on", choices=[], validate_choice=True)
+    body = TextAreaField(
+        "Note (private to your organization; leave empty to delete)",
+        validators=[Optional(), Length(max=5000)],
+    )
+
+
 # --- The weekly brief (web/views/briefs.py) -----------------------------------
 
 

@@ -7,10 +7,12 @@ from sqlalchemy import select
 
 from outreach import testimony as tk
 from outreach.templates import TemplateProblem
-from tracker.models import Bill, Event, EventBill
+from tracker import parity_enforcement as pe
+from tracker.models import Bill, BillVersion, Event, EventBill
 from tracker.models.provisions import VersionProvisions
 from web.auth import current_user, has_role, login_required
-from web.db import db
+from web.db import db, settings
+from web.text import version_texts
 from web.views.common import org_id
 from web.views.forms import TestimonyForm, options
 
@@ -37,15 +39,35 @@ def _bill_quote(bill: Bill) -> str:
         .where(VersionProvisions.bill_id == bill.id)
         .order_by(VersionProvisions.version_id.desc())
     )
-    if row is None:
-        return ""
-    for key in ("fee", "trust_fund", "anti_diversion"):
+    for key in ("fee", "trust_fund", "anti_diversion") if row is not None else ():
         found = row.data.get(key)
         if found:
             ev = found.get("imposed") if key == "fee" else found
             if ev:
                 return f"“{ev['quote']}” ({ev['section']})"
-    return ""
+    return _parity_quote(bill)
+
+
+def _parity_quote(bill: Bill) -> str:
+    """Else the heaviest parity-enforcement element of the bill's latest text, if any."""
+    version = db().scalar(
+        select(BillVersion)
+        .where(BillVersion.bill_id == bill.id, BillVersion.text_sha256.is_not(None))
+        .order_by(BillVersion.position.desc(), BillVersion.id.desc())
+    )
+    if version is None or version.text_sha256 is None:
+        return ""
+    text = version_texts(settings(), db(), [version.text_sha256]).get(version.text_sha256, "")
+    found = pe.elements(text)
+    rubric = pe.load_rubric(settings().var_dir)
+    ranked = sorted(
+        (k for k in rubric.elements if k in found),
+        key=lambda k: -int(rubric.elements[k].get("weight", 0)),
+    )
+    if not ranked:
+        return ""
+    ev = found[ranked[0]]
+    return f"“{ev['quote']}” ({ev['section']})" if ev.get("section") else f"“{ev['quote']}”"
 
 
 @bp.route("/hearings/<int:event_id>/testimony/<path:bill_id>", methods=["GET", "POST"])
