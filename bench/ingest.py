@@ -6,7 +6,8 @@ insert of the same rows (SQLAlchemy Core executemany of the bill, action, sponso
 version, subject and source-link rows, no lookups, no hashing) into a fresh database,
 plus the ratio ingest / bare. The no-op re-import is set against a read floor measured
 on the same database right after it: a Core SELECT, per batch of 500, of the stored
-source-link rows ingest compares (what any change detector has to read).
+source-link rows ingest compares (what any change detector has to read); and against
+parsing the input itself (the real payloads parsed 10 times over, per-bill cost times N).
 
 Records: the 73 real bills of tests/fixtures/demo/bills.jsonl, the 14 GovInfo
 BILLSTATUS files and the 4 LegiScan bills, parsed once, then cycled with the
@@ -92,6 +93,15 @@ def replicate(base: list[BillRecord], n: int) -> list[BillRecord]:
     return out
 
 
+def run_parse(n: int, rounds: int = 10) -> tuple[float, float]:
+    """(wall s, client CPU s) to parse n bills from their payloads, scaled from `rounds`
+    parses of every real payload (the input a re-import has to read in any case)."""
+    started, cpu = time.perf_counter(), time.process_time()
+    parsed = sum(len(base_records()) for _ in range(rounds))
+    scale = n / parsed
+    return (time.perf_counter() - started) * scale, (time.process_time() - cpu) * scale
+
+
 def fresh_url(target: str, label: str) -> tuple[str, object]:
     """A migrated empty database; returns (url, cleanup)."""
     if target == "sqlite":
@@ -124,6 +134,8 @@ def run_ingest(url: str, records: list[BillRecord]) -> tuple[float, ...]:
         started, cpu = time.perf_counter(), time.process_time()
         first = ingest(session, records, batch_size=500)
         first_s, first_cpu = time.perf_counter() - started, time.process_time() - cpu
+    if engine.dialect.name == "postgresql":
+        print(f"# {explain_lookup(engine, records[:500])}")
     with factory() as session:
         started, cpu = time.perf_counter(), time.process_time()
         again = ingest(session, records, batch_size=500)
@@ -133,6 +145,17 @@ def run_ingest(url: str, records: list[BillRecord]) -> tuple[float, ...]:
     assert first.inserted == len(records), first.as_dict()
     assert again.unchanged == len(records), again.as_dict()
     return first_s, first_cpu, again_s, again_cpu, read_s, read_cpu
+
+
+def explain_lookup(engine, records: list[BillRecord]) -> str:  # noqa: ANN001
+    """The top line of PostgreSQL's plan for one batch's source-link lookup, after the load."""
+    links = SourceLink.__table__.c
+    ids = sorted({bill_id(r.jurisdiction, r.session, r.identifier) for r in records})
+    query = select(links.bill_id, links.record_sha256).where(links.bill_id.in_(ids))
+    compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:
+        plan = conn.execute(text(f"EXPLAIN ANALYZE {compiled}")).scalars().all()
+    return f"lookup plan after the load: {plan[0]}; {plan[-1]}"
 
 
 def run_read(engine, records: list[BillRecord]) -> tuple[float, float]:  # noqa: ANN001
@@ -275,9 +298,9 @@ def main() -> None:
     print(
         "| database | ingest s (CPU s) | ingest bills/s | bare bulk insert s (CPU s) "
         "| ingest / bare, wall (CPU) | re-import no-op s (CPU s) | read floor s (CPU s) "
-        "| re-import / read, wall (CPU) |"
+        "| re-import / read, wall (CPU) | parse floor s (CPU s) | re-import / parse (CPU) |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for target in targets:
         label = "sqlite" if target == "sqlite" else "pg"
         url, cleanup = fresh_url(target, label + "i")
@@ -292,13 +315,15 @@ def main() -> None:
             bare_s, bare_cpu = run_bare(url, copy.deepcopy(records))
         finally:
             cleanup()
+        parse_s, parse_cpu = run_parse(args.n)
         name = "SQLite" if label == "sqlite" else "PostgreSQL"
         print(
             f"| {name} | {first_s:.1f} ({first_cpu:.1f}) | {args.n / first_s:,.0f} "
             f"| {bare_s:.1f} ({bare_cpu:.1f}) "
             f"| {first_s / bare_s:.2f}x ({first_cpu / bare_cpu:.2f}x) "
             f"| {again_s:.1f} ({again_cpu:.1f}) | {read_s:.1f} ({read_cpu:.1f}) "
-            f"| {again_s / read_s:.2f}x ({again_cpu / max(read_cpu, 1e-3):.2f}x) |"
+            f"| {again_s / read_s:.2f}x ({again_cpu / max(read_cpu, 1e-3):.2f}x) "
+            f"| {parse_s:.1f} ({parse_cpu:.1f}) | {again_cpu / parse_cpu:.2f}x |"
         )
         print(f"# load average after {name}: {os.getloadavg()}")
         sys.stdout.flush()

@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import islice
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import status as status_rules
@@ -126,7 +126,29 @@ def ingest(session: Session, records: Iterable[BillRecord], batch_size: int = 50
             session.rollback()
             raise
         total.add(result)
+    if total.inserted >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        _analyze(session)
     return total
+
+
+# PostgreSQL plans the per-batch lookups by bill id from table statistics, which autovacuum
+# refreshes only some time after a big load; a re-sync run right after one was planned as
+# if the tables were empty (a sequential scan of source_links per batch).
+ANALYZE_AFTER = 5_000
+_ANALYZED = (
+    "bills",
+    "source_links",
+    "bill_actions",
+    "sponsorships",
+    "bill_versions",
+    "bill_subjects",
+)
+
+
+def _analyze(session: Session) -> None:
+    for table in _ANALYZED:
+        session.execute(text(f"ANALYZE {table}"))
+    session.commit()
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
