@@ -250,3 +250,19 @@ def test_a_new_bill_written_in_bulk_matches_one_written_through_the_merge(db):
     # Read back through the merge path, the bulk-written bill is unchanged content.
     again = ingest(db, [_rich_record("HB2", "openstates")])
     assert (again.updated, again.changed_bill_ids) == (1, set())
+
+
+def test_a_big_load_on_postgresql_leaves_the_bill_tables_analyzed(db, monkeypatch):
+    import pytest
+    from sqlalchemy import text
+
+    import tracker.ingest as ingest_module
+
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("ANALYZE after a load is for PostgreSQL's planner")
+    monkeypatch.setattr(ingest_module, "ANALYZE_AFTER", 2)
+    ingest(db, [_record(identifier=f"HB{n}") for n in (1477, 1478, 1479)])
+    reltuples = db.scalar(
+        text("SELECT reltuples FROM pg_class WHERE oid = to_regclass('source_links')")
+    )
+    assert reltuples >= 0  # -1 until the table has been analyzed
