@@ -2,8 +2,12 @@
 
 Reports bills/s for `tracker.ingest.ingest` (upsert with content hash, source links,
 derived status), for a second no-op import of the same records, and for a bare bulk
-insert of the same rows (SQLAlchemy Core executemany, no lookups, no hashing) into a
-fresh database, plus the ratio ingest / bare.
+insert of the same rows (SQLAlchemy Core executemany of the bill, action, sponsor,
+version, subject and source-link rows, no lookups, no hashing) into a fresh database,
+plus the ratio ingest / bare. The no-op re-import is set against a read floor measured
+on the same database right after it: a Core SELECT, per batch of 500, of the stored
+source-link rows ingest compares (what any change detector has to read); and against
+parsing the input itself (the real payloads parsed 10 times over, per-bill cost times N).
 
 Records: the 73 real bills of tests/fixtures/demo/bills.jsonl, the 14 GovInfo
 BILLSTATUS files and the 4 LegiScan bills, parsed once, then cycled with the
@@ -20,6 +24,7 @@ import argparse
 import copy
 import hashlib
 import json
+import os
 import platform
 import re
 import sys
@@ -42,6 +47,7 @@ from tracker.models import (  # noqa: E402
     Bill,
     BillAction,
     BillSubject,
+    BillVersion,
     LegislativeSession,
     SourceLink,
     Sponsorship,
@@ -87,6 +93,15 @@ def replicate(base: list[BillRecord], n: int) -> list[BillRecord]:
     return out
 
 
+def run_parse(n: int, rounds: int = 10) -> tuple[float, float]:
+    """(wall s, client CPU s) to parse n bills from their payloads, scaled from `rounds`
+    parses of every real payload (the input a re-import has to read in any case)."""
+    started, cpu = time.perf_counter(), time.process_time()
+    parsed = sum(len(base_records()) for _ in range(rounds))
+    scale = n / parsed
+    return (time.perf_counter() - started) * scale, (time.process_time() - cpu) * scale
+
+
 def fresh_url(target: str, label: str) -> tuple[str, object]:
     """A migrated empty database; returns (url, cleanup)."""
     if target == "sqlite":
@@ -110,8 +125,8 @@ def fresh_url(target: str, label: str) -> tuple[str, object]:
     return url, cleanup
 
 
-def run_ingest(url: str, records: list[BillRecord]) -> tuple[float, float, float, float]:
-    """(wall s, client CPU s) for the first import and for the no-op re-import."""
+def run_ingest(url: str, records: list[BillRecord]) -> tuple[float, ...]:
+    """(wall s, client CPU s) for the first import, the no-op re-import and the read floor."""
     _classify.cache_clear()  # each run starts cold, like a fresh process
     engine = dbmod.make_engine(url)
     factory = dbmod.make_session_factory(engine)
@@ -119,14 +134,53 @@ def run_ingest(url: str, records: list[BillRecord]) -> tuple[float, float, float
         started, cpu = time.perf_counter(), time.process_time()
         first = ingest(session, records, batch_size=500)
         first_s, first_cpu = time.perf_counter() - started, time.process_time() - cpu
+    if engine.dialect.name == "postgresql":
+        print(f"# {explain_lookup(engine, records[:500])}")
     with factory() as session:
         started, cpu = time.perf_counter(), time.process_time()
         again = ingest(session, records, batch_size=500)
         again_s, again_cpu = time.perf_counter() - started, time.process_time() - cpu
+    read_s, read_cpu = run_read(engine, records)
     engine.dispose()
     assert first.inserted == len(records), first.as_dict()
     assert again.unchanged == len(records), again.as_dict()
-    return first_s, first_cpu, again_s, again_cpu
+    return first_s, first_cpu, again_s, again_cpu, read_s, read_cpu
+
+
+def explain_lookup(engine, records: list[BillRecord]) -> str:  # noqa: ANN001
+    """The top line of PostgreSQL's plan for one batch's source-link lookup, after the load."""
+    links = SourceLink.__table__.c
+    ids = sorted({bill_id(r.jurisdiction, r.session, r.identifier) for r in records})
+    query = select(links.bill_id, links.record_sha256).where(links.bill_id.in_(ids))
+    compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:
+        plan = conn.execute(text(f"EXPLAIN ANALYZE {compiled}")).scalars().all()
+    return f"lookup plan after the load: {plan[0]}; {plan[-1]}"
+
+
+def run_read(engine, records: list[BillRecord]) -> tuple[float, float]:  # noqa: ANN001
+    """(wall s, client CPU s) to read back the source links of every record, per batch."""
+    links = SourceLink.__table__.c
+    query = select(
+        links.bill_id,
+        links.source,
+        links.url,
+        links.record_sha256,
+        links.source_id,
+        links.source_updated,
+        links.payload_sha256,
+    )
+    started, cpu = time.perf_counter(), time.process_time()
+    rows = 0
+    with engine.connect() as conn:
+        for start in range(0, len(records), 500):
+            ids = {
+                bill_id(r.jurisdiction, r.session, r.identifier)
+                for r in records[start : start + 500]
+            }
+            rows += len(conn.execute(query.where(links.bill_id.in_(ids))).all())
+    assert rows >= len(records)
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def run_bare(url: str, records: list[BillRecord]) -> tuple[float, float]:
@@ -148,7 +202,7 @@ def run_bare(url: str, records: list[BillRecord]) -> tuple[float, float]:
     started, cpu = time.perf_counter(), time.process_time()
     for start in range(0, len(records), 500):
         chunk = records[start : start + 500]
-        bills, actions, sponsors, subjects, links = [], [], [], [], []
+        bills, actions, sponsors, versions, subjects, links = [], [], [], [], [], []
         for r in chunk:
             stable = bill_id(r.jurisdiction, r.session, r.identifier)
             classified = [
@@ -188,6 +242,17 @@ def run_bare(url: str, records: list[BillRecord]) -> tuple[float, float]:
                 {"bill_id": stable, "position": i, "name": s.name, "role": s.role, "party": s.party}
                 for i, s in enumerate(r.sponsors)
             ]
+            versions += [
+                {
+                    "bill_id": stable,
+                    "position": i,
+                    "note": v.note,
+                    "url": v.url,
+                    "date": v.date,
+                    "media_type": v.media_type,
+                }
+                for i, v in enumerate(r.versions)
+            ]
             subjects += [{"bill_id": stable, "subject": s} for s in dict.fromkeys(r.subjects)]
             links += [
                 {
@@ -203,6 +268,7 @@ def run_bare(url: str, records: list[BillRecord]) -> tuple[float, float]:
             for table, rows in (
                 (BillAction, actions),
                 (Sponsorship, sponsors),
+                (BillVersion, versions),
                 (BillSubject, subjects),
                 (SourceLink, links),
             ):
@@ -228,16 +294,20 @@ def main() -> None:
         f"# {args.n} bills from {len(base)} real payloads, {actions} actions; "
         f"{platform.platform()}, Python {platform.python_version()}, {stamp}"
     )
+    print(f"# load average before: {os.getloadavg()}")
     print(
-        "| database | ingest s (CPU s) | ingest bills/s | re-import no-op s (CPU s) "
-        "| bare bulk insert s (CPU s) | ingest / bare, wall (CPU) |"
+        "| database | ingest s (CPU s) | ingest bills/s | bare bulk insert s (CPU s) "
+        "| ingest / bare, wall (CPU) | re-import no-op s (CPU s) | read floor s (CPU s) "
+        "| re-import / read, wall (CPU) | parse floor s (CPU s) | re-import / parse (CPU) |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for target in targets:
         label = "sqlite" if target == "sqlite" else "pg"
         url, cleanup = fresh_url(target, label + "i")
         try:
-            first_s, first_cpu, again_s, again_cpu = run_ingest(url, copy.deepcopy(records))
+            first_s, first_cpu, again_s, again_cpu, read_s, read_cpu = run_ingest(
+                url, copy.deepcopy(records)
+            )
         finally:
             cleanup()
         url, cleanup = fresh_url(target, label + "b")
@@ -245,12 +315,17 @@ def main() -> None:
             bare_s, bare_cpu = run_bare(url, copy.deepcopy(records))
         finally:
             cleanup()
+        parse_s, parse_cpu = run_parse(args.n)
         name = "SQLite" if label == "sqlite" else "PostgreSQL"
         print(
             f"| {name} | {first_s:.1f} ({first_cpu:.1f}) | {args.n / first_s:,.0f} "
-            f"| {again_s:.1f} ({again_cpu:.1f}) | {bare_s:.1f} ({bare_cpu:.1f}) "
-            f"| {first_s / bare_s:.2f}x ({first_cpu / bare_cpu:.2f}x) |"
+            f"| {bare_s:.1f} ({bare_cpu:.1f}) "
+            f"| {first_s / bare_s:.2f}x ({first_cpu / bare_cpu:.2f}x) "
+            f"| {again_s:.1f} ({again_cpu:.1f}) | {read_s:.1f} ({read_cpu:.1f}) "
+            f"| {again_s / read_s:.2f}x ({again_cpu / max(read_cpu, 1e-3):.2f}x) "
+            f"| {parse_s:.1f} ({parse_cpu:.1f}) | {again_cpu / parse_cpu:.2f}x |"
         )
+        print(f"# load average after {name}: {os.getloadavg()}")
         sys.stdout.flush()
 
 

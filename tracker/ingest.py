@@ -17,12 +17,14 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from itertools import islice
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import status as status_rules
@@ -124,7 +126,29 @@ def ingest(session: Session, records: Iterable[BillRecord], batch_size: int = 50
             session.rollback()
             raise
         total.add(result)
+    if total.inserted >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+        _analyze(session)
     return total
+
+
+# PostgreSQL plans the per-batch lookups by bill id from table statistics, which autovacuum
+# refreshes only some time after a big load; a re-sync run right after one was planned as
+# if the tables were empty (a sequential scan of source_links per batch).
+ANALYZE_AFTER = 5_000
+_ANALYZED = (
+    "bills",
+    "source_links",
+    "bill_actions",
+    "sponsorships",
+    "bill_versions",
+    "bill_subjects",
+)
+
+
+def _analyze(session: Session) -> None:
+    for table in _ANALYZED:
+        session.execute(text(f"ANALYZE {table}"))
+    session.commit()
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -146,7 +170,8 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
     todo = []
     for stable_id, record in zip(ids, records, strict=True):
         incoming = _content_from_record(record)
-        record_hash = _hash(incoming)
+        parts = _hash_parts(incoming)
+        record_hash = _hash_from_parts(parts)
         if _same_as_last_time(known, stable_id, record, record_hash):
             result.unchanged += 1  # this source said exactly this before: nothing to merge
         elif _older_than_known(known, stable_id, record):
@@ -154,7 +179,7 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
             # the older never overwrites the newer, so a re-import does not flap.
             result.unchanged += 1
         else:
-            todo.append((stable_id, record, incoming, record_hash))
+            todo.append((stable_id, record, incoming, record_hash, parts))
             for ref in record.sources:
                 key = (stable_id, ref.source, ref.url)
                 stored = known.get(key) or (None, None, None, None)
@@ -178,10 +203,15 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
     preexisting = set(existing)
     sessions = _session_cache(session, {(r.jurisdiction.lower(), r.session) for _, r, *_ in todo})
     links = _legislator_links(session, [s for _, r, *_ in todo for s in r.sponsors])
+    # A bill neither stored nor seen twice in this batch has nothing to merge with: its
+    # rows go straight in with Core INSERTs, no ORM objects. The rest merge below.
+    seen = Counter(item[0] for item in todo)
+    fresh = [item for item in todo if item[0] not in existing and seen[item[0]] == 1]
+    merging = [item for item in todo if item[0] in existing or seen[item[0]] > 1]
     # Merged content of bills written in this batch (a batch may carry one bill twice,
     # from two sources); their child rows are written once, in bulk, after the loop.
     written: dict[str, dict] = {}
-    for stable_id, record, incoming, record_hash in todo:
+    for stable_id, record, incoming, record_hash, parts in merging:
         bill = existing.get(stable_id)
         incoming["_session_end"] = sessions[(record.jurisdiction.lower(), record.session)].end_date
         if bill is None:
@@ -203,7 +233,7 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
                     f"{stable_id}: the update would {reason}, and its payload is not newer "
                     "than what we have; held for review (the archive keeps both)"
                 )
-        merged_hash = _hash(merged)
+        merged_hash = _hash_from_parts(_hash_parts(merged, reuse=(incoming, parts)))
         link_new = _apply_source_links(bill, record, record_hash)
         if merged_hash == bill.content_hash and not link_new:
             result.unchanged += 1
@@ -218,6 +248,32 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
             result.updated += 1
     result.inserted = len(existing.keys() - preexisting)
     session.flush()
+    bill_rows, link_rows = [], []
+    now = utcnow()
+    for stable_id, record, incoming, record_hash, parts in fresh:
+        key = (record.jurisdiction.lower(), record.session)
+        incoming["_session_end"] = sessions[key].end_date
+        merged = _finalize(dict(incoming))
+        row = _bill_row(merged)
+        row.update(
+            id=stable_id,
+            jurisdiction_id=key[0],
+            session_id=sessions[key].id,
+            identifier=record.identifier,
+            content_hash=_hash_from_parts(_hash_parts(merged, reuse=(incoming, parts))),
+            created_at=now,
+            updated_at=now,
+        )
+        bill_rows.append(row)
+        link_rows += _new_link_rows(stable_id, record, record_hash)
+        written[stable_id] = merged
+        result.changed_bill_ids.add(stable_id)
+    result.inserted += len(fresh)
+    if bill_rows:
+        connection = session.connection()
+        connection.execute(insert(Bill.__table__), bill_rows)
+        if link_rows:
+            connection.execute(insert(SourceLink.__table__), link_rows)
     _write_children(session, written, preexisting, links)
     for stable_id in written.keys() & preexisting:
         session.expire(existing[stable_id], ["actions", "sponsorships", "versions", "subjects"])
@@ -474,16 +530,44 @@ def _finalize(content: dict) -> dict:
 
 
 def _hash(content: dict) -> str:
-    payload = {k: v for k, v in content.items() if not k.startswith("_")}
-    return hashlib.sha256(
-        json.dumps(payload, sort_keys=True, default=_json_default).encode()
-    ).hexdigest()
+    return _hash_from_parts(_hash_parts(content))
+
+
+def _hash_parts(content: dict, reuse: tuple[dict, dict] | None = None) -> dict[str, str]:
+    """Each hashed field's JSON; a field holding the very object `reuse` encoded is not
+    encoded again (a merged bill shares most of its values with the incoming record)."""
+    source, encoded = reuse or ({}, {})
+    parts = {}
+    for key, value in content.items():
+        if key.startswith("_"):
+            continue
+        if key in encoded and source.get(key) is value:
+            parts[key] = encoded[key]
+        else:
+            parts[key] = _ENCODER.encode(value)
+    return parts
+
+
+def _hash_from_parts(parts: dict[str, str]) -> str:
+    # The same bytes as json.dumps(content, sort_keys=True) of the whole payload, so stored
+    # hashes stay valid.
+    body = ", ".join(f"{_key_json(key)}: {parts[key]}" for key in sorted(parts))
+    return hashlib.sha256(("{" + body + "}").encode()).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _key_json(key: str) -> str:
+    return json.dumps(key)
 
 
 def _json_default(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+# json.dumps builds a new encoder per call when given `default`; one shared is the same.
+_ENCODER = json.JSONEncoder(sort_keys=True, default=_json_default)
 
 
 def _write_scalars(bill: Bill, content: dict) -> None:
@@ -493,6 +577,41 @@ def _write_scalars(bill: Bill, content: dict) -> None:
     actions = content["actions"] or ([content["latest_action"]] if content["latest_action"] else [])
     bill.last_action_date = actions[-1]["date"] if actions else None
     bill.last_action = actions[-1]["description"] if actions else None
+
+
+def _bill_row(content: dict) -> dict:
+    """The columns `_write_scalars` sets, as a row for a Core INSERT."""
+    row = {key: content[key] for key in SCALARS}
+    row["title"] = row["title"] or ""
+    row["status"], row["status_date"] = content["status"], content["status_date"]
+    actions = content["actions"] or ([content["latest_action"]] if content["latest_action"] else [])
+    row["last_action_date"] = actions[-1]["date"] if actions else None
+    row["last_action"] = actions[-1]["description"] if actions else None
+    return row
+
+
+def _new_link_rows(stable_id: str, record: BillRecord, record_hash: str) -> list[dict]:
+    """The source links `_apply_source_links` would add to a new bill, as rows."""
+    by_key: dict[tuple[str, str | None], dict] = {}
+    for ref in record.sources:
+        link = by_key.setdefault(
+            (ref.source, ref.url),
+            {
+                "bill_id": stable_id,
+                "source": ref.source,
+                "url": ref.url,
+                "source_id": None,
+                "source_updated": None,
+                "payload_sha256": None,
+                "fetched_at": None,
+            },
+        )
+        link["source_id"] = ref.source_id or link["source_id"]
+        link["source_updated"] = record.source_updated or link["source_updated"]
+        link["payload_sha256"] = ref.payload_sha256 or link["payload_sha256"]
+        link["record_sha256"] = record_hash
+        link["fetched_at"] = ref.fetched_at or link["fetched_at"]
+    return list(by_key.values())
 
 
 def _write_children(
@@ -563,9 +682,10 @@ def _write_children(
         rows[BillSubject] += [
             {"bill_id": bill_id, "subject": subject} for subject in content["subjects"]
         ]
+    connection = session.connection()
     for model, batch in rows.items():
         if batch:
-            session.execute(insert(model), batch)
+            connection.execute(insert(model.__table__), batch)
 
 
 LinkKey = tuple[str, str, str | None]  # (bill id, source, url)
@@ -573,16 +693,19 @@ LinkKey = tuple[str, str, str | None]  # (bill id, source, url)
 
 def _known_links(session: Session, ids: list[str]) -> dict[LinkKey, tuple]:
     """What each source last said about these bills: record hash and change tokens."""
-    rows = session.execute(
+    links = SourceLink.__table__.c
+    # A Core select on the session's connection: an ORM one rebuilds its compile state on
+    # every call, a real cost once per batch.
+    rows = session.connection().execute(
         select(
-            SourceLink.bill_id,
-            SourceLink.source,
-            SourceLink.url,
-            SourceLink.record_sha256,
-            SourceLink.source_id,
-            SourceLink.source_updated,
-            SourceLink.payload_sha256,
-        ).where(SourceLink.bill_id.in_(set(ids)))
+            links.bill_id,
+            links.source,
+            links.url,
+            links.record_sha256,
+            links.source_id,
+            links.source_updated,
+            links.payload_sha256,
+        ).where(links.bill_id.in_(set(ids)))
     )
     return {(r[0], r[1], r[2]): tuple(r[3:]) for r in rows}
 
@@ -664,6 +787,7 @@ _HONORIFIC = re.compile(
 _SUFFIX = re.compile(r"\s*\((?i:a|s|h|d|r|i)\)\s*$|\s+of\s+[A-Z][\w .]+$|,?\s+(?:jr|sr|ii|iii)\.?$")
 
 
+@lru_cache(maxsize=65536)
 def person_key(name: str) -> str:
     """A name folded for matching: no honorific, district suffix, accents or case."""
     text = _SUFFIX.sub("", (name or "").strip())

@@ -747,3 +747,23 @@ def test_import_cli_hands_changed_bills_to_the_tagger_and_reimport_does_not(sett
             for t in session.scalars(select(BillTopic).where(BillTopic.bill_id.like("us-%")))
         }
     assert {(r["id"], topic) for r in rows for topic in r["topics"]} == stored
+
+
+def test_a_record_refused_in_a_bulk_batch_is_quarantined_and_the_rest_are_written(
+    settings, tmp_path
+):
+    lines = (FIXTURES / "demo/bills.jsonl").read_text().splitlines()[:3]
+    bad = json.loads(lines[1])
+    bad["jurisdiction"] = "zz"  # no such jurisdiction: refused when the batch is written
+    lines[1] = json.dumps(bad)
+    path = tmp_path / "bills.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    summary = import_paths(settings, "bills-jsonl", [path])
+    assert (summary.inserted, summary.quarantined) == (2, 1)
+    with session_scope(settings) as session:
+        row = session.scalars(select(QuarantinedPayload)).one()
+        assert "unknown jurisdiction" in row.error
+        bills = session.scalars(select(Bill)).all()
+        assert len(bills) == 2 and all(b.actions and b.source_links for b in bills)
+    again = import_paths(settings, "bills-jsonl", [path])
+    assert (again.inserted, again.unchanged, again.quarantined) == (0, 2, 1)
