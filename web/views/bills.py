@@ -62,7 +62,7 @@ def _watched_map(
             Watchlist.organization_id == org_id()
         )
         stmt = stmt.options(selectinload(WatchlistEntry.watchlist))
-    rows = db().scalars(stmt)
+    rows = db().scalars(stmt.order_by(WatchlistEntry.watchlist_id, WatchlistEntry.id))
     out: dict[str, list[WatchlistEntry]] = {}
     for entry in rows:
         out.setdefault(entry.bill_id, []).append(entry)
