@@ -44,16 +44,25 @@ from web.views.forms import EntryForm, SaveSearchForm, WatchForm, options
 bp = Blueprint("bills", __name__)
 
 
-def _watched_map(bill_ids: list[str]) -> dict[str, list[WatchlistEntry]]:
-    """Entries of the caller's organization for these bills (one query)."""
+def _watched_map(
+    bill_ids: list[str], watchlists: list[Watchlist] | None = None
+) -> dict[str, list[WatchlistEntry]]:
+    """Entries of the caller's organization for these bills (one query). Pass the
+    organization's `watchlists` when they are loaded already: the entries then find
+    theirs in the session instead of loading them again."""
     if not bill_ids:
         return {}
-    rows = db().scalars(
-        select(WatchlistEntry)
-        .join(Watchlist, Watchlist.id == WatchlistEntry.watchlist_id)
-        .where(Watchlist.organization_id == org_id(), WatchlistEntry.bill_id.in_(bill_ids))
-        .options(selectinload(WatchlistEntry.watchlist))
-    )
+    stmt = select(WatchlistEntry).where(WatchlistEntry.bill_id.in_(bill_ids))
+    if watchlists is not None:
+        if not watchlists:
+            return {}
+        stmt = stmt.where(WatchlistEntry.watchlist_id.in_([w.id for w in watchlists]))
+    else:
+        stmt = stmt.join(Watchlist, Watchlist.id == WatchlistEntry.watchlist_id).where(
+            Watchlist.organization_id == org_id()
+        )
+        stmt = stmt.options(selectinload(WatchlistEntry.watchlist))
+    rows = db().scalars(stmt.order_by(WatchlistEntry.watchlist_id, WatchlistEntry.id))
     out: dict[str, list[WatchlistEntry]] = {}
     for entry in rows:
         out.setdefault(entry.bill_id, []).append(entry)
@@ -84,9 +93,9 @@ def search_page():  # noqa: ANN201
         topic_choices=enrich.topic_choices(db()),
         scores=enrich.scores_for(db(), ids),
         snippets=search.snippets(db(), query.q, ids),
-        watched=_watched_map(ids),
+        watched=_watched_map(ids, watchlists),
         watchlists=watchlists,
-        watch_form=WatchForm.for_watchlists(watchlists) if has_role("advocate") else None,
+        can_watch=has_role("advocate"),
         save_form=SaveSearchForm(query=query.to_query_string(page=1)),
     ), (400 if error else 200)
 
