@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import gzip
+import hashlib
 import json
 import os
 import sys
@@ -40,6 +42,11 @@ from tracker.textextract import extract_text  # noqa: E402
 
 SHARED = Path("/work/shared/fixtures")
 TEXTS = ROOT / "tests" / "fixtures" / "texts"
+DEMO_TEXTS = ROOT / "demo" / "texts"
+# Tags and evidence of every real text and row, recorded with the tagger of 2026-12-02
+# 15:50 UTC (before the speed work); `--check-golden` and tests/tagging/test_text_golden.py
+# compare the current tagger with it.
+GOLDEN = ROOT / "tests" / "fixtures" / "tagging" / "text_tags_golden.json.gz"
 
 
 def mh_texts() -> list[str]:
@@ -65,6 +72,116 @@ def legiscan_billstatus() -> list[str]:
     for path in sorted((SHARED / "govinfo_billstatus").rglob("*.xml")):
         out.append(extract_text(path.read_bytes(), "application/xml")[0])
     return out
+
+
+def golden_sources(shared: bool = True) -> list[tuple[str, Path]]:
+    """(label, folder) of every folder of real texts: the test copies, the demo copies and
+    (when present and `shared`) shared/fixtures/texts."""
+    out = [("tests", TEXTS), ("demo", DEMO_TEXTS)]
+    if shared and (SHARED / "texts").is_dir():
+        out.append(("shared", SHARED / "texts"))
+    return out
+
+
+def _document(path: Path) -> tuple[bytes, str | None]:
+    if path.suffix == ".json":  # a LegiScan getBillText envelope: its base64 document
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = doc.get("text", doc)
+        return base64.b64decode(doc["doc"]), doc.get("mime")
+    return path.read_bytes(), None
+
+
+def _sha(obj: object) -> str:
+    raw = obj if isinstance(obj, bytes) else json.dumps(obj, sort_keys=True).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()
+
+
+def golden_documents(shared: bool = True) -> dict[str, tuple[list[str], bytes, str | None]]:
+    """sha256 of (bytes, mime) -> (names, bytes, mime) of every real document, deduplicated."""
+    docs: dict[str, tuple[list[str], bytes, str | None]] = {}
+    for label, folder in golden_sources(shared):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.parent != folder):
+            if path.suffix not in (".json", ".md", ".xml", ".XML"):
+                continue
+            data, mime = _document(path)
+            key = _sha(data + b"\0" + (mime or "").encode())
+            name = f"{label}:{path.relative_to(folder)}"
+            docs.setdefault(key, ([], data, mime))[0].append(name)
+    if shared:
+        for path in sorted((SHARED / "legiscan" / "legiscanrr_extdata" / "text").glob("*.json")):
+            data, mime = _document(path)
+            key = _sha(data + b"\0" + (mime or "").encode())
+            docs.setdefault(key, ([], data, mime))[0].append(f"legiscan:{path.name}")
+        for path in sorted((SHARED / "govinfo_billstatus").rglob("*.xml")):
+            data = path.read_bytes()
+            key = _sha(data + b"\0application/xml")
+            docs.setdefault(key, ([], data, "application/xml"))[0].append(f"billstatus:{path.name}")
+    return docs
+
+
+def golden_document(data: bytes, mime: str | None) -> dict:
+    """What extraction and the tagger make of one document (extraction as hashes)."""
+    from tracker.textextract import extract
+
+    result = extract(data, mime)
+    tags = [t.as_dict(explain=True) for t in tag_bill(text=result.text)]
+    return {
+        "extraction": {
+            "media_type": result.media_type,
+            "extractor": result.extractor,
+            "pages": result.pages,
+            "chars": len(result.text),
+            "text": _sha(result.text.encode("utf-8")),
+            "marks": _sha(result.marks),
+            "sections": _sha(result.sections),
+        },
+        "tags": tags,
+    }
+
+
+def golden_rows() -> dict[str, list[dict]]:
+    """Tags of the dev set and demo corpus rows (title, abstract, subjects)."""
+    from tests.conftest import demo_rows
+    from tests.tagging.helpers import dev_rows
+
+    out = {}
+    for label, rows in (("dev", dev_rows()), ("demo", demo_rows())):
+        for i, row in enumerate(rows):
+            tags = tag_bill(row.get("title"), row.get("abstract"), row.get("subjects") or [])
+            name = row.get("id") or f"{row['jurisdiction']}-{row['session']}-{row['identifier']}"
+            out[f"{label}:{i}:{name}"] = [t.as_dict(explain=True) for t in tags]
+    return out
+
+
+def golden(shared: bool = True) -> dict:
+    """The whole recording: documents by content hash, rows by id."""
+    docs = {}
+    for key, (names, data, mime) in golden_documents(shared).items():
+        docs[key] = {"names": names, **golden_document(data, mime)}
+    return {"documents": docs, "rows": golden_rows()}
+
+
+def golden_differences(recorded: dict, now: dict) -> list[str]:
+    """Names of the documents and rows whose output differs from the recording."""
+    out = []
+    for key, doc in now["documents"].items():
+        old = recorded["documents"].get(key)
+        if old is None:
+            out.append(f"not recorded: {doc['names']}")
+        elif old["extraction"] != doc["extraction"]:
+            out.append(f"extraction differs: {doc['names']}")
+        elif old["tags"] != doc["tags"]:
+            out.append(f"tags differ: {doc['names']}")
+    for key, tags in now["rows"].items():
+        if recorded["rows"].get(key) != tags:
+            out.append(f"row tags differ: {key}")
+    return out
+
+
+def load_golden() -> dict:
+    """The recorded tags and evidence."""
+    with gzip.open(GOLDEN, "rt", encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def _best(fn, repeats: int) -> float:  # noqa: ANN001
@@ -117,7 +234,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--write", action="store_true", help="update bench/RESULTS.md + docs")
+    ap.add_argument("--record-golden", action="store_true", help=f"write {GOLDEN.name}")
+    ap.add_argument("--check-golden", action="store_true", help=f"compare with {GOLDEN.name}")
     args = ap.parse_args(argv)
+    if args.record_golden:
+        raw = json.dumps(golden(), sort_keys=True, indent=0).encode("utf-8")
+        GOLDEN.write_bytes(gzip.compress(raw, mtime=0))
+        return 0
+    if args.check_golden:
+        now = golden()
+        diff = golden_differences(load_golden(), now)
+        print(
+            "\n".join(diff)
+            or f"identical: {len(now['documents'])} documents, {len(now['rows'])} rows"
+        )
+        return 1 if diff else 0
     if not textscan.available():
         raise SystemExit("hyperscan is not installed: pip install hyperscan")
     corpora = [("mh_texts", mh_texts()), ("legiscan_billstatus", legiscan_billstatus())]
