@@ -14,6 +14,7 @@ keeps full-text tagging proportional to the number of hits, not the document siz
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -33,14 +34,26 @@ SUMMARY_FIELDS = ("title", "abstract", "subjects")
 # A full stop, question or exclamation mark (plus closing quotes/brackets) before
 # whitespace, or a blank line. Abbreviations are filtered in `_is_boundary`.
 _BOUNDARY = re.compile(r"[.!?][\"'”’)\]]*(?=\s)|\n[ \t]*\n")
+# The same matches, found faster: each alternative on its own starts with a literal
+# (which `re` searches for quickly), and their matches never overlap (a full stop run
+# holds no newline, a blank line no full stop), so the sorted union is `_BOUNDARY`'s.
+_BOUNDARY_PARTS = tuple(
+    re.compile(p)
+    for p in (r"\.[\"'”’)\]]*(?=\s)", r"![\"'”’)\]]*(?=\s)", r"\?[\"'”’)\]]*(?=\s)", r"\n[ \t]*\n")
+)
 _SUBJECT_BOUNDARY = re.compile(r";(?= )|\n")
+_ABBREVIATIONS = (
+    "No Nos Sec Secs Sen Rep Reps Dr Mr Ms Mrs St Inc Co Corp Jr Sr v vs etc Stat Supp Ann Gen"
+    " Art Ch Subd Para approx Dept Gov Lt Hon Mt Ft Jan Feb Mar Apr Aug Sept Sep Oct Nov Dec cf"
+    " al ed Pub Ref Vol pp para subsec cl"
+).split()
 _ABBREV = re.compile(
-    r"(?:\b[A-Za-z]|\b(?:No|Nos|Sec|Secs|Sen|Rep|Reps|Dr|Mr|Ms|Mrs|St|Inc|Co|Corp|Jr|Sr|v|vs"
-    r"|etc|Stat|Supp|Ann|Gen|Art|Ch|Subd|Para|approx|Dept|Gov|Lt|Hon|Mt|Ft|Jan|Feb|Mar|Apr"
-    r"|Aug|Sept|Sep|Oct|Nov|Dec|cf|al|ed|Pub|Ref|Vol|pp|para|subsec|cl)|\w\.\w"
+    rf"(?:\b[A-Za-z]|\b(?:{'|'.join(_ABBREVIATIONS)})|\w\.\w"
     r"|\b(?:sec|section|§)\.?\s*\d+[a-z]?)\.$",
     re.IGNORECASE,
 )
+_ABBREVIATIONS_LOWER = frozenset(a.lower() for a in _ABBREVIATIONS)
+_LONGEST_ABBREVIATION = max(map(len, _ABBREVIATIONS))
 
 
 @dataclass(frozen=True)
@@ -100,17 +113,52 @@ def subjects_text(subjects: Iterable[str] | None) -> str:
 
 
 def _is_boundary(text: str, m: re.Match[str]) -> bool:
-    if m.group(0)[0] != ".":
+    return _is_real_boundary(text, m.start(), m.end())
+
+
+def _is_real_boundary(text: str, start: int, end: int) -> bool:
+    """A boundary match text[start:end] ends a sentence (not "Sec." or "approx. five")."""
+    if text[start] != ".":
         return True
-    i = m.start()
-    if _ABBREV.search(text, max(0, i - 16), i + 1):
+    if _abbreviation_before(text, start):
         return False
     # "approx. five": a lower-case continuation is not a new sentence.
-    j = m.end()
+    j = end
     n = len(text)
     while j < n and text[j].isspace():
         j += 1
     return not (j < n and text[j].islower())
+
+
+def _is_word(ch: str) -> bool:
+    """Python's `\\w` for one character."""
+    return ch.isalnum() or ch == "_"
+
+
+def _abbreviation_before(text: str, i: int) -> bool:
+    """`_ABBREV.search(text, max(0, i - 16), i + 1)` for the full stop at text[i], with the
+    regex run only where the two characters before the stop leave it a chance.
+
+    Every alternative of `_ABBREV` puts a word character right before the stop. Two
+    letters there can only be the end of one of `_ABBREVIATIONS`, which is then the whole
+    word (it follows `\\b`); a digit, a non-letter or non-ASCII character (IGNORECASE
+    folds "ſ" to "s") asks the regex.
+    """
+    c1 = text[i - 1] if i else " "
+    if not _is_word(c1):
+        return False
+    c2 = text[i - 2] if i > 1 else " "
+    if not (c1 + c2).isascii() or not (c1.isalpha() and c2.isalpha()):
+        return _ABBREV.search(text, max(0, i - 16), i + 1) is not None
+    k, lowest = i - 2, max(0, i - _LONGEST_ABBREVIATION - 1)
+    while k > lowest and _is_word(text[k - 1]):
+        k -= 1
+    word = text[k:i]  # the word before the stop, or its last letters when it is long
+    if len(word) > _LONGEST_ABBREVIATION or (k and _is_word(text[k - 1])):
+        return False
+    if not word.isascii():
+        return _ABBREV.search(text, max(0, i - 16), i + 1) is not None
+    return word.lower() in _ABBREVIATIONS_LOWER
 
 
 def _last_boundary_end(text: str, lo: int, start: int, boundary: re.Pattern[str]) -> int:
@@ -131,20 +179,86 @@ def _last_boundary_end(text: str, lo: int, start: int, boundary: re.Pattern[str]
     return lo
 
 
-def _sentence_around(text: str, start: int, end: int, boundary: re.Pattern[str]) -> tuple[int, int]:
+def _first_boundary(text: str, end: int, hi: int, boundary: re.Pattern[str]) -> int | None:
+    """Where the sentence holding text[..end] stops within text[end:hi], else None."""
+    for m in boundary.finditer(text, end, hi):
+        if _is_boundary(text, m):
+            return m.end() if m.group(0)[0] in ".!?" else m.start()
+    return None
+
+
+class _Boundaries:
+    """Every boundary match of one field's text, found in one scan; sentence edges are
+    then looked up by bisection instead of scanning around each hit.
+
+    The scans above run on a slice, `boundary.finditer(text, lo, hi)`; they find the
+    whole-text matches that lie inside it, except that a match ending exactly at `hi`
+    counts only when it is a blank line (a full stop's `(?=\\s)` cannot look past `hi`).
+    A blank-line match that straddles `lo` could shift the slice's matches: then the
+    slice is scanned as before.
+    """
+
+    def __init__(self, text: str, boundary: re.Pattern[str]) -> None:
+        self.text = text
+        self.boundary = boundary
+        parts = _BOUNDARY_PARTS if boundary is _BOUNDARY else (boundary,)
+        found = sorted(m.span() for rx in parts for m in rx.finditer(text))
+        self.starts = [a for a, _ in found]
+        self.ends = [b for _, b in found]
+        self.real: dict[int, bool] = {}
+
+    def _is_real(self, k: int) -> bool:
+        real = self.real.get(k)
+        if real is None:
+            real = self.real[k] = _is_real_boundary(self.text, self.starts[k], self.ends[k])
+        return real
+
+    def _first_inside(self, lo: int) -> int | None:
+        """Index of the first match starting at or after `lo`; None if one straddles it."""
+        i = bisect_left(self.starts, lo)
+        if i and self.ends[i - 1] > lo and self.text[self.starts[i - 1]] == "\n":
+            return None
+        return i
+
+    def _stop(self, hi: int) -> int:
+        """One past the last match the slice ending at `hi` finds."""
+        j = bisect_left(self.ends, hi)
+        if j < len(self.ends) and self.ends[j] == hi and self.text[self.starts[j]] == "\n":
+            j += 1
+        return j
+
+    def last_end(self, lo: int, start: int) -> int:
+        """`_last_boundary_end(text, lo, start, boundary)`."""
+        first = self._first_inside(lo)
+        if first is None:
+            return _last_boundary_end(self.text, lo, start, self.boundary)
+        for k in range(self._stop(start) - 1, first - 1, -1):
+            if self._is_real(k):
+                return self.ends[k]
+        return lo
+
+    def first_stop(self, end: int, hi: int) -> int | None:
+        """`_first_boundary(text, end, hi, boundary)`."""
+        first = self._first_inside(end)
+        if first is None:
+            return _first_boundary(self.text, end, hi, self.boundary)
+        for k in range(first, self._stop(hi)):
+            if self._is_real(k):
+                return self.ends[k] if self.text[self.starts[k]] in ".!?" else self.starts[k]
+        return None
+
+
+def _sentence_around(text: str, start: int, end: int, edges: _Boundaries) -> tuple[int, int]:
     """The span of the sentence holding text[start:end], trimmed of outer whitespace."""
     lo = max(0, start - _MAX_HALF_SENTENCE)
-    s = _last_boundary_end(text, lo, start, boundary)
+    s = edges.last_end(lo, start)
     if s == lo and lo > 0:  # cut mid-sentence: start at a word
         sp = text.find(" ", lo, start)
         s = sp + 1 if sp != -1 else start
     hi = min(len(text), end + _MAX_HALF_SENTENCE)
-    e = hi
-    for m in boundary.finditer(text, end, hi):
-        if _is_boundary(text, m):
-            e = m.end() if m.group(0)[0] in ".!?" else m.start()
-            break
-    else:
+    e = edges.first_stop(end, hi)
+    if e is None:
+        e = hi
         if hi < len(text):
             sp = text.rfind(" ", end, hi)
             e = sp if sp != -1 else end
@@ -152,7 +266,7 @@ def _sentence_around(text: str, start: int, end: int, boundary: re.Pattern[str])
         s += 1
     while e > s and text[e - 1].isspace():
         e -= 1
-    if boundary is _SUBJECT_BOUNDARY and e > s and text[e - 1] == ";":
+    if edges.boundary is _SUBJECT_BOUNDARY and e > s and text[e - 1] == ";":
         e -= 1
     return s, e
 
@@ -174,15 +288,19 @@ def _scan(
         if not text:
             continue
         boundary = _SUBJECT_BOUNDARY if name == "subjects" else _BOUNDARY
+        edges: _Boundaries | None = None
         cur: _Sentence | None = None
-        found = textscan.matches(taxonomy, text) if prefilter else taxonomy.regex.finditer(text)
-        for m in found:
-            g = m.lastgroup
+        if prefilter:
+            found = textscan.spans(taxonomy, text)
+        else:
+            found = [(m.start(), m.end(), m.lastgroup) for m in taxonomy.regex.finditer(text)]
+        for ms, me, g in found:
             if g is None or g.startswith("neg_"):
                 continue
-            ms = m.start()
             if cur is None or ms >= cur.end:
-                s, e = _sentence_around(text, ms, m.end(), boundary)
+                if edges is None:
+                    edges = _Boundaries(text, boundary)
+                s, e = _sentence_around(text, ms, me, edges)
                 cur = _Sentence(name, s, e, set())
                 out.append(cur)
             cur.groups |= implied[g]
@@ -256,13 +374,19 @@ def tag_bill(
     index = _rule_index(tax)
     topics = tax.topics
     fired: dict[int, list[tuple[_Sentence, list[Rule]]]] = {}
+    # Sentences with the same groups fire the same rules (the context is the bill's).
+    known: dict[frozenset[str], list[tuple[int, list[Rule]]]] = {}
     for sent in sentences:
-        by_topic: dict[int, list[Rule]] = {}
-        for ti, pos in sorted({c for g in sent.groups for c in index.get(g, ())}):
-            rule = topics[ti].rules[pos]
-            if _rule_fires(rule, sent.groups, context):
-                by_topic.setdefault(ti, []).append(rule)
-        for ti, rules in by_topic.items():
+        key = frozenset(sent.groups)
+        firing = known.get(key)
+        if firing is None:
+            by_topic: dict[int, list[Rule]] = {}
+            for ti, pos in sorted({c for g in key for c in index.get(g, ())}):
+                rule = topics[ti].rules[pos]
+                if _rule_fires(rule, sent.groups, context):
+                    by_topic.setdefault(ti, []).append(rule)
+            firing = known[key] = list(by_topic.items())
+        for ti, rules in firing:
             fired.setdefault(ti, []).append((sent, rules))
 
     fw = tax.field_weights

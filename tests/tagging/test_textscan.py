@@ -21,6 +21,10 @@ TEXT_FILES = sorted(p for p in TEXTS.rglob("*") if p.is_file() and p.parent != T
 pytestmark = pytest.mark.skipif(not textscan.available(), reason="hyperscan not installed")
 
 
+def _plain(tax, text: str) -> list[tuple[int, int, str]]:  # noqa: ANN001
+    return [(m.start(), m.end(), m.lastgroup) for m in tax.regex.finditer(text)]
+
+
 def _tags(**kwargs) -> list[dict]:
     return [t.as_dict(explain=True) for t in tag_bill(**kwargs)]
 
@@ -43,9 +47,7 @@ def test_every_real_text_is_in_the_comparison():
 def test_prefilter_gives_the_same_matches_and_tags_on_each_real_text(path):
     tax = load_taxonomy()
     text = _document_text(path)
-    plain = [(m.span(), m.lastgroup) for m in tax.regex.finditer(text)]
-    fast = [(m.span(), m.lastgroup) for m in textscan.matches(tax, text)]
-    assert fast == plain
+    assert textscan.spans(tax, text) == _plain(tax, text)
     assert _tags(text=text, taxonomy=tax) == _tags(text=text, taxonomy=tax, prefilter=False)
     # The scan really was cut down: the windows cover a small part of a long text.
     spans = textscan.windows(tax, text)
@@ -78,9 +80,9 @@ def test_non_ascii_text_keeps_character_offsets():
     filler = "Café résumé naïve “quoted” words — and more. " * 60
     text = filler + "The 9‑8‑8 suicide and crisis lifeline under § 988 is funded. " + filler
     assert not text.isascii() and len(text) > textscan.MIN_CHARS
-    fast = [(m.span(), m.lastgroup) for m in textscan.matches(tax, text)]
-    assert fast == [(m.span(), m.lastgroup) for m in tax.regex.finditer(text)]
-    assert any(text[s:e] == "9‑8‑8" for (s, e), _ in fast)
+    fast = textscan.spans(tax, text)
+    assert fast == _plain(tax, text)
+    assert any(text[s:e] == "9‑8‑8" for s, e, _ in fast)
     tags = _tags(text=text, taxonomy=tax)
     assert tags == _tags(text=text, taxonomy=tax, prefilter=False)
     assert "crisis" in {t["topic"] for t in tags}
@@ -91,5 +93,4 @@ def test_lookahead_at_a_window_end_sees_the_real_text():
     tax = load_taxonomy()
     pad = "The department shall report on the program. " * 60
     text = pad + "A fee of 988,5 units and the 988 crisis line. " + pad
-    fast = [(m.span(), m.lastgroup) for m in textscan.matches(tax, text)]
-    assert fast == [(m.span(), m.lastgroup) for m in tax.regex.finditer(text)]
+    assert textscan.spans(tax, text) == _plain(tax, text)
