@@ -19,20 +19,37 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
-_HEADING = re.compile(
-    r"^[ \t]*(?:#{1,6}[ \t]*)?(?:"
+_HEADING_BODY = (
+    r"[ \t]*(?:#{1,6}[ \t]*)?(?:"
     # Missouri: "478.001. 1. For purposes" (after an optional printed line number)
     r"(?:\d{1,3}[ \t]+)?(?P<rsmo>\d{1,3}\.\d{3,4})\.(?:[ \t]+(?P<rsub>\d{1,2})\.)?(?=\s)"
     # "SEC. 3.", "Section A.", "## Section 101"
     r"|(?P<word>SEC(?:TION)?\.?|Section|Sec\.)[ \t]+(?P<num>\d+[A-Za-z]?(?:-\d+)?|[A-Z])"
-    r"(?:\.(?=\s)|[ \t]*$))",
-    re.MULTILINE,
+    r"(?:\.(?=\s)|[ \t]*$))"
 )
-_ENUM = re.compile(
-    r"^[ \t]*(?:\d{1,3}[ \t]+(?=\(|\d{1,2}\.[ \t]))?"
-    r"(?:\((?P<paren>[0-9]{1,3}|[a-zA-Z]{1,4})\)|(?P<dot>[0-9]{1,3}|[a-z]{1,2})\.)(?=[ \t])",
-    re.MULTILINE,
+_ENUM_BODY = (
+    r"[ \t]*(?:\d{1,3}[ \t]+(?=\(|\d{1,2}\.[ \t]))?"
+    r"(?:\((?P<paren>[0-9]{1,3}|[a-zA-Z]{1,4})\)|(?P<dot>[0-9]{1,3}|[a-z]{1,2})\.)(?=[ \t])"
 )
+# Headings and enumerators open a line, and neither crosses a line end. One scan finds
+# both, a heading before an enumerator at the same line start (a line that opens a
+# heading is not an enumerator); each try starts at a newline, which `re` finds fast
+# (a leading literal), and the text's first line is tried on its own.
+_LINE_OPENING = re.compile(rf"(?:{_HEADING_BODY})|(?:{_ENUM_BODY})", re.MULTILINE)
+_NEXT_LINE_OPENING = re.compile(rf"\n(?:(?:{_HEADING_BODY})|(?:{_ENUM_BODY}))", re.MULTILINE)
+
+
+def _openings(text: str, end: int) -> list[tuple[int, re.Match[str]]]:
+    """(line start, match) of every heading or enumerator opening a line at or before `end`."""
+    out = []
+    first = _LINE_OPENING.match(text)
+    if first is not None and end >= 0:
+        out.append((0, first))
+    for m in _NEXT_LINE_OPENING.finditer(text):  # never cut with endpos: `$` would match there
+        if m.start() + 1 > end:
+            break
+        out.append((m.start() + 1, m))
+    return out
 
 
 def _kind(m: re.Match[str]) -> str:
@@ -48,27 +65,14 @@ class SectionIndex:
         end = len(text) if upto is None else upto
         self._starts: list[int] = []
         self._labels: list[str] = []
-        heads = []
-        for m in _HEADING.finditer(text):  # never cut with endpos: `$` would match there
-            if m.start() > end:
-                break
-            heads.append((m.start(), m))
-        head_starts = {s for s, _ in heads}
-        enums = []
-        for m in _ENUM.finditer(text):
-            if m.start() > end:
-                break
-            if m.start() not in head_starts:
-                enums.append((m.start(), m))
-        events = sorted([(s, 0, m) for s, m in heads] + [(s, 1, m) for s, m in enums])
         heading: str | None = None
         dotted = False
         # (kind, token) from the outermost level in; a kind first seen nests deeper, a
         # kind already open closes the levels inside it (so 1. > (1) > (a) in Missouri,
         # (a) > (1) > (A) in Congress, each text's own order).
         stack: list[tuple[str, str]] = []
-        for start, kind, m in events:
-            if kind == 0:
+        for start, m in _openings(text, end):
+            if m.group("rsmo") is not None or m.group("word") is not None:
                 if m.group("rsmo"):
                     heading, dotted = f"Section {m.group('rsmo')}", True
                     stack = [("dot-digit", m.group("rsub"))] if m.group("rsub") else []

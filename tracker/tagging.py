@@ -137,28 +137,45 @@ def _is_word(ch: str) -> bool:
 
 def _abbreviation_before(text: str, i: int) -> bool:
     """`_ABBREV.search(text, max(0, i - 16), i + 1)` for the full stop at text[i], with the
-    regex run only where the two characters before the stop leave it a chance.
+    regex run only in the few cases the characters before the stop leave open.
 
-    Every alternative of `_ABBREV` puts a word character right before the stop. Two
-    letters there can only be the end of one of `_ABBREVIATIONS`, which is then the whole
-    word (it follows `\\b`); a digit, a non-letter or non-ASCII character (IGNORECASE
-    folds "ſ" to "s") asks the regex.
+    Every alternative of `_ABBREV` puts a word character right before the stop:
+    - a letter after a non-word character is `\\b[A-Za-z]\\.`;
+    - two letters can only end one of `_ABBREVIATIONS`, which is then the whole word (it
+      follows `\\b`);
+    - a digit is `\\w\\.\\w\\.` or the end of `(?:sec|section|§)\\.?\\s*\\d+`, whose
+      digits follow (spaces and a full stop after) a "c", an "n" or a "§".
+    Anything else (non-ASCII: IGNORECASE folds "ſ" to "s"; an underscore) asks the regex.
     """
     c1 = text[i - 1] if i else " "
     if not _is_word(c1):
         return False
     c2 = text[i - 2] if i > 1 else " "
-    if not (c1 + c2).isascii() or not (c1.isalpha() and c2.isalpha()):
-        return _ABBREV.search(text, max(0, i - 16), i + 1) is not None
-    k, lowest = i - 2, max(0, i - _LONGEST_ABBREVIATION - 1)
-    while k > lowest and _is_word(text[k - 1]):
-        k -= 1
-    word = text[k:i]  # the word before the stop, or its last letters when it is long
-    if len(word) > _LONGEST_ABBREVIATION or (k and _is_word(text[k - 1])):
-        return False
-    if not word.isascii():
-        return _ABBREV.search(text, max(0, i - 16), i + 1) is not None
-    return word.lower() in _ABBREVIATIONS_LOWER
+    if c1.isascii() and c1.isalpha():
+        if not _is_word(c2):
+            return True
+        if c2.isascii() and c2.isalpha():
+            k, lowest = i - 2, max(0, i - _LONGEST_ABBREVIATION - 1)
+            while k > lowest and _is_word(text[k - 1]):
+                k -= 1
+            word = text[k:i]  # the word before the stop, or its last letters when long
+            if len(word) > _LONGEST_ABBREVIATION or (k and _is_word(text[k - 1])):
+                return False
+            if word.isascii():
+                return word.lower() in _ABBREVIATIONS_LOWER
+    elif "0" <= c1 <= "9":
+        if c2 == "." and i > 2 and _is_word(text[i - 3]):
+            return True
+        k = i - 1
+        while k > 0 and "0" <= text[k - 1] <= "9":
+            k -= 1
+        while k > 0 and text[k - 1].isspace():
+            k -= 1
+        if k > 0 and text[k - 1] == ".":
+            k -= 1
+        if not k or (text[k - 1] not in "cCnN§" and text[k - 1].isascii()):
+            return False
+    return _ABBREV.search(text, max(0, i - 16), i + 1) is not None
 
 
 def _last_boundary_end(text: str, lo: int, start: int, boundary: re.Pattern[str]) -> int:

@@ -96,6 +96,7 @@ def test_bisected_edges_equal_the_slice_scans_on_real_texts(path):
 
 def test_abbreviation_check_equals_the_regex():
     words = [*_ABBREVIATIONS, "section", "SEC", "§", "ſec", "Kelvin", "x_y", "12a", "department"]
+    words += ["Section 12", "sec. 3", "§ 4", "§4", "2016", "630.1130", "a.b", "1", "٣", "ı"]
     rnd = random.Random(3)
     texts = _strings(4, 2000) + [
         "".join(rnd.choice([rnd.choice(words), ".", " ", "1", "é", "_"]) for _ in range(12))
