@@ -52,60 +52,66 @@ def _openings(text: str, end: int) -> list[tuple[int, re.Match[str]]]:
     return out
 
 
-def _kind(m: re.Match[str]) -> str:
-    token = m.group("paren") or m.group("dot")
+def _kind(token: str, paren: bool) -> str:
     shape = "digit" if token.isdigit() else ("upper" if token.isupper() else "lower")
-    return ("paren-" if m.group("paren") else "dot-") + shape
+    return ("paren-" if paren else "dot-") + shape
 
 
 class SectionIndex:
-    """Labels of a text's sections and subsections by offset (built once per text)."""
+    """Labels of a text's sections and subsections by offset (built once per text; a
+    label is spelled out when it is asked for)."""
 
     def __init__(self, text: str, upto: int | None = None) -> None:
         end = len(text) if upto is None else upto
         self._starts: list[int] = []
-        self._labels: list[str] = []
+        # Per heading or enumerator: (heading, dotted, the open levels).
+        self._states: list[tuple[str | None, bool, tuple[tuple[str, str], ...]]] = []
+        self._labels: dict[int, str] = {}
         heading: str | None = None
         dotted = False
         # (kind, token) from the outermost level in; a kind first seen nests deeper, a
         # kind already open closes the levels inside it (so 1. > (1) > (a) in Missouri,
         # (a) > (1) > (A) in Congress, each text's own order).
-        stack: list[tuple[str, str]] = []
+        stack: tuple[tuple[str, str], ...] = ()
         for start, m in _openings(text, end):
-            if m.group("rsmo") is not None or m.group("word") is not None:
-                if m.group("rsmo"):
-                    heading, dotted = f"Section {m.group('rsmo')}", True
-                    stack = [("dot-digit", m.group("rsub"))] if m.group("rsub") else []
-                else:
-                    word = m.group("word")
-                    label = "SEC." if word.isupper() else "Section"
-                    heading, dotted, stack = f"{label} {m.group('num')}", False, []
+            rsmo, rsub, word, num, paren, dot = m.groups()
+            if rsmo is not None:
+                heading, dotted = f"Section {rsmo}", True
+                stack = (("dot-digit", rsub),) if rsub else ()
+            elif word is not None:
+                label = "SEC." if word.isupper() else "Section"
+                heading, dotted, stack = f"{label} {num}", False, ()
             else:
                 if heading is None:
                     continue
-                k = _kind(m)
-                kinds = [s[0] for s in stack]
-                if k in kinds:
-                    stack = stack[: kinds.index(k)]
-                stack.append((k, m.group("paren") or m.group("dot")))
+                token = paren or dot
+                k = _kind(token, paren is not None)
+                for i, (kind, _token) in enumerate(stack):
+                    if kind == k:
+                        stack = stack[:i]
+                        break
+                stack = (*stack, (k, token))
             self._starts.append(start)
-            self._labels.append(self._label(heading or "", dotted, stack))
+            self._states.append((heading, dotted, stack))
 
-    @staticmethod
-    def _label(heading: str, dotted: bool, stack: list[tuple[str, str]]) -> str:
-        out = heading
-        for i, (kind, token) in enumerate(stack):
-            out += f".{token}" if dotted and i == 0 and kind == "dot-digit" else f"({token})"
-        return out
+    def _label(self, i: int) -> str:
+        label = self._labels.get(i)
+        if label is None:
+            heading, dotted, stack = self._states[i]
+            label = heading or ""
+            for j, (kind, token) in enumerate(stack):
+                label += f".{token}" if dotted and j == 0 and kind == "dot-digit" else f"({token})"
+            self._labels[i] = label
+        return label
 
     def label_at(self, offset: int) -> str | None:
         """The label of the section holding `offset`, or None before the first heading."""
         i = bisect_right(self._starts, offset) - 1
-        return self._labels[i] if i >= 0 and self._labels[i] else None
+        return (self._label(i) or None) if i >= 0 else None
 
     def headings(self) -> list[tuple[int, str]]:
         """(offset, label) of every heading and enumerator found, in order."""
-        return list(zip(self._starts, self._labels, strict=True))
+        return [(start, self._label(i)) for i, start in enumerate(self._starts)]
 
 
 def section_at(text: str, offset: int) -> str | None:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from operator import itemgetter
 
 from tracker import textscan
 from tracker.sections import SectionIndex
@@ -30,6 +31,7 @@ _MAX_HALF_SENTENCE = 1000
 _REPEAT_CAP = 3
 _NEAR = 200  # the first, short look back for a sentence start
 SUMMARY_FIELDS = ("title", "abstract", "subjects")
+_HIT_ORDER = itemgetter(0, 1, 2)  # (field rank, -weight, sentence start, sentence)
 
 # A full stop, question or exclamation mark (plus closing quotes/brackets) before
 # whitespace, or a blank line. Abbreviations are filtered in `_is_boundary`.
@@ -224,44 +226,40 @@ class _Boundaries:
         self.ends = [b for _, b in found]
         self.real: dict[int, bool] = {}
 
-    def _is_real(self, k: int) -> bool:
-        real = self.real.get(k)
-        if real is None:
-            real = self.real[k] = _is_real_boundary(self.text, self.starts[k], self.ends[k])
-        return real
-
-    def _first_inside(self, lo: int) -> int | None:
-        """Index of the first match starting at or after `lo`; None if one straddles it."""
-        i = bisect_left(self.starts, lo)
-        if i and self.ends[i - 1] > lo and self.text[self.starts[i - 1]] == "\n":
-            return None
-        return i
-
-    def _stop(self, hi: int) -> int:
-        """One past the last match the slice ending at `hi` finds."""
-        j = bisect_left(self.ends, hi)
-        if j < len(self.ends) and self.ends[j] == hi and self.text[self.starts[j]] == "\n":
-            j += 1
-        return j
-
     def last_end(self, lo: int, start: int) -> int:
         """`_last_boundary_end(text, lo, start, boundary)`."""
-        first = self._first_inside(lo)
-        if first is None:
-            return _last_boundary_end(self.text, lo, start, self.boundary)
-        for k in range(self._stop(start) - 1, first - 1, -1):
-            if self._is_real(k):
-                return self.ends[k]
+        text, starts, ends, real = self.text, self.starts, self.ends, self.real
+        first = bisect_left(starts, lo)
+        if first and ends[first - 1] > lo and text[starts[first - 1]] == "\n":
+            return _last_boundary_end(text, lo, start, self.boundary)  # straddles `lo`
+        k = bisect_left(ends, start, first)  # one past the last match ending before `start`
+        if k < len(ends) and ends[k] == start and text[starts[k]] == "\n":
+            k += 1
+        while k > first:
+            k -= 1
+            is_real = real.get(k)
+            if is_real is None:
+                is_real = real[k] = _is_real_boundary(text, starts[k], ends[k])
+            if is_real:
+                return ends[k]
         return lo
 
     def first_stop(self, end: int, hi: int) -> int | None:
         """`_first_boundary(text, end, hi, boundary)`."""
-        first = self._first_inside(end)
-        if first is None:
-            return _first_boundary(self.text, end, hi, self.boundary)
-        for k in range(first, self._stop(hi)):
-            if self._is_real(k):
-                return self.ends[k] if self.text[self.starts[k]] in ".!?" else self.starts[k]
+        text, starts, ends, real = self.text, self.starts, self.ends, self.real
+        k = bisect_left(starts, end)
+        if k and ends[k - 1] > end and text[starts[k - 1]] == "\n":
+            return _first_boundary(text, end, hi, self.boundary)  # straddles `end`
+        stop = bisect_left(ends, hi, k)
+        if stop < len(ends) and ends[stop] == hi and text[starts[stop]] == "\n":
+            stop += 1
+        while k < stop:
+            is_real = real.get(k)
+            if is_real is None:
+                is_real = real[k] = _is_real_boundary(text, starts[k], ends[k])
+            if is_real:
+                return ends[k] if text[starts[k]] in ".!?" else starts[k]
+            k += 1
         return None
 
 
@@ -299,7 +297,9 @@ class _Sentence:
 def _scan(
     taxonomy: Taxonomy, fields: Sequence[tuple[str, str]], prefilter: bool = True
 ) -> list[_Sentence]:
-    implied = taxonomy.implied
+    # What each group's match adds to its sentence; `neg_` groups (bill numbers and the
+    # like) only keep the text they cover from matching anything else.
+    adds = {g: imp for g, imp in taxonomy.implied.items() if not g.startswith("neg_")}
     out: list[_Sentence] = []
     for name, text in fields:
         if not text:
@@ -312,7 +312,8 @@ def _scan(
         else:
             found = [(m.start(), m.end(), m.lastgroup) for m in taxonomy.regex.finditer(text)]
         for ms, me, g in found:
-            if g is None or g.startswith("neg_"):
+            more = adds.get(g)  # type: ignore[arg-type]
+            if more is None:
                 continue
             if cur is None or ms >= cur.end:
                 if edges is None:
@@ -320,7 +321,7 @@ def _scan(
                 s, e = _sentence_around(text, ms, me, edges)
                 cur = _Sentence(name, s, e, set())
                 out.append(cur)
-            cur.groups |= implied[g]
+            cur.groups |= more
     return out
 
 
@@ -390,52 +391,64 @@ def tag_bill(
     # rules).
     index = _rule_index(tax)
     topics = tax.topics
-    fired: dict[int, list[tuple[_Sentence, list[Rule]]]] = {}
-    # Sentences with the same groups fire the same rules (the context is the bill's).
-    known: dict[frozenset[str], list[tuple[int, list[Rule]]]] = {}
+    fw = tax.field_weights
+    field_rank = {f: i for i, f in enumerate(FIELDS)}
+    # Sentences with the same groups fire the same rules (the context is the bill's):
+    # per distinct group set, the topics it fires with their rules (in the topic's order)
+    # and the heaviest weight; per (field, group set), how many sentences have it.
+    firing: dict[frozenset[str], list[tuple[int, list[Rule], float]]] = {}
+    seen: dict[tuple[str, frozenset[str]], int] = {}
+    hits: dict[int, list[tuple[int, float, int, _Sentence]]] = {}
     for sent in sentences:
         key = frozenset(sent.groups)
-        firing = known.get(key)
-        if firing is None:
+        fires = firing.get(key)
+        if fires is None:
             by_topic: dict[int, list[Rule]] = {}
             for ti, pos in sorted({c for g in key for c in index.get(g, ())}):
                 rule = topics[ti].rules[pos]
                 if _rule_fires(rule, sent.groups, context):
                     by_topic.setdefault(ti, []).append(rule)
-            firing = known[key] = list(by_topic.items())
-        for ti, rules in firing:
-            fired.setdefault(ti, []).append((sent, rules))
-
-    fw = tax.field_weights
-    field_rank = {f: i for i, f in enumerate(FIELDS)}
-    own: dict[str, tuple[float, list[tuple[int, float, _Sentence]], list[str]]] = {}
-    for ti, topic in enumerate(topics):
-        counts: dict[tuple[str, str], tuple[float, int]] = {}
-        hits: list[tuple[int, float, _Sentence]] = []
-        for sent, rules in fired.get(ti, ()):
-            best = 0.0
-            for rule in rules:
-                key = (rule.id, sent.field)
-                w, n = counts.get(key, (rule.weight, 0))
-                counts[key] = (max(w, rule.weight), n + 1)
-                best = max(best, rule.weight)
+            fires = firing[key] = [
+                (ti, rules, max(0.0, *(r.weight for r in rules))) for ti, rules in by_topic.items()
+            ]
+        if not fires:
+            continue
+        seen_key = (sent.field, key)
+        seen[seen_key] = seen.get(seen_key, 0) + 1
+        rank, weight = field_rank[sent.field], fw[sent.field]
+        for ti, _rules, best in fires:
             if best:
-                hits.append((field_rank[sent.field], -best * fw[sent.field], sent))
-        if not counts:
+                hits.setdefault(ti, []).append((rank, -best * weight, sent.start, sent))
+
+    # Per topic, (rule id, field) -> (weight, sentences), in the order the sentences
+    # first fire them (the order the miss probabilities are multiplied in).
+    counts: dict[int, dict[tuple[str, str], tuple[float, int]]] = {}
+    for (fname, key), n_sent in seen.items():
+        for ti, rules, _best in firing[key]:
+            topic_counts = counts.setdefault(ti, {})
+            for rule in rules:
+                ck = (rule.id, fname)
+                w, n = topic_counts.get(ck, (rule.weight, 0))
+                topic_counts[ck] = (max(w, rule.weight), n + n_sent)
+
+    own: dict[str, tuple[float, list[tuple[int, float, int, _Sentence]], list[str]]] = {}
+    for ti, topic in enumerate(topics):
+        topic_counts = counts.get(ti)
+        if not topic_counts:
             continue
         miss = 1.0
-        for (_rule, fname), (w, n) in counts.items():
+        for (_rule, fname), (w, n) in topic_counts.items():
             # A weak rule repeated ("the youth mental health crisis" twice) is still weak.
             repeats = min(n, _REPEAT_CAP) if w >= 0.5 else 1
             miss *= (1.0 - w * fw[fname]) ** repeats
-        own[topic.id] = (1.0 - miss, hits, sorted({r for r, _ in counts}))
+        own[topic.id] = (1.0 - miss, hits.get(ti, []), sorted({r for r, _ in topic_counts}))
 
     return _assign(tax, own, dict(fields))
 
 
 def _assign(
     tax: Taxonomy,
-    own: dict[str, tuple[float, list[tuple[int, float, _Sentence]], list[str]]],
+    own: dict[str, tuple[float, list[tuple[int, float, int, _Sentence]], list[str]]],
     texts: dict[str, str],
 ) -> list[TopicTag]:
     threshold = tax.threshold
@@ -462,42 +475,40 @@ def _assign(
             if r not in rules.setdefault(parent, []):
                 rules[parent].append(r)
 
-    out: list[TopicTag] = []
+    chosen: list[tuple[str, float, list[_Sentence]]] = []
     for topic in tax.topics:
         score = scores.get(topic.id, 0.0)
         if score < threshold:
             continue
         seen: set[tuple[str, int]] = set()
-        evidence: list[Evidence] = []
-        for _rank, _w, sent in sorted(hits[topic.id], key=lambda h: (h[0], h[1], h[2].start)):
+        picked: list[_Sentence] = []
+        # By field, weight, then position (a stable sort: ties keep the order found).
+        for *_key, sent in sorted(hits[topic.id], key=_HIT_ORDER):
             key = (sent.field, sent.start)
             if key in seen:
                 continue
             seen.add(key)
-            quote = texts[sent.field][sent.start : sent.end]
-            evidence.append(Evidence(sent.field, sent.start, sent.end, quote))
-            if len(evidence) >= MAX_EVIDENCE:
+            picked.append(sent)
+            if len(picked) >= MAX_EVIDENCE:
                 break
-        out.append(TopicTag(topic.id, round(score, 3), tuple(evidence), tuple(rules[topic.id])))
-    return _with_sections(out, texts.get("text") or "")
-
-
-def _with_sections(tags: list[TopicTag], text: str) -> list[TopicTag]:
-    """Text evidence with its section label and depth; the text is indexed only as far
-    as the last evidence (headings after it cannot label it)."""
-    starts = [e.start for t in tags for e in t.evidence if e.field == "text"]
-    if not starts:
-        return tags
-    sections = SectionIndex(text, max(starts))
-    out = []
-    for t in tags:
-        evidence = tuple(
-            replace(e, section=sections.label_at(e.start), at=round(e.start / len(text), 3))
-            if e.field == "text"
-            else e
-            for e in t.evidence
-        )
-        out.append(replace(t, evidence=evidence))
+        chosen.append((topic.id, score, picked))
+    # Text evidence gets its section label; the text is indexed only as far as the last
+    # evidence (headings after it cannot label it).
+    text = texts.get("text") or ""
+    starts = [sent.start for _t, _s, picked in chosen for sent in picked if sent.field == "text"]
+    sections = SectionIndex(text, max(starts)) if starts else None
+    out: list[TopicTag] = []
+    for tid, score, picked in chosen:
+        evidence = []
+        for sent in picked:
+            quote = texts[sent.field][sent.start : sent.end]
+            if sent.field == "text" and sections is not None:
+                section = sections.label_at(sent.start)
+                at = round(sent.start / len(text), 3)
+                evidence.append(Evidence("text", sent.start, sent.end, quote, section, at))
+            else:
+                evidence.append(Evidence(sent.field, sent.start, sent.end, quote))
+        out.append(TopicTag(tid, round(score, 3), tuple(evidence), tuple(rules[tid])))
     return out
 
 

@@ -37,7 +37,9 @@ characters; a real match longer than that would be missed (none exists in the fi
 
 from __future__ import annotations
 
+import codecs
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +68,7 @@ _NOT_EXACT = re.compile(r"\(\?<?[=!]|\(\?>|[*+?}]\+")
 _FOLDS_TO_ASCII = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 # Python's `\s` matches the ASCII separators \x1c-\x1f; Hyperscan's does not.
 _SEPARATORS = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
+_SEPARATOR_CHARS = re.compile("[\x1c-\x1f]")
 
 
 @dataclass
@@ -78,6 +81,7 @@ class _Scanner:
     exact: list[bool]  # pattern id -> Hyperscan's span is Python's (see `spans`)
     patterns: list[str]  # pattern id -> the taxonomy's pattern
     single: dict[int, re.Pattern[str]] = field(default_factory=dict)  # pid -> `(?:p)(?!\w)`
+    stand_ins: dict[str, str] = field(default_factory=dict)  # `_stand_in` of characters seen
 
 
 _SCANNERS: dict[int, tuple[Any, _Scanner | None]] = {}
@@ -141,29 +145,70 @@ def _build(taxonomy: Any) -> _Scanner:
     return _Scanner(db, widths, groups, own, group_of, exact, patterns)
 
 
-def _as_bytes(text: str, own: dict[str, str]) -> bytes:
-    """One byte per character, of the same regex class as the character."""
+def _stand_in(ch: str, own: dict[str, str]) -> str:
+    """The one byte (as a latin-1 character) Hyperscan sees for a non-ASCII character."""
+    if ch in own:
+        return own[ch]
+    if ch in _FOLDS_TO_ASCII:
+        return _FOLDS_TO_ASCII[ch]
+    if ch.isdecimal():
+        return "0"
+    if ch.isalnum() or ch == "_":
+        return "a"
+    if ch.isspace():
+        return " "
+    return "\x7f"
+
+
+class _Encoding(threading.local):
+    """What `_as_bytes`'s encoding error handler needs: the scanner and where to note
+    the offsets it replaced (one per thread)."""
+
+    scanner: _Scanner | None = None
+    odd: list[int] | None = None
+
+
+_ENCODING = _Encoding()
+
+
+def _encode_stand_ins(exc: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler: the stand-in bytes of a run of non-ASCII characters."""
+    if not isinstance(exc, UnicodeEncodeError) or _ENCODING.scanner is None:
+        raise exc
+    scanner, start, end = _ENCODING.scanner, exc.start, exc.end
+    known, own = scanner.stand_ins, scanner.own_bytes
+    _ENCODING.odd.extend(range(start, end))  # type: ignore[union-attr]
+    out = []
+    for ch in exc.object[start:end]:
+        byte = known.get(ch)
+        if byte is None:
+            byte = known[ch] = _stand_in(ch, own)
+        out.append(byte)
+    return "".join(out).encode("latin-1"), end
+
+
+codecs.register_error("tracker.textscan.stand_in", _encode_stand_ins)
+
+
+def _as_bytes(scanner: _Scanner, text: str) -> tuple[bytes, list[int]]:
+    """One byte per character, of the same regex class as the character, and the sorted
+    offsets of the characters whose byte is a stand-in (non-ASCII, \\x1c-\\x1f)."""
+    odd: list[int] = []
     if text.isascii():
-        return text.encode("ascii").translate(_SEPARATORS)
-
-    def stand_in(m: re.Match[str]) -> str:
-        ch = m.group(0)
-        if ch in own:
-            return own[ch]
-        if ch in _FOLDS_TO_ASCII:
-            return _FOLDS_TO_ASCII[ch]
-        if ch.isdecimal():
-            return "0"
-        if ch.isalnum() or ch == "_":
-            return "a"
-        if ch.isspace():
-            return " "
-        return "\x7f"
-
-    return _NON_ASCII.sub(stand_in, text).encode("latin-1").translate(_SEPARATORS)
+        data = text.encode("ascii")
+    else:
+        _ENCODING.scanner, _ENCODING.odd = scanner, odd
+        try:
+            data = text.encode("ascii", "tracker.textscan.stand_in")
+        finally:
+            _ENCODING.scanner = _ENCODING.odd = None
+    if any(c in text for c in "\x1c\x1d\x1e\x1f"):
+        odd = sorted(odd + [m.start() for m in _SEPARATOR_CHARS.finditer(text)])
+        data = data.translate(_SEPARATORS)
+    return data, odd
 
 
-def _reports(scanner: _Scanner, text: str) -> list[tuple[int, int, int]]:
+def _reports(scanner: _Scanner, data: bytes) -> list[tuple[int, int, int]]:
     """(start, end, pattern id) of every Hyperscan report, sorted; a prefiltered
     pattern's start is bounded by its width."""
     widths = scanner.widths
@@ -174,7 +219,7 @@ def _reports(scanner: _Scanner, text: str) -> list[tuple[int, int, int]]:
         width = widths[pid]
         append((start if width is None else max(0, to - width), to, pid))
 
-    scanner.db.scan(_as_bytes(text, scanner.own_bytes), match_event_handler=on_match)
+    scanner.db.scan(data, match_event_handler=on_match)
     out.sort()
     return out
 
@@ -201,7 +246,7 @@ def windows(taxonomy: Any, text: str) -> list[tuple[int, int, frozenset[int]]] |
     scanner = _scanner(taxonomy)
     if scanner is None:
         return None
-    reports = _reports(scanner, text)
+    reports = _reports(scanner, _as_bytes(scanner, text)[0])
     return [
         (start, end, frozenset(r[2] for r in reports[i:j])) for start, end, i, j in _merged(reports)
     ]
@@ -227,11 +272,6 @@ def _window_regex(taxonomy: Any, scanner: _Scanner, ids: frozenset[int]) -> re.P
         _WINDOW_REGEXES.clear()
     _WINDOW_REGEXES[key] = regex
     return regex
-
-
-def _bytes_are_chars(text: str) -> bool:
-    """True when `_as_bytes` leaves every character of `text` as its own byte."""
-    return text.isascii() and not any(c in text for c in "\x1c\x1d\x1e\x1f")
 
 
 def _is_word(ch: str) -> bool:
@@ -287,32 +327,36 @@ def spans(taxonomy: Any, text: str) -> list[tuple[int, int, str]]:
     scanner = _scanner(taxonomy) if len(text) >= MIN_CHARS else None
     if scanner is None:
         return [(m.start(), m.end(), m.lastgroup) for m in taxonomy.regex.finditer(text)]
-    reports = _reports(scanner, text)
+    data, odd = _as_bytes(scanner, text)
+    reports = _reports(scanner, data)
     exact, group_of = scanner.exact, scanner.group_of
     flags = taxonomy.regex.flags
-    plain = _bytes_are_chars(text)
-    n = len(text)
+    n, n_odd, next_odd = len(text), len(odd), 0
     out: list[tuple[int, int, str]] = []
     append = out.append
     i, count = 0, len(reports)
     while i < count:
         start, end, pid = reports[i]
         j = i + 1
-        while j < count and reports[j][0] <= end + MERGE_GAP:  # overlapping: one window
-            if reports[j][1] > end:
-                end = reports[j][1]
+        while j < count:  # overlapping reports: one window
+            r = reports[j]
+            if r[0] > end + MERGE_GAP:
+                break
+            if r[1] > end:
+                end = r[1]
             j += 1
+        while next_odd < n_odd and odd[next_odd] < start:
+            next_odd += 1
         pos = start
-        if plain or _bytes_are_chars(text[start:end]):
+        if next_odd == n_odd or odd[next_odd] >= end:  # the window's bytes are its characters
             if j == i + 1:  # one report: the common case, settled here
-                if (
-                    exact[pid]
-                    and (not start or not _is_word(text[start - 1]))
-                    and (end == n or not _is_word(text[end]))
-                ):
-                    append((start, end, group_of[pid]))
-                    i = j
-                    continue
+                if exact[pid]:
+                    before = text[start - 1] if start else " "
+                    after = text[end] if end < n else " "
+                    if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                        append((start, end, group_of[pid]))
+                        i = j
+                        continue
             else:
                 found = _exact_first(scanner, text, reports[i:j], flags)
                 if found is not None:

@@ -142,3 +142,12 @@ def test_one_newline_led_scan_finds_the_headings_and_enumerators_of_two_line_sca
         for end in (len(text), len(text) // 2):
             found = [(s, m.groupdict()) for s, m in _openings(text, end)]
             assert clean(found) == clean(_two_scan_openings(text, end)), text
+
+
+def test_openings_capture_groups_are_in_the_order_section_index_unpacks():
+    from tracker.sections import _LINE_OPENING, _NEXT_LINE_OPENING
+
+    for rx in (_LINE_OPENING, _NEXT_LINE_OPENING):
+        names = sorted(rx.groupindex, key=rx.groupindex.get)
+        assert names == ["rsmo", "rsub", "word", "num", "paren", "dot"]
+        assert rx.groups == 6
