@@ -342,6 +342,26 @@ def _rule_index(tax: Taxonomy) -> dict[str, list[tuple[int, int]]]:
     return index
 
 
+_FIRINGS: dict[tuple[int, frozenset[str]], tuple[Taxonomy, dict]] = {}
+_MAX_FIRING = 20_000  # group sets remembered per (taxonomy, context)
+_MAX_CONTEXTS = 256
+
+
+def _firing_cache(
+    tax: Taxonomy, context: frozenset[str]
+) -> dict[frozenset[str], list[tuple[int, list[Rule], float]]]:
+    """Group set -> (topic index, the rules it fires in the topic's order, heaviest
+    weight), remembered per taxonomy and summary-field context."""
+    cached = _FIRINGS.get((id(tax), context))
+    if cached is not None and cached[0] is tax:
+        return cached[1]
+    if len(_FIRINGS) >= _MAX_CONTEXTS:
+        _FIRINGS.clear()
+    firing: dict[frozenset[str], list[tuple[int, list[Rule], float]]] = {}
+    _FIRINGS[(id(tax), context)] = (tax, firing)
+    return firing
+
+
 def _rule_fires(rule: Rule, groups: set[str], context: set[str]) -> bool:
     if not rule.all <= groups:
         return False
@@ -396,7 +416,8 @@ def tag_bill(
     # Sentences with the same groups fire the same rules (the context is the bill's):
     # per distinct group set, the topics it fires with their rules (in the topic's order)
     # and the heaviest weight; per (field, group set), how many sentences have it.
-    firing: dict[frozenset[str], list[tuple[int, list[Rule], float]]] = {}
+    # Kept across bills: the same group sets come back in bill after bill.
+    firing = _firing_cache(tax, frozenset(context))
     seen: dict[tuple[str, frozenset[str]], int] = {}
     hits: dict[int, list[tuple[int, float, int, _Sentence]]] = {}
     for sent in sentences:
@@ -408,9 +429,12 @@ def tag_bill(
                 rule = topics[ti].rules[pos]
                 if _rule_fires(rule, sent.groups, context):
                     by_topic.setdefault(ti, []).append(rule)
-            fires = firing[key] = [
+            fires = [
                 (ti, rules, max(0.0, *(r.weight for r in rules))) for ti, rules in by_topic.items()
             ]
+            if len(firing) >= _MAX_FIRING:
+                firing.clear()
+            firing[key] = fires
         if not fires:
             continue
         seen_key = (sent.field, key)
