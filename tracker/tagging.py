@@ -286,7 +286,7 @@ def _sentence_around(text: str, start: int, end: int, edges: _Boundaries) -> tup
     return s, e
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sentence:
     field: str
     start: int

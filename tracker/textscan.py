@@ -280,10 +280,11 @@ def _is_word(ch: str) -> bool:
 
 
 def _exact_first(
-    scanner: _Scanner, text: str, window: list[tuple[int, int, int]], flags: int
+    scanner: _Scanner, text: str, reports: list[tuple[int, int, int]], i: int, j: int, flags: int
 ) -> tuple[int, str, bool] | None:
-    """The first match in a window of exact reports over plain text, without the regex:
-    (its end, its group, whether another match may follow); None when it is not known.
+    """The first match in a window of exact reports (`reports[i:j]`) over plain text,
+    without the regex: (its end, its group, whether another match may follow); None when
+    it is not known.
 
     Every match of an exact pattern that could start in the window is reported with its
     leftmost start, which is the window start, so Python's alternation at the window
@@ -292,32 +293,41 @@ def _exact_first(
     ends. Any later match ends at another reported end that passes the same test.
     """
     exact, n = scanner.exact, len(text)
-    start = window[0][0]
+    start = reports[i][0]
     if start and _is_word(text[start - 1]):
         return None  # the regex would look further on; let it
-    valid = []
-    for s, e, pid in window:
+    first_pid = -1
+    ends: list[int] = []
+    last_end = -1  # the furthest end followed by a non-word character
+    for k in range(i, j):
+        s, e, pid = reports[k]
         if not exact[pid]:
             return None
-        if e == n or not _is_word(text[e]):
-            valid.append((s, e, pid))
-    first = [pid for s, _e, pid in valid if s == start]
-    if not first:
+        if e < n:
+            after = text[e]
+            if after.isalnum() or after == "_":
+                continue
+        if e > last_end:
+            last_end = e
+        if s == start:
+            if first_pid < 0 or pid < first_pid:
+                first_pid, ends = pid, [e]
+            elif pid == first_pid:
+                ends.append(e)
+    if first_pid < 0:
         return None
-    pid = min(first)
-    ends = [e for s, e, p in valid if s == start and p == pid]
     if len(ends) == 1:
         end = ends[0]
     else:  # which end the pattern takes is Python's backtracking order: ask it
-        single = scanner.single.get(pid)
+        single = scanner.single.get(first_pid)
         if single is None:
-            single = re.compile(rf"(?:{scanner.patterns[pid]})(?!\w)", flags)
-            scanner.single[pid] = single
+            single = re.compile(rf"(?:{scanner.patterns[first_pid]})(?!\w)", flags)
+            scanner.single[first_pid] = single
         m = single.match(text, start)
         if m is None:
             return None
         end = m.end()
-    return end, scanner.group_of[pid], any(e > end for _s, e, _p in valid)
+    return end, scanner.group_of[first_pid], last_end > end
 
 
 def spans(taxonomy: Any, text: str) -> list[tuple[int, int, str]]:
@@ -358,7 +368,7 @@ def spans(taxonomy: Any, text: str) -> list[tuple[int, int, str]]:
                         i = j
                         continue
             else:
-                found = _exact_first(scanner, text, reports[i:j], flags)
+                found = _exact_first(scanner, text, reports, i, j, flags)
                 if found is not None:
                     first_end, group, more = found
                     append((start, first_end, group))

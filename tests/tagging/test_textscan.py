@@ -94,3 +94,41 @@ def test_lookahead_at_a_window_end_sees_the_real_text():
     pad = "The department shall report on the program. " * 60
     text = pad + "A fee of 988,5 units and the 988 crisis line. " + pad
     assert textscan.spans(tax, text) == _plain(tax, text)
+
+
+def test_spans_equal_the_plain_scan_on_built_phrase_soup():
+    # Overlapping taxonomy phrases glued to word characters, dashes and non-ASCII letters:
+    # windows with several reports, guards that fail, ends the regex must settle.
+    import random
+
+    tax = load_taxonomy()
+    phrases = [
+        "mental health",
+        "behavioral health crisis response",
+        "crisis hotline",
+        "988",
+        "9-8-8",
+        "requirements",
+        "requirement",
+        "substance use disorder",
+        "peer specialists",
+        "certified peer specialist",
+        "compact privilege",
+        "social workers",
+        "parity",
+        "mobile crisis team",
+        "suicide prevention line",
+        "law enforcement",
+        "fees",
+        "managed care organizations",
+        "§ 988",
+        "House Bill 1477",
+        "H.B. 1477",
+    ]
+    glue = [" ", "  ", "x", "_", "é", "—", "-", ".", ", ", "\n", "(", ")", "ſ", "K", "\x1c"]
+    rnd = random.Random(11)
+    for _ in range(60):
+        text = "".join(
+            rnd.choice(phrases) if rnd.random() < 0.6 else rnd.choice(glue) for _ in range(300)
+        )
+        assert textscan.spans(tax, text) == _plain(tax, text)
