@@ -193,14 +193,42 @@ def _best(fn, repeats: int) -> float:  # noqa: ANN001
     return min(times)
 
 
-def run(name: str, docs: list[str], repeats: int) -> dict:
-    """MB/s of the tagger, the unfiltered tagger and both floors on one corpus."""
+def load_before(commit: str):  # noqa: ANN201 - the earlier tag_bill
+    """`tag_bill` as it was at `commit` (tracker/tagging.py, textscan.py and sections.py
+    from git, imported under other names), to time in the same run."""
+    import importlib
+    import subprocess
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    for name in ("tagging", "textscan", "sections"):
+        src = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{commit}:tracker/{name}.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        src = src.replace("from tracker import textscan", "import before_textscan as textscan")
+        src = src.replace("from tracker.sections import", "from before_sections import")
+        (folder / f"before_{name}.py").write_text(src)
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("before_tagging").tag_bill
+
+
+def run(name: str, docs: list[str], repeats: int, before=None) -> dict:  # noqa: ANN001
+    """MB/s of the tagger, the unfiltered tagger, both floors and (given `before`, an
+    earlier `tag_bill`) the earlier tagger on one corpus; the fast ones are timed in
+    turn, round after round (the machine is shared), best round each."""
     tax = load_taxonomy()
     for text in docs:  # warm caches (window regexes) and check identity
         fast = [t.as_dict(explain=True) for t in tag_bill(text=text, taxonomy=tax)]
         slow = [t.as_dict(explain=True) for t in tag_bill(text=text, taxonomy=tax, prefilter=False)]
         if fast != slow:
             raise SystemExit(f"{name}: prefiltered tags differ from the unfiltered tagger")
+        if before is not None:
+            old = [t.as_dict(explain=True) for t in before(text=text, taxonomy=tax)]
+            if old != fast:
+                raise SystemExit(f"{name}: tags differ from the earlier tagger")
     scanner = textscan._scanner(tax)
     mb = sum(len(t) for t in docs) / 1e6
 
@@ -208,14 +236,23 @@ def run(name: str, docs: list[str], repeats: int) -> dict:
         for text in docs:
             scanner.db.scan(text.encode("utf-8"), match_event_handler=lambda *a: None)
 
-    t_tag = _best(lambda: [tag_bill(text=t, taxonomy=tax) for t in docs], repeats)
+    timed = {
+        "tag": lambda: [tag_bill(text=t, taxonomy=tax) for t in docs],
+        "hs": hyperscan_floor,
+        "lower": lambda: [t.lower() for t in docs],
+    }
+    if before is not None:
+        timed["before"] = lambda: [before(text=t, taxonomy=tax) for t in docs]
+    best = {k: float("inf") for k in timed}
+    for _ in range(repeats):
+        for key, fn in timed.items():
+            best[key] = min(best[key], _best(fn, 1))
     plain_runs = max(1, repeats // 2)  # the slow one; fewer repeats
     t_plain = _best(
         lambda: [tag_bill(text=t, taxonomy=tax, prefilter=False) for t in docs], plain_runs
     )
-    t_hs = _best(hyperscan_floor, repeats)
-    t_lower = _best(lambda: [t.lower() for t in docs], repeats)
-    return {
+    t_tag, t_hs, t_lower = best["tag"], best["hs"], best["lower"]
+    out = {
         "corpus": name,
         "docs": len(docs),
         "mb": round(mb, 2),
@@ -227,6 +264,10 @@ def run(name: str, docs: list[str], repeats: int) -> dict:
         "ratio_hyperscan": round(t_hs / t_tag, 3),
         "ratio_lower": round(t_lower / t_tag, 4),
     }
+    if before is not None:
+        out["before_mb_s"] = round(mb / best["before"], 1)
+        out["speedup_vs_before"] = round(best["before"] / t_tag, 2)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -234,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--write", action="store_true", help="update bench/RESULTS.md + docs")
+    ap.add_argument("--before", help="also time tag_bill as it was at this commit")
     ap.add_argument("--record-golden", action="store_true", help=f"write {GOLDEN.name}")
     ap.add_argument("--check-golden", action="store_true", help=f"compare with {GOLDEN.name}")
     args = ap.parse_args(argv)
@@ -252,25 +294,34 @@ def main(argv: list[str] | None = None) -> int:
     if not textscan.available():
         raise SystemExit("hyperscan is not installed: pip install hyperscan")
     corpora = [("mh_texts", mh_texts()), ("legiscan_billstatus", legiscan_billstatus())]
-    results = [run(name, docs, args.repeats) for name, docs in corpora if docs]
+    before = load_before(args.before) if args.before else None
+    results = [run(name, docs, args.repeats, before) for name, docs in corpora if docs]
+    before_head = f" tagger at {args.before[:7]} MB/s | speedup |" if args.before else ""
     lines = [
         "| corpus | docs | MB | tagger MB/s | unfiltered MB/s | speedup | Hyperscan floor MB/s "
-        "| ratio | str.lower MB/s | ratio |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| ratio | str.lower MB/s | ratio |" + before_head,
+        "|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if args.before else ""),
     ]
     for r in results:
-        lines.append(
+        row = (
             f"| {r['corpus']} | {r['docs']} | {r['mb']} | {r['tagger_mb_s']} "
             f"| {r['unfiltered_mb_s']} | {r['speedup']}x | {r['hyperscan_mb_s']} "
             f"| {r['ratio_hyperscan']} | {r['lower_mb_s']} | {r['ratio_lower']} |"
         )
+        if args.before:
+            row += f" {r['before_mb_s']} | {r['speedup_vs_before']}x |"
+        lines.append(row)
     md = "\n".join(lines)
     md += (
-        f"\n\n`.venv/bin/python bench/tagging_text.py --repeats {args.repeats}`, taxonomy "
+        f"\n\n`.venv/bin/python bench/tagging_text.py --repeats {args.repeats}"
+        + (f" --before {args.before}" if args.before else "")
+        + f"`, taxonomy "
         f"{load_taxonomy().version}, load average {os.getloadavg()[0]:.1f} on "
         f"{os.cpu_count()} CPUs during the run. MB/s are per CPU-second of this process; "
         "ratio = tagger speed / floor speed, floors measured in the same run. Tags and "
-        "evidence were identical to the unfiltered tagger on every document."
+        "evidence were identical to the unfiltered tagger"
+        + (f" and to the tagger at {args.before}" if args.before else "")
+        + " on every document."
     )
     print(md)
     if args.write:

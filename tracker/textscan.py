@@ -187,7 +187,9 @@ def _encode_stand_ins(exc: UnicodeError) -> tuple[bytes, int]:
     return "".join(out).encode("latin-1"), end
 
 
-codecs.register_error("tracker.textscan.stand_in", _encode_stand_ins)
+# Named for this copy of the module (a reload or a second copy registers its own).
+_STAND_IN_ERRORS = f"tracker.textscan.stand_in.{id(_ENCODING)}"
+codecs.register_error(_STAND_IN_ERRORS, _encode_stand_ins)
 
 
 def _as_bytes(scanner: _Scanner, text: str) -> tuple[bytes, list[int]]:
@@ -199,7 +201,7 @@ def _as_bytes(scanner: _Scanner, text: str) -> tuple[bytes, list[int]]:
     else:
         _ENCODING.scanner, _ENCODING.odd = scanner, odd
         try:
-            data = text.encode("ascii", "tracker.textscan.stand_in")
+            data = text.encode("ascii", _STAND_IN_ERRORS)
         finally:
             _ENCODING.scanner = _ENCODING.odd = None
     if any(c in text for c in "\x1c\x1d\x1e\x1f"):

@@ -132,3 +132,17 @@ def test_spans_equal_the_plain_scan_on_built_phrase_soup():
             rnd.choice(phrases) if rnd.random() < 0.6 else rnd.choice(glue) for _ in range(300)
         )
         assert textscan.spans(tax, text) == _plain(tax, text)
+
+
+def test_a_second_copy_of_the_module_keeps_its_own_encoding_handler(monkeypatch):
+    # bench/tagging_text.py --before imports an earlier textscan next to this one.
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("textscan_copy", textscan.__file__)
+    copy = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "textscan_copy", copy)
+    spec.loader.exec_module(copy)
+    tax = load_taxonomy()
+    text = "The 9‑8‑8 crisis line — funded under § 988. " * 80
+    assert copy.spans(tax, text) == textscan.spans(tax, text) == _plain(tax, text)
