@@ -38,6 +38,7 @@ import bisect
 import functools
 import hashlib
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -243,7 +244,8 @@ def _pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> tuple[str, int]:
         count = len(doc)
         if count > max_pages:
             raise InvalidInput(f"PDF has {count} pages (limit {max_pages})")
-        pages = []
+        pages: list[str | bytes] = []
+        longest = 0
         for i in range(count):
             if i and i % PDF_REOPEN_EVERY == 0:
                 # PDFium keeps what it parsed for every page until the document closes;
@@ -253,7 +255,11 @@ def _pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> tuple[str, int]:
             page = doc[i]
             textpage = page.get_textpage()
             try:
-                pages.append(textpage.get_text_range())
+                # Kept compressed until the second pass (a few MB instead of the text's
+                # size on a 10,000-page bill); surrogatepass round-trips any str.
+                text = textpage.get_text_range()
+                pages.append(zlib.compress(text.encode("utf-8", "surrogatepass"), 1))
+                longest = max(longest, len(text.strip()))
             finally:
                 textpage.close()
                 page.close()
@@ -261,7 +267,7 @@ def _pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> tuple[str, int]:
         raise InvalidInput(f"could not read PDF: {exc}") from exc
     finally:
         doc.close()
-    if count and max((len(p.strip()) for p in pages), default=0) < MIN_PDF_CHARS_PER_PAGE:
+    if count and longest < MIN_PDF_CHARS_PER_PAGE:
         raise InvalidInput(f"PDF has no text layer ({count} pages of images: a scan?)")
     return _strip_pdf_furniture(pages), count
 
@@ -272,7 +278,14 @@ def strip_pdf_furniture(pages: list[str]) -> str:
     return _strip_pdf_furniture(list(pages))
 
 
-def _strip_pdf_furniture(pages: list[str]) -> str:
+def _page_text(page: str | bytes) -> str:
+    """A page's text, kept as is or zlib-compressed UTF-8 (see `_pdf`)."""
+    if isinstance(page, str):
+        return page
+    return zlib.decompress(page).decode("utf-8", "surrogatepass")
+
+
+def _strip_pdf_furniture(pages: list[str | bytes]) -> str:
     """Join PDF pages without printed line numbers, running headers/footers or page numbers.
 
     A page's first and last two lines are furniture when, with digits blanked, the same
@@ -284,7 +297,7 @@ def _strip_pdf_furniture(pages: list[str]) -> str:
     edges: Counter[str] = Counter()
     numbered = lines_seen = 0
     for page in pages:
-        lines = page.splitlines()
+        lines = _page_text(page).splitlines()
         edges.update({_furniture_key(x) for x in lines[:2] + lines[-2:] if x.strip()})
         if lines_seen < 5000:
             lines_seen += sum(1 for x in lines if x.strip())
@@ -295,7 +308,7 @@ def _strip_pdf_furniture(pages: list[str]) -> str:
     paragraphs: list[str] = []
     for i, page in enumerate(pages):
         pages[i] = ""
-        lines = page.splitlines()
+        lines = _page_text(page).splitlines()
         for pos in (0, 1, -1, -2):
             if len(lines) > (pos if pos >= 0 else -pos - 1):
                 line = lines[pos]
