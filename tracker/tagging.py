@@ -56,6 +56,8 @@ _ABBREV = re.compile(
 )
 _ABBREVIATIONS_LOWER = frozenset(a.lower() for a in _ABBREVIATIONS)
 _LONGEST_ABBREVIATION = max(map(len, _ABBREVIATIONS))
+# The whole word ending where the search ends, when it is short enough to be one.
+_SHORT_WORD_BEFORE = re.compile(rf"(?<!\w)\w{{2,{_LONGEST_ABBREVIATION}}}$")
 
 
 @dataclass(frozen=True)
@@ -157,12 +159,10 @@ def _abbreviation_before(text: str, i: int) -> bool:
         if not _is_word(c2):
             return True
         if c2.isascii() and c2.isalpha():
-            k, lowest = i - 2, max(0, i - _LONGEST_ABBREVIATION - 1)
-            while k > lowest and _is_word(text[k - 1]):
-                k -= 1
-            word = text[k:i]  # the word before the stop, or its last letters when long
-            if len(word) > _LONGEST_ABBREVIATION or (k and _is_word(text[k - 1])):
+            short = _SHORT_WORD_BEFORE.search(text, max(0, i - _LONGEST_ABBREVIATION), i)
+            if short is None:  # the word before the stop is longer than any abbreviation
                 return False
+            word = short.group()
             if word.isascii():
                 return word.lower() in _ABBREVIATIONS_LOWER
     elif "0" <= c1 <= "9":
