@@ -343,8 +343,10 @@ def _rule_index(tax: Taxonomy) -> dict[str, list[tuple[int, int]]]:
 
 
 _FIRINGS: dict[tuple[int, frozenset[str]], tuple[Taxonomy, dict]] = {}
-_MAX_FIRING = 20_000  # group sets remembered per (taxonomy, context)
-_MAX_CONTEXTS = 256
+# Bounds on what is remembered: group sets per (taxonomy, context) and contexts, at most
+# 16,000 entries (about 10 MB at worst; the 39 real texts need 378).
+_MAX_FIRING = 1_000
+_MAX_CONTEXTS = 16
 
 
 def _firing_cache(
