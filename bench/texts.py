@@ -9,12 +9,20 @@ GPO bill-DTD and USLM files; HTML: the real LegiScan HTML texts; each against ba
 PDFs of growing size (it should grow with the text kept, not with the pages).
 
 Run: .venv/bin/python bench/texts.py   (prints Markdown for bench/RESULTS.md)
+
+Memory on big documents: .venv/bin/python bench/texts.py --memory [--before COMMIT]
+builds REPLICATED PDFs of 20, 100 and 200 MB (the real Missouri bill pages repeated until
+the file is that large; no real bill is that long) and reports the peak RSS growth of
+extracting each in a fresh child process, for this checkout's extractor and (with
+`--before`) tracker/textextract.py as it was at COMMIT, run in the same way.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -58,6 +66,21 @@ def build_pdf(pages_wanted: int) -> bytes:
     for src in sources:
         src.close()
     return data
+
+
+def build_pdf_mb(mb: float) -> tuple[bytes, int]:
+    """REPLICATED: real MO bill pages repeated until the PDF is at least `mb` MB
+    (bytes, pages)."""
+    import pypdfium2 as pdfium
+
+    sample = build_pdf(300)
+    per_page = len(sample) / len(pdfium.PdfDocument(sample))
+    pages = int(mb * 1e6 / per_page) + 1
+    data = build_pdf(pages)
+    while len(data) < mb * 1e6:
+        pages = int(pages * 1.02) + 1
+        data = build_pdf(pages)
+    return data, pages
 
 
 def timed(func, *args, repeat: float = 1.0) -> float:  # noqa: ANN001
@@ -127,9 +150,19 @@ def status(name):
             return int(line.split()[1])
 fd = os.open({path!r}, os.O_RDONLY)
 data = os.read(fd, os.fstat(fd).st_size)  # one allocation of exactly the file's size
+mode = {mode!r}
+if mode.startswith("before:"):  # an earlier tracker/textextract.py, loaded from a file
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("textextract_before", mode[7:])
+    before_module = importlib.util.module_from_spec(spec)
+    sys.modules["textextract_before"] = before_module  # dataclasses look their module up
+    spec.loader.exec_module(before_module)
+    before_module.MAX_PDF_PAGES = 10**6
 before = status("VmHWM")
-if {mode!r} == "ours":
-    chars = len(extract(data, max_bytes=10**10).text)
+if mode == "ours":
+    chars = len(extract(data, max_bytes=10**10, max_pages=10**6).text)
+elif mode.startswith("before:"):
+    chars = len(before_module.extract(data, max_bytes=10**10).text)
 else:  # bare pypdfium2, one document handle for all pages
     from bench.texts import bare_pdfium
     chars = len(bare_pdfium(data))
@@ -211,5 +244,59 @@ def main() -> None:
     print("\nRSS from /proc/self/status (VmHWM, the peak) of a fresh child process per row.")
 
 
+def memory(before_commit: str | None) -> None:
+    """Peak RSS growth extracting REPLICATED 20/100/200 MB PDFs, ours and (optionally)
+    the extractor at `before_commit`; prints Markdown."""
+    stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    print(
+        f"Measured {stamp} on {platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}), load average {os.getloadavg()[0]:.1f}.\n"
+    )
+    before_path = None
+    if before_commit:
+        src = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f"{before_commit}:tracker/textextract.py"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        before_path = Path(tempfile.mkdtemp()) / "textextract_before.py"
+        before_path.write_text(src)
+    head = "| PDF (REPLICATED) | pages | text M chars | ours: peak RSS growth MB | ours: s |"
+    rule = "|---|---|---|---|---|"
+    if before_path:
+        head += f" before ({before_commit[:7]}): peak RSS growth MB | before: s |"
+        rule += "---|---|"
+    print(head)
+    print(rule)
+    for mb in (20, 100, 200):
+        data, pages = build_pdf_mb(mb)
+        t0 = time.perf_counter()
+        before, after, chars = peak_rss(data)
+        row = (
+            f"| {len(data) / 1e6:.1f} MB | {pages} | {chars / 1e6:.1f} | {after - before:.0f} "
+            f"| {time.perf_counter() - t0:.0f} |"
+        )
+        if before_path:
+            t0 = time.perf_counter()
+            b0, b1, _ = peak_rss(data, f"before:{before_path}")
+            row += f" {b1 - b0:.0f} | {time.perf_counter() - t0:.0f} |"
+        print(row, flush=True)
+    print(
+        "\nREPLICATED: the 14 real Missouri bill PDFs' pages repeated to reach the size (no "
+        "real bill is this long). Peak RSS growth = VmHWM after minus VmHWM before the "
+        "extraction, in a fresh child process that has already read the file; s = wall "
+        "seconds of that child (the machine is shared). Text is capped at "
+        "MAX_CHARS = 10 M characters after extraction."
+    )
+
+
 if __name__ == "__main__":
-    main()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--memory", action="store_true", help="only the 20/100/200 MB memory table")
+    ap.add_argument("--before", help="also measure tracker/textextract.py at this commit")
+    args = ap.parse_args()
+    if args.memory:
+        memory(args.before)
+    else:
+        main()

@@ -38,6 +38,7 @@ import bisect
 import functools
 import hashlib
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -59,9 +60,12 @@ _INS, _INS_END, _DEL, _DEL_END = "\ue000", "\ue001", "\ue002", "\ue003"
 _SECTION_MARK = "\ue004"
 _SECTION_ATTR = "_mh_section"
 _SENTINELS = re.compile("[\ue000-\ue004]")
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+# A run of spaces becomes one space, a space next to a line end goes. The patterns skip
+# what would not change (a lone space, a bare newline): `re.sub` keeps a piece per
+# match, and one per word of a 10-million-character text is hundreds of MB.
+_SPACES = re.compile(r"[\t\r\f\v\u00a0][ \t\r\f\v\u00a0]*| [ \t\r\f\v\u00a0]+")
 _BLANKS = re.compile(r"\n\s*\n\s*")
-_LINE_EDGES = re.compile(r" ?\n ?")
+_LINE_EDGES = re.compile(r" \n ?|\n ")
 
 _BLOCKS = frozenset(
     "p div br li tr h1 h2 h3 h4 h5 h6 pre section article blockquote table ul ol dd dt".split()
@@ -169,21 +173,28 @@ def extractor_version(extractor: str) -> str:
     return f"{EXTRACTOR_VERSION}/{library_versions().get(extractor, '?')}"[:40]
 
 
-def extract(data: bytes, media_type: str | None = None, max_bytes: int = MAX_BYTES) -> Extraction:
+def extract(
+    data: bytes,
+    media_type: str | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_pages: int = MAX_PDF_PAGES,
+) -> Extraction:
     """Extract one document; InvalidInput (with the reason) if it cannot be read."""
     if len(data) > max_bytes:
         raise InvalidInput(f"document larger than {max_bytes} bytes")
     kind = sniff_media_type(data, media_type)
     pages = None
     if kind == "application/pdf":
-        (raw, pages), extractor = _pdf(data), "pypdfium2"
+        (raw, pages), extractor = _pdf(data, max_pages), "pypdfium2"
     elif kind == "text/html":
         raw, extractor = _html(data), "lxml.html"
     elif kind == "application/xml":
         raw, extractor = _xml(data), "lxml.etree"
     else:
         raw, extractor = _plain(data), "decode"
-    text, marks, starts = _finish(raw)
+    held = [raw]  # handed over, so that no copy of the raw text outlives its first change
+    del raw
+    text, marks, starts = _finish(held)
     if not text.strip():
         raise InvalidInput("document has no text")
     if _looks_like_garbage(text):
@@ -216,7 +227,7 @@ def section_at(sections: list[dict[str, Any]], offset: int) -> dict[str, Any] | 
 # --- formats --------------------------------------------------------------------------
 
 
-def _pdf(data: bytes) -> tuple[str, int]:
+def _pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> tuple[str, int]:
     """Text page by page (each page's text page is closed before the next is read)."""
     import pypdfium2 as pdfium
 
@@ -231,9 +242,10 @@ def _pdf(data: bytes) -> tuple[str, int]:
         raise InvalidInput(f"could not read PDF: {reason}") from exc
     try:
         count = len(doc)
-        if count > MAX_PDF_PAGES:
-            raise InvalidInput(f"PDF has {count} pages (limit {MAX_PDF_PAGES})")
-        pages = []
+        if count > max_pages:
+            raise InvalidInput(f"PDF has {count} pages (limit {max_pages})")
+        pages: list[str | bytes] = []
+        longest = 0
         for i in range(count):
             if i and i % PDF_REOPEN_EVERY == 0:
                 # PDFium keeps what it parsed for every page until the document closes;
@@ -243,7 +255,11 @@ def _pdf(data: bytes) -> tuple[str, int]:
             page = doc[i]
             textpage = page.get_textpage()
             try:
-                pages.append(textpage.get_text_range())
+                # Kept compressed until the second pass (a few MB instead of the text's
+                # size on a 10,000-page bill); surrogatepass round-trips any str.
+                text = textpage.get_text_range()
+                pages.append(zlib.compress(text.encode("utf-8", "surrogatepass"), 1))
+                longest = max(longest, len(text.strip()))
             finally:
                 textpage.close()
                 page.close()
@@ -251,23 +267,37 @@ def _pdf(data: bytes) -> tuple[str, int]:
         raise InvalidInput(f"could not read PDF: {exc}") from exc
     finally:
         doc.close()
-    if count and max((len(p.strip()) for p in pages), default=0) < MIN_PDF_CHARS_PER_PAGE:
+    if count and longest < MIN_PDF_CHARS_PER_PAGE:
         raise InvalidInput(f"PDF has no text layer ({count} pages of images: a scan?)")
-    return strip_pdf_furniture(pages), count
+    return _strip_pdf_furniture(pages), count
 
 
 def strip_pdf_furniture(pages: list[str]) -> str:
+    """Join PDF pages without printed line numbers, running headers/footers or page
+    numbers (see `_strip_pdf_furniture`)."""
+    return _strip_pdf_furniture(list(pages))
+
+
+def _page_text(page: str | bytes) -> str:
+    """A page's text, kept as is or zlib-compressed UTF-8 (see `_pdf`)."""
+    if isinstance(page, str):
+        return page
+    return zlib.decompress(page).decode("utf-8", "surrogatepass")
+
+
+def _strip_pdf_furniture(pages: list[str | bytes]) -> str:
     """Join PDF pages without printed line numbers, running headers/footers or page numbers.
 
     A page's first and last two lines are furniture when, with digits blanked, the same
     line opens or closes at least half of the pages (and 3+ pages), or when they look like
     "HB 2520 2", "Page 4 of 9" or a lone check mark. Line numbers are removed when most
-    lines carry one. Pages are handled one at a time (memory stays with the text kept).
+    lines carry one. Pages are handled one at a time and `pages` is consumed: each page's
+    text is let go once its paragraphs are out (memory stays with the text kept).
     """
     edges: Counter[str] = Counter()
     numbered = lines_seen = 0
     for page in pages:
-        lines = page.splitlines()
+        lines = _page_text(page).splitlines()
         edges.update({_furniture_key(x) for x in lines[:2] + lines[-2:] if x.strip()})
         if lines_seen < 5000:
             lines_seen += sum(1 for x in lines if x.strip())
@@ -276,8 +306,9 @@ def strip_pdf_furniture(pages: list[str]) -> str:
     repeated = {k for k, n in edges.items() if n >= threshold and len(k) < 80}
     strip_numbers = lines_seen and numbered / lines_seen >= 0.4
     paragraphs: list[str] = []
-    for page in pages:
-        lines = page.splitlines()
+    for i, page in enumerate(pages):
+        pages[i] = ""
+        lines = _page_text(page).splitlines()
         for pos in (0, 1, -1, -2):
             if len(lines) > (pos if pos >= 0 else -pos - 1):
                 line = lines[pos]
@@ -491,9 +522,13 @@ def _looks_like_garbage(text: str) -> bool:
 # --- normalizing with marks -----------------------------------------------------------
 
 
-def _finish(raw: str) -> tuple[str, list[dict[str, Any]], list[int]]:
+def _finish(held: list[str]) -> tuple[str, list[dict[str, Any]], list[int]]:
     """Normalize whitespace, turn Missouri's brackets into struck runs, then take the
-    sentinels out, recording each run's offsets (and each XML section's start)."""
+    sentinels out, recording each run's offsets (and each XML section's start).
+
+    The raw text is taken out of `held`, so each step's input is freed as the next
+    one is made (at most two whole-text copies at a time)."""
+    raw = held.pop()
     if _MO_EXPLANATION.search(raw):
         raw = _MO_EXPLANATION.sub("", raw)
         raw = _MO_BRACKETS.sub(lambda m: f"{_DEL}{m.group(1)}{_DEL_END}", raw)

@@ -9,30 +9,38 @@ match of every pattern. A real match of pattern i that ends at e starts no earli
 e - max_width(i), so the windows [e - max_width(i), e] cover every real match; outside
 them the exact regex cannot match, so skipping that text changes nothing.
 
-`matches(taxonomy, text)` yields exactly the matches of `taxonomy.regex.finditer(text)`
-(same spans, same groups, same order):
+`spans(taxonomy, text)` returns exactly the (start, end, group) of every match of
+`taxonomy.regex.finditer(text)`, in order:
 - windows that overlap are merged, so no real match spans two windows and the exact
   scan enters each window "fresh", as the whole-text scan would;
-- the exact regex runs from the window start with lookbehind seeing the real text, and
-  stops at `endpos` = window end + a pad, moved on to a non-word character, so the
-  closing `(?!\\w)` and short lookaheads (`988(?![,.]\\d)`) see what they would see in
-  the whole text;
+- a window holding one report of one pattern that Hyperscan runs exactly (no
+  lookaround, no atomic group), over text whose bytes are its characters (ASCII, no
+  \\x1c-\\x1f), is that pattern's only match there: it is a real match when the
+  characters on either side are not word characters (the taxonomy regex's `(?<!\\w)`
+  and `(?!\\w)`), and the exact regex is not run at all;
+- elsewhere the exact regex runs from the window start with lookbehind seeing the real
+  text, and stops at `endpos` = window end + a pad, moved on to a non-word character,
+  so the closing `(?!\\w)` and short lookaheads (`988(?![,.]\\d)`) see what they would
+  see in the whole text;
 - Hyperscan scans bytes: ASCII text as is; other characters are mapped one-to-one to a
   byte of the same class (letters to "a", digits to "0", spaces to " ", the pattern's
-  own non-ASCII characters such as "§" and dashes to their own bytes), so offsets stay
-  character offsets.
+  own non-ASCII characters such as "§" and dashes to their own bytes; the four that
+  Python's IGNORECASE folds to an ASCII letter, "İ ı ſ K", to that letter), so offsets
+  stay character offsets. ASCII control characters that Python's `\\s` matches
+  (\\x1c-\\x1f) become spaces.
 
 Patterns with unbounded repeats (`\\w*`, `\\d+`) are given a width of `UNBOUNDED_WIDTH`
 characters; a real match longer than that would be missed (none exists in the fixtures;
 `tests/tagging/test_textscan.py` compares both scanners on every real text). Without the
-`hyperscan` package (no wheel for the platform) `matches` falls back to the plain scan.
+`hyperscan` package (no wheel for the platform) `spans` falls back to the plain scan.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 try:  # a compiled extension with wheels for Linux, macOS and Windows on x86-64/arm64
@@ -44,14 +52,23 @@ UNBOUNDED_WIDTH = 1000
 # Characters the exact scan may read past a window's last match end (the closing
 # `(?!\w)` plus the taxonomy's short lookaheads); endpos then moves on to a non-word char.
 LOOKAHEAD_PAD = 16
-# Below this size the plain scan is as fast as building windows.
-MIN_CHARS = 2048
+# Hyperscan is used from the first character: the plain regex costs about 2 us per
+# character, a Hyperscan call about 20 us (a 90-character title: 214 us plain, 20 us).
+MIN_CHARS = 1
 # Windows closer than this are scanned as one (fewer regex calls; the text between is
 # scanned too, which changes no match).
 MERGE_GAP = 0
 _NON_WORD = re.compile(r"\W")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _LOOKAROUND = re.compile(r"\(\?<?[=!]")
+# Constructs after which Hyperscan's exact match may differ from Python's backtracking
+# (atomic groups, possessive repeats): such patterns never take the no-regex path.
+_NOT_EXACT = re.compile(r"\(\?<?[=!]|\(\?>|[*+?}]\+")
+# Non-ASCII characters Python's IGNORECASE matches to an ASCII letter.
+_FOLDS_TO_ASCII = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
+# Python's `\s` matches the ASCII separators \x1c-\x1f; Hyperscan's does not.
+_SEPARATORS = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
+_SEPARATOR_CHARS = re.compile("[\x1c-\x1f]")
 
 
 @dataclass
@@ -60,6 +77,11 @@ class _Scanner:
     widths: list[int | None]  # None: Hyperscan reports the exact leftmost start
     groups: list[tuple[str, list[tuple[int, str]]]]  # group name -> (pattern id, pattern)
     own_bytes: dict[str, str]  # a non-ASCII pattern character -> its one-byte stand-in
+    group_of: list[str]  # pattern id -> its group's name
+    exact: list[bool]  # pattern id -> Hyperscan's span is Python's (see `spans`)
+    patterns: list[str]  # pattern id -> the taxonomy's pattern
+    single: dict[int, re.Pattern[str]] = field(default_factory=dict)  # pid -> `(?:p)(?!\w)`
+    stand_ins: dict[str, str] = field(default_factory=dict)  # `_stand_in` of characters seen
 
 
 _SCANNERS: dict[int, tuple[Any, _Scanner | None]] = {}
@@ -118,27 +140,106 @@ def _build(taxonomy: Any) -> _Scanner:
     for g in taxonomy.groups:
         groups.append((g.name, [(pid + i, p) for i, p in enumerate(g.patterns)]))
         pid += len(g.patterns)
-    return _Scanner(db, widths, groups, own)
+    group_of = [g.name for g in taxonomy.groups for _ in g.patterns]
+    exact = [not _NOT_EXACT.search(p) for p in patterns]
+    return _Scanner(db, widths, groups, own, group_of, exact, patterns)
 
 
-def _as_bytes(text: str, own: dict[str, str]) -> bytes:
-    """One byte per character, of the same regex class as the character."""
+def _stand_in(ch: str, own: dict[str, str]) -> str:
+    """The one byte (as a latin-1 character) Hyperscan sees for a non-ASCII character."""
+    if ch in own:
+        return own[ch]
+    if ch in _FOLDS_TO_ASCII:
+        return _FOLDS_TO_ASCII[ch]
+    if ch.isdecimal():
+        return "0"
+    if ch.isalnum() or ch == "_":
+        return "a"
+    if ch.isspace():
+        return " "
+    return "\x7f"
+
+
+class _Encoding(threading.local):
+    """What `_as_bytes`'s encoding error handler needs: the scanner and where to note
+    the offsets it replaced (one per thread)."""
+
+    scanner: _Scanner | None = None
+    odd: list[int] | None = None
+
+
+_ENCODING = _Encoding()
+
+
+def _encode_stand_ins(exc: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler: the stand-in bytes of a run of non-ASCII characters."""
+    if not isinstance(exc, UnicodeEncodeError) or _ENCODING.scanner is None:
+        raise exc
+    scanner, start, end = _ENCODING.scanner, exc.start, exc.end
+    known, own = scanner.stand_ins, scanner.own_bytes
+    _ENCODING.odd.extend(range(start, end))  # type: ignore[union-attr]
+    out = []
+    for ch in exc.object[start:end]:
+        byte = known.get(ch)
+        if byte is None:
+            byte = known[ch] = _stand_in(ch, own)
+        out.append(byte)
+    return "".join(out).encode("latin-1"), end
+
+
+# Named for this copy of the module (a reload or a second copy registers its own).
+_STAND_IN_ERRORS = f"tracker.textscan.stand_in.{id(_ENCODING)}"
+codecs.register_error(_STAND_IN_ERRORS, _encode_stand_ins)
+
+
+def _as_bytes(scanner: _Scanner, text: str) -> tuple[bytes, list[int]]:
+    """One byte per character, of the same regex class as the character, and the sorted
+    offsets of the characters whose byte is a stand-in (non-ASCII, \\x1c-\\x1f)."""
+    odd: list[int] = []
     if text.isascii():
-        return text.encode("ascii")
+        data = text.encode("ascii")
+    else:
+        _ENCODING.scanner, _ENCODING.odd = scanner, odd
+        try:
+            data = text.encode("ascii", _STAND_IN_ERRORS)
+        finally:
+            _ENCODING.scanner = _ENCODING.odd = None
+    if any(c in text for c in "\x1c\x1d\x1e\x1f"):
+        odd = sorted(odd + [m.start() for m in _SEPARATOR_CHARS.finditer(text)])
+        data = data.translate(_SEPARATORS)
+    return data, odd
 
-    def stand_in(m: re.Match[str]) -> str:
-        ch = m.group(0)
-        if ch in own:
-            return own[ch]
-        if ch.isdecimal():
-            return "0"
-        if ch.isalnum() or ch == "_":
-            return "a"
-        if ch.isspace():
-            return " "
-        return "\x7f"
 
-    return _NON_ASCII.sub(stand_in, text).encode("latin-1")
+def _reports(scanner: _Scanner, data: bytes) -> list[tuple[int, int, int]]:
+    """(start, end, pattern id) of every Hyperscan report, sorted; a prefiltered
+    pattern's start is bounded by its width."""
+    widths = scanner.widths
+    out: list[tuple[int, int, int]] = []
+    append = out.append
+
+    def on_match(pid: int, start: int, to: int, _flags: int, _ctx: Any) -> None:
+        width = widths[pid]
+        append((start if width is None else max(0, to - width), to, pid))
+
+    scanner.db.scan(data, match_event_handler=on_match)
+    out.sort()
+    return out
+
+
+def _merged(reports: list[tuple[int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Overlapping reports merged: (start, end, first report, last report + 1)."""
+    out: list[tuple[int, int, int, int]] = []
+    i, n = 0, len(reports)
+    while i < n:
+        start, end, _ = reports[i]
+        j = i + 1
+        while j < n and reports[j][0] <= end + MERGE_GAP:
+            if reports[j][1] > end:
+                end = reports[j][1]
+            j += 1
+        out.append((start, end, i, j))
+        i = j
+    return out
 
 
 def windows(taxonomy: Any, text: str) -> list[tuple[int, int, frozenset[int]]] | None:
@@ -147,29 +248,10 @@ def windows(taxonomy: Any, text: str) -> list[tuple[int, int, frozenset[int]]] |
     scanner = _scanner(taxonomy)
     if scanner is None:
         return None
-    widths = scanner.widths
-    spans: list[tuple[int, int, int]] = []
-
-    def on_match(pid: int, start: int, to: int, _flags: int, _ctx: Any) -> None:
-        width = widths[pid]
-        spans.append((start if width is None else max(0, to - width), to, pid))
-
-    scanner.db.scan(_as_bytes(text, scanner.own_bytes), match_event_handler=on_match)
-    spans.sort()
-    merged: list[tuple[int, int, frozenset[int]]] = []
-    cur_start = cur_end = -1
-    ids: set[int] = set()
-    for start, end, pid in spans:
-        if start > cur_end + MERGE_GAP:
-            if ids:
-                merged.append((cur_start, cur_end, frozenset(ids)))
-            cur_start, cur_end, ids = start, end, set()
-        elif end > cur_end:
-            cur_end = end
-        ids.add(pid)
-    if ids:
-        merged.append((cur_start, cur_end, frozenset(ids)))
-    return merged
+    reports = _reports(scanner, _as_bytes(scanner, text)[0])
+    return [
+        (start, end, frozenset(r[2] for r in reports[i:j])) for start, end, i, j in _merged(reports)
+    ]
 
 
 def _window_regex(taxonomy: Any, scanner: _Scanner, ids: frozenset[int]) -> re.Pattern[str]:
@@ -194,22 +276,118 @@ def _window_regex(taxonomy: Any, scanner: _Scanner, ids: frozenset[int]) -> re.P
     return regex
 
 
-def matches(taxonomy: Any, text: str) -> Iterator[re.Match[str]]:
-    """Exactly `taxonomy.regex.finditer(text)`, scanning only the candidate windows."""
-    spans = windows(taxonomy, text) if len(text) >= MIN_CHARS else None
-    if spans is None:
-        yield from taxonomy.regex.finditer(text)
-        return
-    scanner = _scanner(taxonomy)
-    n = len(text)
-    for start, end, ids in spans:
+def _is_word(ch: str) -> bool:
+    """Python's `\\w` for one character of a str."""
+    return ch.isalnum() or ch == "_"
+
+
+def _exact_first(
+    scanner: _Scanner, text: str, reports: list[tuple[int, int, int]], i: int, j: int, flags: int
+) -> tuple[int, str, bool] | None:
+    """The first match in a window of exact reports (`reports[i:j]`) over plain text,
+    without the regex: (its end, its group, whether another match may follow); None when
+    it is not known.
+
+    Every match of an exact pattern that could start in the window is reported with its
+    leftmost start, which is the window start, so Python's alternation at the window
+    start takes the lowest pattern id with a report there whose end is followed by a
+    non-word character, and ends where that pattern alone (with the closing `(?!\\w)`)
+    ends. Any later match ends at another reported end that passes the same test.
+    """
+    exact, n = scanner.exact, len(text)
+    start = reports[i][0]
+    if start and _is_word(text[start - 1]):
+        return None  # the regex would look further on; let it
+    first_pid = -1
+    ends: list[int] = []
+    last_end = -1  # the furthest end followed by a non-word character
+    for k in range(i, j):
+        s, e, pid = reports[k]
+        if not exact[pid]:
+            return None
+        if e < n:
+            after = text[e]
+            if after.isalnum() or after == "_":
+                continue
+        if e > last_end:
+            last_end = e
+        if s == start:
+            if first_pid < 0 or pid < first_pid:
+                first_pid, ends = pid, [e]
+            elif pid == first_pid:
+                ends.append(e)
+    if first_pid < 0:
+        return None
+    if len(ends) == 1:
+        end = ends[0]
+    else:  # which end the pattern takes is Python's backtracking order: ask it
+        single = scanner.single.get(first_pid)
+        if single is None:
+            single = re.compile(rf"(?:{scanner.patterns[first_pid]})(?!\w)", flags)
+            scanner.single[first_pid] = single
+        m = single.match(text, start)
+        if m is None:
+            return None
+        end = m.end()
+    return end, scanner.group_of[first_pid], last_end > end
+
+
+def spans(taxonomy: Any, text: str) -> list[tuple[int, int, str]]:
+    """Exactly `[(m.start(), m.end(), m.lastgroup) for m in taxonomy.regex.finditer(text)]`,
+    running the exact regex only inside the candidate windows whose first match the
+    Hyperscan reports do not settle (see the module docstring)."""
+    scanner = _scanner(taxonomy) if len(text) >= MIN_CHARS else None
+    if scanner is None:
+        return [(m.start(), m.end(), m.lastgroup) for m in taxonomy.regex.finditer(text)]
+    data, odd = _as_bytes(scanner, text)
+    reports = _reports(scanner, data)
+    exact, group_of = scanner.exact, scanner.group_of
+    flags = taxonomy.regex.flags
+    n, n_odd, next_odd = len(text), len(odd), 0
+    out: list[tuple[int, int, str]] = []
+    append = out.append
+    i, count = 0, len(reports)
+    while i < count:
+        start, end, pid = reports[i]
+        j = i + 1
+        while j < count:  # overlapping reports: one window
+            r = reports[j]
+            if r[0] > end + MERGE_GAP:
+                break
+            if r[1] > end:
+                end = r[1]
+            j += 1
+        while next_odd < n_odd and odd[next_odd] < start:
+            next_odd += 1
+        pos = start
+        if next_odd == n_odd or odd[next_odd] >= end:  # the window's bytes are its characters
+            if j == i + 1:  # one report: the common case, settled here
+                if exact[pid]:
+                    before = text[start - 1] if start else " "
+                    after = text[end] if end < n else " "
+                    if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                        append((start, end, group_of[pid]))
+                        i = j
+                        continue
+            else:
+                found = _exact_first(scanner, text, reports, i, j, flags)
+                if found is not None:
+                    first_end, group, more = found
+                    append((start, first_end, group))
+                    if not more:
+                        i = j
+                        continue
+                    pos = first_end
+        ids = frozenset(r[2] for r in reports[i:j])
+        i = j
         endpos = min(n, end + LOOKAHEAD_PAD)
         if endpos < n:
             nw = _NON_WORD.search(text, endpos)
             endpos = nw.start() if nw else n
-        for m in _window_regex(taxonomy, scanner, ids).finditer(text, start, endpos):
+        for m in _window_regex(taxonomy, scanner, ids).finditer(text, pos, endpos):
             if m.start() >= end:
                 break
-            yield m
+            append((m.start(), m.end(), m.lastgroup))  # type: ignore[arg-type]
             if m.end() >= end:  # the next match would start at or after the window's end
                 break
+    return out

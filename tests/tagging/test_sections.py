@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracker import scoring
-from tracker.sections import SectionIndex, section_at
+from tracker.sections import SectionIndex, _openings, section_at
 from tracker.tagging import tag_bill
 from tracker.textextract import extract_text
 
@@ -90,3 +90,64 @@ def test_struck_text_is_not_tagged_as_the_bills_words():
     unstruck = html.replace(b"<strike>", b"").replace(b"</strike>", b"")
     tags = {t.topic for t in tag_bill("An act relating to roads", "", [], extract(unstruck).text)}
     assert "crisis" in tags
+
+
+def _two_scan_openings(text: str, end: int) -> list[tuple[int, dict]]:
+    """The line openings as first written: a `^` scan for headings, another for
+    enumerators, enumerators at a heading's start dropped (the reference for the one
+    newline-led scan SectionIndex runs)."""
+    import re
+
+    from tracker.sections import _ENUM_BODY, _HEADING_BODY
+
+    heads = [m for m in re.finditer(f"^{_HEADING_BODY}", text, re.M) if m.start() <= end]
+    starts = {m.start() for m in heads}
+    enums = [
+        m
+        for m in re.finditer(f"^{_ENUM_BODY}", text, re.M)
+        if m.start() <= end and m.start() not in starts
+    ]
+    return sorted((m.start(), m.groupdict()) for m in heads + enums)
+
+
+def test_one_newline_led_scan_finds_the_headings_and_enumerators_of_two_line_scans():
+    import random
+
+    def clean(found: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
+        return [(s, {k: v for k, v in g.items() if v is not None}) for s, g in found]
+
+    pieces = [
+        "\n",
+        "\n\n",
+        " ",
+        "\t",
+        "## ",
+        "SEC. 3.",
+        "Section A.",
+        "Sec. 12",
+        "478.001.",
+        " 1.",
+        "(a)",
+        "(12)",
+        "a.",
+        "3 ",
+        "text",
+        "Section 319(j) of",
+        "SECTION 2",
+    ]
+    rnd = random.Random(5)
+    texts = ["".join(rnd.choices(pieces, k=rnd.randint(1, 30))) for _ in range(3000)]
+    texts += [_text(p) for p in ("wa/HB1477-1.md", "us/h1058_enr.XML", "mo/HB2075_full_text.md")]
+    for text in texts:
+        for end in (len(text), len(text) // 2):
+            found = [(s, m.groupdict()) for s, m in _openings(text, end)]
+            assert clean(found) == clean(_two_scan_openings(text, end)), text
+
+
+def test_openings_capture_groups_are_in_the_order_section_index_unpacks():
+    from tracker.sections import _LINE_OPENING, _NEXT_LINE_OPENING
+
+    for rx in (_LINE_OPENING, _NEXT_LINE_OPENING):
+        names = sorted(rx.groupindex, key=rx.groupindex.get)
+        assert names == ["rsmo", "rsub", "word", "num", "paren", "dot"]
+        assert rx.groups == 6

@@ -122,3 +122,28 @@ def test_sniffing_trusts_bytes_over_the_declared_type():
 def test_unreadable_documents_name_the_reason(data, reason):
     with pytest.raises(InvalidInput, match=reason):
         extract(data)
+
+
+def test_whitespace_patterns_that_skip_unchanged_runs_normalize_as_before():
+    # The first patterns matched every lone space and newline (a `re.sub` piece each).
+    import random
+
+    from tracker import textextract
+
+    spaces, edges = re.compile(r"[ \t\r\f\v\u00a0]+"), re.compile(r" ?\n ?")
+    rnd = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rnd.choices(" \t\n\r\f\v\u00a0ab", k=rnd.randint(0, 30)))
+        assert textextract._SPACES.sub(" ", text) == spaces.sub(" ", text), repr(text)
+        assert textextract._LINE_EDGES.sub("\n", text) == edges.sub("\n", text), repr(text)
+
+
+def test_page_limit_is_a_parameter_and_the_public_stripper_leaves_pages_alone():
+    from tracker.textextract import strip_pdf_furniture
+
+    pdf = _mo("HB2123")
+    with pytest.raises(InvalidInput, match="limit 0"):
+        extract(pdf, max_pages=0)
+    pages = ["HB 1 1\n1 Section 1. Text of the bill.", "HB 1 2\n2 More text."]
+    strip_pdf_furniture(pages)
+    assert pages == ["HB 1 1\n1 Section 1. Text of the bill.", "HB 1 2\n2 More text."]
