@@ -8,7 +8,7 @@ Libraries: PDF through pypdfium2 (PDFium; page by page, about 50x faster than py
 the Missouri bills, see docs/texts.md and bench/RESULTS.md), HTML and XML through lxml,
 plain text through bs4's UnicodeDammit.
 
-What an extraction holds (`Extraction`, stored on `tagging_models.ExtractedText`):
+What an extraction holds (`Extraction`, stored on `tracker.models.tagging.ExtractedText`):
 
 - `text`: the version's own words as it would read once enacted, paragraphs separated
   by a blank line. **Struck text is not in `text`** (so it is never tagged as the bill's
