@@ -36,6 +36,7 @@ WEB_BLUEPRINTS = {
     "admin",
     "account",
     "corrections",
+    "parity",
 }
 USERS = [None] + [(org, role) for org in ("beta", "alpha") for role in ROLES]
 
@@ -132,6 +133,16 @@ ROUTES: list[Route] = [
     Route("GET", None, "public", lambda c, d: "/api/v1/"),
     Route("GET", None, "public", lambda c, d: "/api/v1"),
     Route("GET", None, "public", lambda c, d: "/api/docs"),
+    Route("GET", None, "public", lambda c, d: "/parity/wa"),
+    Route("GET", None, "public", lambda c, d: "/parity/wa.csv"),
+    # Notes are the caller's organization's own (isolation: tests/web/test_parity_notes.py).
+    Route(
+        "POST",
+        "advocate",
+        "global",
+        lambda c, d: "/parity/wa/notes",
+        data=lambda c, d: {"element": "", "body": "A note from the permission matrix."},
+    ),  # fmt: skip
     Route("GET", "viewer", "global", lambda c, d: "/"),
     Route("GET", "viewer", "global", lambda c, d: "/bills?q=988"),
     Route("GET", "viewer", "global", lambda c, d: "/bills.csv?q=988"),
