@@ -204,7 +204,7 @@ def open_campaign(session: Session, slug: str) -> Campaign:
     return campaign
 
 
-# --- submissions ---------------------------------------------------------------------------
+# --- results -------------------------------------------------------------------------------
 
 
 def campaign_for_org(session: Session, organization_id: int, campaign_id: int) -> Campaign:

@@ -149,16 +149,7 @@ def latest_version_text(session: Session, bill: Bill) -> tuple[Any, str | None, 
     """(BillVersion, sha256, text) of the newest version with extracted text, or Nones."""
     # Queried, not read from `bill.versions`: that collection may have been loaded
     # before a version's text was extracted in this session.
-    row = session.execute(
-        select(BillVersion, ExtractedText.sha256, ExtractedText.text)
-        .join(ExtractedText, BillVersion.text_sha256 == ExtractedText.sha256)
-        .where(BillVersion.bill_id == bill.id, ExtractedText.chars > 0)
-        .order_by(
-            BillVersion.date.desc().nulls_last(), BillVersion.position.desc(), BillVersion.id.desc()
-        )
-        .limit(1)
-    ).first()
-    return (row[0], row[1], row[2]) if row else (None, None, None)
+    return latest_version_texts(session, [bill.id]).get(bill.id, (None, None, None))
 
 
 def latest_version_texts(
@@ -166,24 +157,15 @@ def latest_version_texts(
 ) -> dict[str, tuple[Any, str, str]]:
     """bill id -> (BillVersion, sha256, text) of its newest version with extracted text,
     for many bills in two queries (the versions, then only the chosen texts); bills
-    without text are absent. The same choice as `latest_version_text`."""
+    without text are absent."""
     ids = list(dict.fromkeys(bill_ids))
     if not ids:
         return {}
     newest: dict[str, BillVersion] = {}
     for version in session.scalars(
-        select(BillVersion)
-        .join(ExtractedText, BillVersion.text_sha256 == ExtractedText.sha256)
-        .where(BillVersion.bill_id.in_(ids), ExtractedText.chars > 0)
-        # Oldest first, so the newest version of each bill is the one left in the dict.
-        .order_by(
-            BillVersion.bill_id,
-            BillVersion.date.asc().nulls_first(),
-            BillVersion.position.asc(),
-            BillVersion.id.asc(),
-        )
+        _texted_versions_oldest_first(select(BillVersion)).where(BillVersion.bill_id.in_(ids))
     ):
-        newest[version.bill_id] = version
+        newest[version.bill_id] = version  # the newest is the one left in the dict
     shas = {v.text_sha256 for v in newest.values()}
     texts = dict(
         session.execute(
@@ -195,11 +177,18 @@ def latest_version_texts(
 
 def latest_text_shas(session: Session, bill_ids: Iterable[str] | None = None) -> dict[str, str]:
     """bill id -> sha256 of its newest extracted version text (bills without text absent)."""
-    stmt = (
-        select(BillVersion.bill_id, BillVersion.text_sha256)
-        .join(ExtractedText, BillVersion.text_sha256 == ExtractedText.sha256)
+    stmt = _texted_versions_oldest_first(select(BillVersion.bill_id, BillVersion.text_sha256))
+    if bill_ids is not None:
+        stmt = stmt.where(BillVersion.bill_id.in_(list(bill_ids)))
+    return dict(session.execute(stmt).all())  # the newest version of each bill is left
+
+
+def _texted_versions_oldest_first(stmt: Any) -> Any:
+    """`stmt` over versions with extracted text, each bill's oldest first (date, then
+    position, then id): whatever reads them into a dict keeps each bill's newest."""
+    return (
+        stmt.join(ExtractedText, BillVersion.text_sha256 == ExtractedText.sha256)
         .where(ExtractedText.chars > 0)
-        # Oldest first, so the newest version of each bill is the one left in the dict.
         .order_by(
             BillVersion.bill_id,
             BillVersion.date.asc().nulls_first(),
@@ -207,9 +196,6 @@ def latest_text_shas(session: Session, bill_ids: Iterable[str] | None = None) ->
             BillVersion.id.asc(),
         )
     )
-    if bill_ids is not None:
-        stmt = stmt.where(BillVersion.bill_id.in_(list(bill_ids)))
-    return dict(session.execute(stmt).all())
 
 
 # ----------------------------------------------------- what an organization sees

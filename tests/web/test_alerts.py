@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from tests.conftest import csrf_token, sign_in
 from tests.web.conftest import PASSWORD, WATCHED, demo_rows, record_from_row
@@ -340,6 +340,8 @@ def test_two_alert_runs_at_once_send_each_alert_once(db, world, smtp_server, dat
     queued = alerts.queue_deliveries(db, events)
     assert queued == len(events) >= 2  # two orgs watch the bill
     db.commit()
+    # Without the row locks the second run would block on the first's: fail, do not hang.
+    db.execute(text("SET lock_timeout = '10s'"))
     with session_scope(settings) as first:
         # The first run has claimed the pending rows and is still sending.
         claimed = first.scalars(
