@@ -274,7 +274,7 @@ def send_reminders(session: Session, settings: Settings, today: date | None = No
     """Email each assignee once about follow-ups due by tomorrow (overdue included)."""
     from tracker.mail import send_plain_email
 
-    today = today or date.today()
+    today = today or settings.today()
     due = session.scalars(
         select(FollowUp).where(
             FollowUp.done_at.is_(None),

@@ -174,3 +174,15 @@ def test_brief_page_offers_this_week_so_far_from_the_as_of_day(as_of_app, db, or
     # 2026-04-17 is a Friday: the last full week is Apr 6-12, this week Apr 13-17.
     assert "from=2026-04-06&amp;to=2026-04-12" in html
     assert "from=2026-04-13&amp;to=2026-04-17" in html and "This week so far" in html
+
+
+def test_meeting_form_and_legislators_read_the_as_of_day(as_of_app, db, orgs):  # noqa: ANN001
+    """A meeting logged in the demo defaults to the demo's day, not the machine's."""
+    from tests.conftest import sign_in
+    from tests.web.conftest import PASSWORD
+
+    c = as_of_app.test_client()
+    sign_in(c, orgs[("alpha", "advocate")].email, PASSWORD)
+    html = c.get("/meetings/new").get_data(as_text=True)
+    assert 'name="date"' in html and 'value="2026-04-17"' in html
+    assert f'value="{date.today().isoformat()}"' not in html

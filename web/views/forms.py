@@ -6,7 +6,6 @@ here; none defines its own). Labels that constituents read are lazily translated
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 
 import us
 from flask_babel import lazy_gettext as _l
@@ -355,7 +354,9 @@ class FollowUpRow(Form):
 
 
 class MeetingForm(FlaskForm):
-    date = DateField("Date", validators=[DataRequired()], default=date.today)
+    # No class default: the view fills in the deployment's day (`Settings.today`, which
+    # follows TRACKER_AS_OF), not the machine's.
+    date = DateField("Date", validators=[DataRequired()])
     kind = SelectField(
         "Kind",
         choices=options([("meeting", "Meeting"), ("call", "Call"), ("virtual", "Video call")]),

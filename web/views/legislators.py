@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -21,7 +19,7 @@ from tracker.models.votes import member_votes
 from tracker.terms import serving
 from web import enrich
 from web.auth import login_required
-from web.db import db
+from web.db import db, settings
 from web.views.common import org_id
 
 bp = Blueprint("legislators", __name__)
@@ -65,7 +63,7 @@ def index():  # noqa: ANN201
         name=name,
         jurisdiction=jurisdiction,
         former=former,
-        today=date.today(),
+        today=settings().today(),
         jurisdictions=db().scalars(select(Jurisdiction).order_by(Jurisdiction.name)).all(),
     )
 

@@ -52,7 +52,7 @@ def legislator_search():  # noqa: ANN201
 
 
 def _form() -> MeetingForm:
-    form = MeetingForm()
+    form = MeetingForm(date=settings().today())
     chosen = [int(v) for v in request.form.getlist("legislator_ids") if v.isdigit()]
     legislators = list(
         db().scalars(select(Legislator).where(Legislator.id.in_(chosen)).order_by(Legislator.name))
