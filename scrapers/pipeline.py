@@ -41,7 +41,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.config import Settings
-from tracker.jobs import JobHandle, enqueue, job_name, job_settings
+from tracker.jobs import JobHandle, enqueue, enqueue_once, job_name, job_settings, started_once
 
 SYNC_JOB_TIMEOUT = 3 * 3600  # a full LegiScan state or Congress.gov backfill is slow
 SYNC_ALL_TIMEOUT = 600  # sync_all only enqueues
@@ -60,6 +60,9 @@ class Step:
     network: bool
     chunk: int | None = None
     retries: int = 0  # CPU steps: how often a job killed mid-way is run again
+    # The job reads the whole store, not its ids: one waiting job covers every chunk
+    # that finishes before it starts (`tracker.jobs.enqueue_once`).
+    once: bool = False
 
 
 def chunks(ids: Iterable[str], size: int | None) -> list[list[str]]:
@@ -164,6 +167,7 @@ def send_alerts(bill_ids: list[str]) -> dict[str, Any]:
     """
     from tracker.alert_jobs import run_alerts
 
+    started_once(job_settings(), send_alerts)
     return run_alerts()
 
 
@@ -171,7 +175,7 @@ STEPS: tuple[Step, ...] = (
     Step(sync_source, "sync", SYNC_JOB_TIMEOUT, network=True),
     Step(fetch_texts, "sync", 3600, network=True, chunk=200),
     Step(tag_and_score, "tag", 3600, network=False, chunk=500, retries=2),
-    Step(send_alerts, "outreach", 600, network=True),
+    Step(send_alerts, "outreach", 600, network=True, once=True),
 )
 
 
@@ -222,19 +226,30 @@ def enqueue_sync(settings: Settings, source: str, **kwargs: Any) -> JobHandle:
 def _then(
     current: Callable[..., Any], settings: Settings, bill_ids: Iterable[str]
 ) -> list[JobHandle]:
-    """Enqueue the step after `current` on these bill ids, one job per chunk of them;
-    nothing when there are none or `current` is the last step."""
+    """Enqueue the step after `current` on these bill ids, one job per chunk of them (a
+    `once` step: one waiting job at most, shared by every chunk that finishes before it
+    starts); nothing when there are none or `current` is the last step."""
     names = [job_name(s.func) for s in STEPS]
     position = names.index(job_name(current))
     if position + 1 >= len(STEPS):
         return []
     step = STEPS[position + 1]
+    ids = sorted(set(bill_ids))
+    if step.once:
+        if not ids:
+            return []
+        return [
+            enqueue_once(
+                settings, step.func, ids, queue=step.queue, job_timeout=step.timeout,
+                network=step.network, retries=step.retries,
+            )
+        ]  # fmt: skip
     return [
         enqueue(
-            settings, step.func, ids, queue=step.queue, job_timeout=step.timeout,
+            settings, step.func, chunk, queue=step.queue, job_timeout=step.timeout,
             network=step.network, retries=step.retries,
         )
-        for ids in chunks(bill_ids, step.chunk)
+        for chunk in chunks(ids, step.chunk)
     ]  # fmt: skip
 
 

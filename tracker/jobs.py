@@ -139,6 +139,54 @@ def enqueue(
     return JobHandle(id=job.id, queue=queue, func=func_path, status="queued")
 
 
+ONCE_TTL = 6 * 3600  # a waiting-job marker outlives any queue wait; never blocks forever
+_WAITING = ("queued", "deferred", "scheduled")
+
+
+def _once_key(func: JobFunc) -> str:
+    return f"tracker:once:{job_name(func)}"
+
+
+def enqueue_once(
+    settings: Settings, func: JobFunc, *args: Any, queue: str, **kwargs: Any
+) -> JobHandle:
+    """`enqueue`, but at most one job of `func` waits at a time: while one is queued and
+    not yet started, this returns that job instead of adding another.
+
+    For jobs that read the whole store rather than their arguments (alert detection), so
+    300 finished tagging chunks cause one run, not 300. The job calls `started_once(func)`
+    first: a change committed after it started enqueues a new one. A marker whose job is
+    gone (failed before starting, deleted) is replaced. Embedded mode runs every call.
+    """
+    if settings.embedded:
+        return enqueue(settings, func, *args, queue=queue, **kwargs)
+    import uuid
+
+    from rq.job import Job
+
+    conn = redis_connection(settings)
+    key = _once_key(func)
+    for _ in range(3):
+        job_id = uuid.uuid4().hex
+        if conn.set(key, job_id, nx=True, ex=ONCE_TTL):
+            return enqueue(settings, func, *args, queue=queue, job_id=job_id, **kwargs)
+        waiting = conn.get(key)
+        if waiting is None:  # it started between the two calls: try again
+            continue
+        waiting_id = waiting.decode()
+        job = Job.fetch_many([waiting_id], connection=conn)[0]
+        if job is not None and job.get_status(refresh=False) in _WAITING:
+            return JobHandle(id=waiting_id, queue=queue, func=job_name(func), status="queued")
+        conn.delete(key)  # its job is gone or past waiting: the marker is stale
+    return enqueue(settings, func, *args, queue=queue, **kwargs)
+
+
+def started_once(settings: Settings, func: JobFunc) -> None:
+    """Called by a job enqueued with `enqueue_once` as it starts: later changes need a new run."""
+    if not settings.embedded:
+        redis_connection(settings).delete(_once_key(func))
+
+
 def _run_inline(
     settings: Settings,
     function: Callable[..., Any],

@@ -92,3 +92,28 @@ def test_a_tag_job_whose_worker_is_killed_runs_again_and_only_it(
     assert (killed.retries_left, other.retries_left) == (1, 2)  # only the killed one ran twice
     db.expire_all()
     assert sorted(db.scalars(select(BillTagging.bill_id))) == sorted(ids)
+
+
+@pytest.mark.redis
+def test_finished_tag_chunks_share_one_waiting_alert_job(rq_settings, redis_conn):
+    """Alert detection reads the whole store, so chunks that finish while one alert job
+    waits add none; once it has started, the next chunk's changes get a new one."""
+    from rq import Queue
+    from rq.job import Job
+
+    first = pipeline._then(pipeline.tag_and_score, rq_settings, ["xx-2026-hb1"])
+    again = pipeline._then(pipeline.tag_and_score, rq_settings, ["xx-2026-hb2", "xx-2026-hb3"])
+    queue = Queue("outreach", connection=redis_conn)
+    assert len(first) == len(again) == 1 and first[0].id == again[0].id
+    assert queue.count == 1
+    assert pipeline._then(pipeline.tag_and_score, rq_settings, []) == []
+    # The waiting job starts (it reads everything committed so far): a later change needs
+    # its own run.
+    pipeline.started_once(rq_settings, pipeline.send_alerts)
+    later = pipeline._then(pipeline.tag_and_score, rq_settings, ["xx-2026-hb4"])
+    assert later[0].id != first[0].id and queue.count == 2
+    # A marker whose job is gone (deleted before it ran) does not block alerts.
+    Job.fetch(later[0].id, connection=redis_conn).delete()
+    replaced = pipeline._then(pipeline.tag_and_score, rq_settings, ["xx-2026-hb5"])
+    assert replaced[0].id not in (first[0].id, later[0].id)
+    assert Job.fetch(replaced[0].id, connection=redis_conn).get_status() == "queued"
