@@ -5,6 +5,11 @@ bill's shingle set becomes a 128-permutation MinHash, and an LSH index finds pai
 whose estimated Jaccard similarity is above the threshold without comparing every
 pair. The stored similarity is the MinHash estimate (shown as a percentage).
 
+At scale the index lives in the database, not in one process: each bill's signature
+and its LSH band keys are stored (`store_signatures`, only for documents that changed),
+and a chunk of bills finds its candidates with one join on the bands (`match_similar`),
+so the daily run is jobs of at most SIMILARITY_CHUNK bills that any worker can take.
+
 `shared_passages(a, b)` gives the runs of text two documents share (for the page), and
 `model_act_matches(text)` says how much of a bill is one of the bundled model acts
 (tracker/model_acts/acts.yaml: interstate compacts, from real enacted copies), by exact
@@ -109,34 +114,191 @@ def bill_document(session: Session, bill) -> str:  # noqa: ANN001
     from tracker.tagging_queries import latest_text
 
     _sha, text = latest_text(session, bill)
-    return text or f"{bill.title or ''}\n{bill.abstract or ''}"
+    return text or _title_document(bill.title, bill.abstract)
+
+
+def _title_document(title: str | None, abstract: str | None) -> str:
+    return f"{title or ''}\n{abstract or ''}"
+
+
+# --- similarity in chunks: stored signatures, LSH bands in the database ----------------
+# Any worker can take a chunk of bills: it stores their signatures (only where the
+# compared document changed), then finds their near-copies among every stored signature
+# through the band index. A pair is found by whichever of its two bills' chunks runs
+# second, so chunks need no order; each chunk replaces the rows of its own bills, in
+# both directions.
+
+SIMILARITY_CHUNK = 500
+SIGNATURE_VERSION = f"s{SHINGLE_WORDS}p{NUM_PERM}"  # a change of shingling re-signs everything
+
+
+@lru_cache(maxsize=8)
+def band_ranges(threshold: float = DEFAULT_THRESHOLD, num_perm: int = NUM_PERM):  # noqa: ANN201
+    """datasketch's own bands and rows for this threshold ((start, end) per band), so the
+    stored bands find the candidates its in-memory MinHashLSH would."""
+    from datasketch import MinHashLSH
+
+    return tuple(MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges)
+
+
+def _band_keys(hashvalues, ranges) -> list[int]:  # noqa: ANN001 - a numpy uint64 array
+    import hashlib
+
+    return [
+        int.from_bytes(
+            hashlib.blake2b(hashvalues[a:b].tobytes(), digest_size=8).digest(),
+            "little",
+            signed=True,
+        )
+        for a, b in ranges
+    ]
+
+
+def store_signatures(
+    session: Session, bill_ids: Iterable[str], threshold: float = DEFAULT_THRESHOLD
+) -> dict[str, int]:
+    """Sign these bills' documents where they changed since they were last signed; commits.
+
+    Unchanged bills cost one look at their newest text's sha256: no text is read.
+    """
+    import hashlib
+
+    from tracker.models import Bill
+    from tracker.models.tagging import BillSignature, SignatureBand
+    from tracker.tagging_queries import latest_text_shas, latest_version_texts
+
+    ids = list(dict.fromkeys(bill_ids))
+    if not ids:
+        return {"signed": 0, "unchanged": 0}
+    text_shas = latest_text_shas(session, ids)
+    titles = {
+        bid: _title_document(title, abstract)
+        for bid, title, abstract in session.execute(
+            select(Bill.id, Bill.title, Bill.abstract).where(Bill.id.in_(ids))
+        )
+    }
+    keys = {
+        bid: f"{SIGNATURE_VERSION}:text:{text_shas[bid]}"
+        if bid in text_shas
+        else f"{SIGNATURE_VERSION}:title:{hashlib.sha256(doc.encode()).hexdigest()}"
+        for bid, doc in titles.items()
+    }
+    stored = dict(
+        session.execute(
+            select(BillSignature.bill_id, BillSignature.doc_key).where(
+                BillSignature.bill_id.in_(list(keys))
+            )
+        ).all()
+    )
+    changed = [bid for bid, key in keys.items() if stored.get(bid) != key]
+    if changed:
+        texts = latest_version_texts(session, [b for b in changed if b in text_shas])
+        ranges = band_ranges(threshold)
+        signatures, bands = [], []
+        for bid in changed:
+            sig = signature(texts[bid][2] if bid in texts else titles[bid])
+            values = None if sig is None else sig.hashvalues.astype("<u8")
+            signatures.append(
+                {
+                    "bill_id": bid,
+                    "doc_key": keys[bid],
+                    "hashvalues": None if values is None else values.tobytes(),
+                }
+            )
+            if values is not None:
+                bands += [
+                    {"bill_id": bid, "band": i, "key": k}
+                    for i, k in enumerate(_band_keys(values, ranges))
+                ]
+        session.execute(delete(BillSignature).where(BillSignature.bill_id.in_(changed)))
+        session.execute(delete(SignatureBand).where(SignatureBand.bill_id.in_(changed)))
+        session.execute(BillSignature.__table__.insert(), signatures)
+        if bands:
+            session.execute(SignatureBand.__table__.insert(), bands)
+    session.commit()
+    return {"signed": len(changed), "unchanged": len(keys) - len(changed)}
+
+
+def match_similar(
+    session: Session, bill_ids: Iterable[str], threshold: float = DEFAULT_THRESHOLD
+) -> set[tuple[str, str]]:
+    """Find these bills' near-copies among every stored signature and replace their
+    similar-bill rows (both directions); commits. Returns the pairs (a < b) found."""
+    import numpy as np
+    from sqlalchemy.orm import aliased
+
+    from tracker.models.tagging import BillSignature, SignatureBand, SimilarBill
+
+    targets = sorted(set(bill_ids))
+    if not targets:
+        return set()
+    mine, other = aliased(SignatureBand), aliased(SignatureBand)
+    candidates = session.execute(
+        select(mine.bill_id, other.bill_id)
+        .join(
+            other,
+            (other.band == mine.band) & (other.key == mine.key) & (other.bill_id != mine.bill_id),
+        )
+        .where(mine.bill_id.in_(targets))
+        .distinct()
+    ).all()
+    needed = set(targets) | {b for _, b in candidates}
+    values = {
+        bid: np.frombuffer(raw, dtype="<u8")
+        for bid, raw in session.execute(
+            select(BillSignature.bill_id, BillSignature.hashvalues).where(
+                BillSignature.bill_id.in_(sorted(needed)), BillSignature.hashvalues.is_not(None)
+            )
+        )
+    }
+    pairs: dict[tuple[str, str], float] = {}
+    for a, b in candidates:
+        pair = (a, b) if a < b else (b, a)
+        if pair in pairs or a not in values or b not in values:
+            continue
+        # MinHash.jaccard: the share of equal hash values.
+        sim = float(np.count_nonzero(values[a] == values[b])) / len(values[a])
+        if sim >= threshold:
+            pairs[pair] = sim
+    session.execute(
+        delete(SimilarBill).where(
+            or_(SimilarBill.bill_id.in_(targets), SimilarBill.other_bill_id.in_(targets))
+        )
+    )
+    rows = [
+        row
+        for (a, b), sim in pairs.items()
+        for row in (
+            {"bill_id": a, "other_bill_id": b, "similarity": sim},
+            {"bill_id": b, "other_bill_id": a, "similarity": sim},
+        )
+    ]
+    if rows:
+        session.execute(SimilarBill.__table__.insert(), rows)
+    session.commit()
+    return set(pairs)
 
 
 def update_similar_bills(
     session: Session,
     bill_ids: Iterable[str] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
+    chunk: int = SIMILARITY_CHUNK,
 ) -> dict[str, int]:
-    """Recompute similar pairs (for `bill_ids`, or all bills) against every bill; commits."""
-    from sqlalchemy.orm import selectinload
-
+    """Sign every bill (only changed documents are recomputed), then recompute similar
+    pairs for `bill_ids` (all bills when None) against every bill, `chunk` bills at a
+    time; commits. The fleet runs the same two steps per chunk as jobs
+    (`tracker.tasks.update_similarity`)."""
     from tracker.models import Bill
-    from tracker.models.tagging import SimilarBill
 
-    bills = list(session.scalars(select(Bill).options(selectinload(Bill.versions))))
-    docs = {b.id: bill_document(session, b) for b in bills}
-    targets = set(bill_ids) if bill_ids is not None else set(docs)
-    pairs = [p for p in find_similar(docs, threshold) if p.a in targets or p.b in targets]
-    session.execute(
-        delete(SimilarBill).where(
-            or_(SimilarBill.bill_id.in_(targets), SimilarBill.other_bill_id.in_(targets))
-        )
-    )
-    for p in pairs:
-        session.add(SimilarBill(bill_id=p.a, other_bill_id=p.b, similarity=p.similarity))
-        session.add(SimilarBill(bill_id=p.b, other_bill_id=p.a, similarity=p.similarity))
-    session.commit()
-    return {"bills": len(docs), "pairs": len(pairs)}
+    every = list(session.scalars(select(Bill.id).order_by(Bill.id)))
+    for i in range(0, len(every), chunk):
+        store_signatures(session, every[i : i + chunk], threshold)
+    targets = every if bill_ids is None else sorted(set(bill_ids))
+    pairs: set[tuple[str, str]] = set()
+    for i in range(0, len(targets), chunk):
+        pairs |= match_similar(session, targets[i : i + chunk], threshold)
+    return {"bills": len(every), "pairs": len(pairs)}
 
 
 def _word_spans(text: str) -> list[tuple[int, int, str]]:

@@ -90,8 +90,38 @@ def rescore_all() -> dict:
 
 
 def update_similarity(bill_ids: list[str] | None = None) -> dict:
-    """Recompute similar-bill pairs for the given bills (all when None)."""
-    from tracker.similarity import update_similar_bills
+    """Near-copies for the given bills (every bill when None), as `similarity_chunk`
+    jobs of at most SIMILARITY_CHUNK bills on the `tag` queue, which any worker takes."""
+    from sqlalchemy import select
+
+    from tracker.models import Bill
+    from tracker.similarity import SIMILARITY_CHUNK
+
+    if bill_ids is None:
+        with session_scope(job_settings()) as session:
+            ids = list(session.scalars(select(Bill.id).order_by(Bill.id)))
+    else:
+        ids = sorted(set(bill_ids))
+    jobs = [
+        enqueue(
+            job_settings(),
+            similarity_chunk,
+            ids[i : i + SIMILARITY_CHUNK],
+            queue="tag",
+            job_timeout=3600,
+            retries=2,
+        )
+        for i in range(0, len(ids), SIMILARITY_CHUNK)
+    ]
+    return {"bills": len(ids), "jobs": [j.id for j in jobs]}
+
+
+def similarity_chunk(bill_ids: list[str]) -> dict:
+    """Sign these bills where their document changed, then replace their similar-bill
+    rows from every stored signature (idempotent: a killed job is simply run again)."""
+    from tracker.similarity import match_similar, store_signatures
 
     with session_scope(job_settings()) as session:
-        return update_similar_bills(session, bill_ids)
+        signed = store_signatures(session, bill_ids)
+        pairs = match_similar(session, bill_ids)
+    return {**signed, "bills": len(bill_ids), "pairs": len(pairs)}

@@ -18,6 +18,13 @@ Corrections and the second opinion (migration 0180_tagging_corrections):
     second_opinions    where an organization's classifier disagrees with the rules about
                        a (bill, topic): its probability and the top features as reasons
 
+Similarity in chunks (migration 0230_tagging_signatures):
+
+    bill_signatures  each bill's MinHash and the key of the document it was made from
+                     (newest text, else title + abstract): re-runs skip unchanged bills
+    signature_bands  one key per LSH band, indexed by (band, key): a chunk of bills
+                     finds its candidate near-copies with one join (`tracker.similarity`)
+
 Read them through `tracker.tagging_queries`; `tracker.tagging_service` writes them.
 """
 
@@ -27,12 +34,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -120,6 +129,35 @@ class SimilarBill(Base):
     def percent(self) -> int:
         """Similarity as a whole percentage."""
         return round(100 * self.similarity)
+
+
+class BillSignature(Base):
+    """A bill's MinHash (`tracker.similarity`), kept so a re-run recomputes only bills
+    whose compared document changed."""
+
+    __tablename__ = "bill_signatures"
+
+    bill_id: Mapped[str] = mapped_column(
+        ForeignKey("bills.id", ondelete="CASCADE"), primary_key=True
+    )
+    # What it was made from: "<signature version>:text:<sha256>" or ":title:<sha256>".
+    doc_key: Mapped[str] = mapped_column(String(100))
+    # NUM_PERM little-endian uint64; None when the document is too short to compare.
+    hashvalues: Mapped[bytes | None] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignatureBand(Base):
+    """One LSH band of a bill's MinHash: bills sharing a (band, key) are candidates."""
+
+    __tablename__ = "signature_bands"
+    __table_args__ = (Index("ix_signature_bands_band_key", "band", "key"),)
+
+    bill_id: Mapped[str] = mapped_column(
+        ForeignKey("bill_signatures.bill_id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger)
 
 
 class ExtractedText(Base):
