@@ -20,18 +20,22 @@ from tracker.models.tagging import BillScore, BillTagging, BillTopic, SimilarBil
 from tracker.tagging_queries import latest_version_texts
 
 
-def _load_bills(session: Session, bill_ids: Sequence[str]) -> list[Bill]:
+def _load_bills(session: Session, bill_ids: Sequence[str], *, scoring: bool = True) -> list[Bill]:
+    """The bills with what tagging reads (subjects), or with what scoring reads too
+    (versions, actions, sponsors, session): tagging a bill never loads its actions."""
+    related = [selectinload(Bill.subjects)]
+    if scoring:
+        related += [
+            selectinload(Bill.versions),
+            selectinload(Bill.actions),
+            selectinload(Bill.sponsorships).selectinload(Sponsorship.legislator),
+            selectinload(Bill.session),
+        ]
     return list(
         session.scalars(
             select(Bill)
             .where(Bill.id.in_(list(bill_ids)))
-            .options(
-                selectinload(Bill.subjects),
-                selectinload(Bill.versions),
-                selectinload(Bill.actions),
-                selectinload(Bill.sponsorships).selectinload(Sponsorship.legislator),
-                selectinload(Bill.session),
-            )
+            .options(*related)
             # Refresh collections already in the session: rows added by id elsewhere
             # (a new action, sponsor or version) must be seen.
             .execution_options(populate_existing=True)
@@ -46,7 +50,7 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
 
     tax = taxonomy or load_taxonomy()
     ids = list(dict.fromkeys(bill_ids))
-    bills = _load_bills(session, ids)
+    bills = _load_bills(session, ids, scoring=False)
     found = {b.id for b in bills}
     stored = 0
     # Everything per bill that needs the database is read (or deleted) once for all of them.
