@@ -22,7 +22,7 @@ from bisect import bisect_right
 _HEADING_BODY = (
     r"[ \t]*(?:#{1,6}[ \t]*)?(?:"
     # Missouri: "478.001. 1. For purposes" (after an optional printed line number)
-    r"(?:\d{1,3}[ \t]+)?(?P<rsmo>\d{1,3}\.\d{3,4})\.(?:[ \t]+(?P<rsub>\d{1,2})\.)?(?=\s)"
+    r"(?:\d{1,3}[ \t]+)?(?P<rsmo>\d{1,3}\.\d{3,4})\.(?:[ \t]+(?P<rsub>\d{1,2})\.)?(?=[ \t]+\S)"
     # "SEC. 3.", "Section A.", "## Section 101"
     r"|(?P<word>SEC(?:TION)?\.?|Section|Sec\.)[ \t]+(?P<num>\d+[A-Za-z]?(?:-\d+)?|[A-Z])"
     r"(?:\.(?=\s)|[ \t]*$))"
