@@ -19,6 +19,7 @@ Run: .venv/bin/python bench/parity_enforcement.py   (prints Markdown for bench/R
 
 from __future__ import annotations
 
+import base64
 import json
 import platform
 import re
@@ -35,6 +36,8 @@ from tracker import parity_enforcement as pe  # noqa: E402
 from tracker.textextract import extract as extract_text  # noqa: E402
 
 TEXTS = ROOT / "tests" / "fixtures" / "texts"
+# The official Missouri PDFs of the same 14 bills (LegiScan getBillText responses, base64).
+PDFS = ROOT / "demo" / "texts" / "mo"
 LABELS = ROOT / "tests" / "fixtures" / "parity_enforcement" / "labels.jsonl"
 ELEMENTS = [
     "nqtl_analysis",
@@ -62,6 +65,27 @@ def load_labels() -> list[dict[str, Any]]:
 
 def text_of(rel: str) -> str:
     return extract_text((TEXTS / rel).read_bytes()).text
+
+
+def pdf_text(path: Path) -> str:
+    doc = json.loads(path.read_text())["text"]["doc"]
+    return extract_text(base64.b64decode(doc)).text
+
+
+def pdf_agreement() -> tuple[int, list[str]]:
+    """The MO bills read from their official PDFs (the demo's path): elements found, by
+    row and top-level section, must equal what the labels say for the same bill."""
+    labels = {lab["file"]: lab for lab in load_labels()}
+    wrong, n = [], 0
+    for path in sorted(PDFS.glob("*.json")):
+        lab = labels[f"mo/{path.stem}_full_text.md"]
+        got, _ = found_items(pdf_text(path))
+        want = labeled_items(lab)
+        n += 1
+        got_rows = {r: g["section"] for r, g in got.items()}
+        if set(got_rows) != set(want) or any(got_rows[r] not in want[r]["sections"] for r in want):
+            wrong.append(f"{path.name}: found {got_rows}, labeled {sorted(want)}")
+    return n, wrong
 
 
 def found_items(text: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -163,9 +187,14 @@ def main() -> None:
     a, d = res["amounts"], res["denied"]
     print(f"\nPenalty size right: {a['right']}/{a['labeled']}.")
     print(f"Denied enforcers returned denied: {d['right']}/{d['labeled']}.")
+    pdfs, pdf_wrong = pdf_agreement()
+    print(
+        f"The {pdfs} MO bills read from their official PDFs (demo/texts/mo, the demo's path) "
+        f"agree with the labels: {pdfs - len(pdf_wrong)}/{pdfs}."
+    )
     print(f"\nText extraction + elements for all {n} texts: {res['secs']:.2f} s.")
     print("Command: `.venv/bin/python bench/parity_enforcement.py`.\n")
-    misses = res["misses"] + d["wrong"]
+    misses = res["misses"] + d["wrong"] + pdf_wrong
     if misses:
         print("Mismatches:\n")
         for m in misses:

@@ -54,6 +54,8 @@ def test_the_labeled_set_meets_the_recorded_floor():
     assert res["amounts"] == {"labeled": 1, "right": 1}
     assert res["denied"]["right"] == res["denied"]["labeled"] == 1
     assert res["misses"] == []
+    # The same Missouri bills from their official PDFs, as the demo reads them.
+    assert bench.pdf_agreement() == (14, [])
 
 
 def test_a_consulted_regulator_is_not_an_enforcer():
