@@ -7,8 +7,10 @@ medical-necessity criteria standards (ASAM, generally accepted standards), netwo
 adequacy / timely access for behavioral health, prior-authorization limits for MH/SUD,
 and who enforces (`enforcers`: insurance commissioner, attorney general, private right
 of action, each with the words that triggered it; a sentence denying the right, "not
-intended to create a private right of action", names none). Elements the text does not
-state are absent ("not found").
+intended to create a private right of action", names none; a regulator consulted, on a
+committee or making recommendations is not an enforcer). Elements the text does not
+state are absent ("not found"). What counts follows the reading rules of the labeled set
+(tests/fixtures/parity_enforcement/README.md); bench/parity_enforcement.py scores it.
 
 `grade(found, rubric)` adds the rubric's weights (tracker/taxonomy/parity_enforcement.yaml,
 versioned; a deployment overrides it with VAR_DIR/parity_rubric.yaml) and returns the
@@ -93,7 +95,7 @@ _INSURANCE_REGULATOR = (
     r"(?:director of the )?department of (?:commerce and )?insurance)"
 )
 _POWERS = (
-    r"(?:enforce|investigate|examine|audit|impose|assess|order|disapprove|suspend|revoke"
+    r"(?:enforce|investigate|examine|audit|impose|order|disapprove|suspend|revoke"
     r"|(?:jointly )?determine"
     r"|(?:adopt|promulgate|make|issue)\s+(?:any\s+)?rules(?:[^.]{0,40}?\b(?:implement|"
     r"administer|carry out|enforce|related to))?)\w*"
@@ -138,7 +140,7 @@ _TO_WHOM = re.compile(
     re.IGNORECASE,
 )
 _STRONG = re.compile(
-    r"enforce|investigat|examin|audit|impos|assess|order|disapprov|suspend|revok|determin"
+    r"enforce|investigat|examin|audit|impos|order|disapprov|suspend|revok|determin"
     r"|implement|administer|carry out",
     re.IGNORECASE,
 )
