@@ -44,6 +44,8 @@ FIELDS = [
     "trust_fund",
     "anti_diversion",
     "appropriations",
+    "appropriation_fy",
+    "appropriation_purpose",
     "study_only",
 ]
 
@@ -71,8 +73,33 @@ def items_from_output(p: dict[str, Any]) -> dict[str, set]:
     if p.get("anti_diversion"):
         out["anti_diversion"] = {_top(p["anti_diversion"]["section"])}
     out["appropriations"] = {(a["amount"], _top(a["section"])) for a in p["appropriations"]}
+    out["appropriation_fy"] = {
+        (a["amount"], _top(a["section"]), a["fiscal_period"])
+        for a in p["appropriations"]
+        if a["fiscal_period"]
+    }
+    out["appropriation_purpose"] = {
+        (a["amount"], _top(a["section"]), "purpose") for a in p["appropriations"] if a["purpose"]
+    }
     if p.get("study_only"):
         out["study_only"] = {True}
+    return out
+
+
+def purposes_matched(p: dict[str, Any], lab: dict[str, Any]) -> set:
+    """The found purposes, each marked "purpose" when it holds the labeled words for that
+    appropriation and "wrong purpose" otherwise (a found purpose with no label is wrong)."""
+    words = {
+        (d["amount"], d["section"]): d["purpose_words"]
+        for d in lab.get("appropriation_details", [])
+    }
+    out = set()
+    for a in p["appropriations"]:
+        if not a["purpose"]:
+            continue
+        key = (a["amount"], _top(a["section"]))
+        ok = key in words and words[key].lower() in a["purpose"].lower()
+        out.add((*key, "purpose" if ok else "wrong purpose"))
     return out
 
 
@@ -95,6 +122,9 @@ def items_from_label(lab: dict[str, Any]) -> dict[str, set]:
     if lab.get("anti_diversion"):
         out["anti_diversion"] = {lab["anti_diversion"]}
     out["appropriations"] = {tuple(a) for a in lab["appropriations"]}
+    details = lab.get("appropriation_details", [])
+    out["appropriation_fy"] = {(d["amount"], d["section"], d["fiscal_period"]) for d in details}
+    out["appropriation_purpose"] = {(d["amount"], d["section"], "purpose") for d in details}
     if lab.get("study_only"):
         out["study_only"] = {True}
     return out
@@ -111,7 +141,9 @@ def evaluate() -> tuple[dict[str, dict[str, int]], list[str], int, float]:
     misses: list[str] = []
     t0 = time.perf_counter()
     for rel, lab in labels.items():
-        got = items_from_output(provisions.extract(text_of(rel)).to_dict())
+        out = provisions.extract(text_of(rel)).to_dict()
+        got = items_from_output(out)
+        got["appropriation_purpose"] = purposes_matched(out, lab)
         want = items_from_label(lab)
         for f in FIELDS:
             tp, fp, fn = got[f] & want[f], got[f] - want[f], want[f] - got[f]
@@ -122,6 +154,21 @@ def evaluate() -> tuple[dict[str, dict[str, int]], list[str], int, float]:
                 extra, missing = sorted(map(str, fp)), sorted(map(str, fn))
                 misses.append(f"{rel} {f}: extra {extra} missing {missing}")
     return counts, misses, len(labels), time.perf_counter() - t0
+
+
+def abstentions() -> tuple[list[str], list[str]]:
+    """The real texts that mention 988 but impose no fee, and those of them where the
+    extractor found nothing at all (every field "not found")."""
+    labels = json.loads(LABELS.read_text())
+    no_fee = [rel for rel, lab in labels.items() if lab.get("mentions_988") and not lab["fee"]]
+    quiet = []
+    for rel in no_fee:
+        out = provisions.extract(text_of(rel)).to_dict()
+        if not any(
+            out[k] for k in ("fee", "trust_fund", "anti_diversion", "appropriations", "study_only")
+        ):
+            quiet.append(rel)
+    return no_fee, quiet
 
 
 def _ratio(a: int, b: int) -> str:
@@ -141,6 +188,11 @@ def main() -> None:
         found, labeled = c["tp"] + c["fp"], c["tp"] + c["fn"]
         prec, rec = _ratio(c["tp"], found), _ratio(c["tp"], labeled)
         print(f"| {f} | {labeled} | {found} | {c['tp']} | {prec} | {rec} |")
+    no_fee, quiet = abstentions()
+    print(
+        f"\nReal texts that mention 988 but impose no fee: {len(no_fee)}; the extractor "
+        f"abstained (every field not found) on {len(quiet)}: {', '.join(quiet) or 'none'}."
+    )
     print(f"\nText extraction + provisions for all {n} texts: {secs:.2f} s.")
     print("Command: `.venv/bin/python bench/provisions988.py`.\n")
     if misses:

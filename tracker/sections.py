@@ -5,7 +5,9 @@ found at line starts in the forms the real texts use:
 
 - "SEC. 3. PROGRAMS RELATING TO AUTISM." (GPO bill text, USLM), "Section A." (MO),
   "## Section 101" (wa-law.org renderings of WA bills);
-- Missouri's RSMo section numbers that open a section's text: "478.001. 1. For purposes";
+- Missouri's RSMo section numbers that open a section's text: "478.001. 1. For purposes"
+  (text follows on the same line: a cross-reference the PDF wrapped onto its own printed
+  line, "52 376.1550.", is not a heading);
 - within a section, line-start enumerators "1.", "a.", "(1)", "(a)", after an optional
   printed line number ("3 (1) ..." in Missouri PDFs); the order in which each kind of
   enumerator first appears in a section gives the nesting.
@@ -22,7 +24,7 @@ from bisect import bisect_right
 _HEADING_BODY = (
     r"[ \t]*(?:#{1,6}[ \t]*)?(?:"
     # Missouri: "478.001. 1. For purposes" (after an optional printed line number)
-    r"(?:\d{1,3}[ \t]+)?(?P<rsmo>\d{1,3}\.\d{3,4})\.(?:[ \t]+(?P<rsub>\d{1,2})\.)?(?=\s)"
+    r"(?:\d{1,3}[ \t]+)?(?P<rsmo>\d{1,3}\.\d{3,4})\.(?:[ \t]+(?P<rsub>\d{1,2})\.)?(?=[ \t]+\S)"
     # "SEC. 3.", "Section A.", "## Section 101"
     r"|(?P<word>SEC(?:TION)?\.?|Section|Sec\.)[ \t]+(?P<num>\d+[A-Za-z]?(?:-\d+)?|[A-Z])"
     r"(?:\.(?=\s)|[ \t]*$))"

@@ -60,7 +60,15 @@ def test_sb5762_raise_to_80_cents():
 
 @pytest.mark.parametrize(
     "rel",
-    ["wa/HB1600-1.md", "wa/SB6228-S2.SL.md", "mo/SB762_full_text.md", "mo/SB778_full_text.md"],
+    [
+        "wa/HB1600-1.md",
+        "wa/SB6228-S2.SL.md",
+        "wa/HB1865-1.md",
+        "wa/SB5555-1.md",
+        "mo/HB2471_full_text.md",
+        "mo/SB762_full_text.md",
+        "mo/SB778_full_text.md",
+    ],
 )
 def test_bills_without_988_money_abstain(rel):
     p = _p(rel)
@@ -104,3 +112,8 @@ def test_labeled_set_scores_perfectly_on_every_labeled_field():
     assert n == 30
     assert misses == []
     assert counts["rates"]["tp"] == 24 and counts["appropriations"]["tp"] == 8
+    # Fiscal period and purpose of each 988-account appropriation (HB 1477 session law).
+    assert counts["appropriation_fy"]["tp"] == counts["appropriation_purpose"]["tp"] == 8
+    # Every real text that mentions 988 without imposing a fee: every field "not found".
+    no_fee, quiet = bench.abstentions()
+    assert len(no_fee) == 6 and quiet == no_fee

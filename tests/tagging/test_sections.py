@@ -40,6 +40,14 @@ def test_section_labels_in_real_texts_of_three_styles():
     assert "Section 337.600(17)(a)" in labels and "Section 337.604.1(2)(b)" in labels
     # A reference in running text is not a heading.
     assert section_at("Section 319(j) of the Act is amended.\n", 10) is None
+    # Nor is a Missouri cross-reference the PDF wrapped onto its own printed line
+    # ("... given to the term in section\n52 376.1550.\n53 2. In addition"): HB 1723's
+    # text there is still section 376.1553.
+    hb1723 = _text("mo/HB1723_full_text.md")
+    labels = [label for _, label in SectionIndex(hb1723).headings()]
+    assert not any(label.startswith("Section 376.1550") for label in labels)
+    at = hb1723.index("punishable by a fine of up to five hundred dollars")
+    assert section_at(hb1723, at) == "Section 376.1553.4"
 
 
 def test_a_tag_found_only_in_the_text_carries_its_section_label():

@@ -133,15 +133,19 @@ def test_the_profile_lists_every_bill_stating_an_element(app: Flask, db, world) 
     _texted(db, "SB 6228", "SB6228-S2.SL.md")
     _texted(db, "HB 1477", "HB1477-S2.SL.md")
     _texted(db, "HB 1865", "HB1865-1.md")
+    _texted(db, "SB 5555", "SB5555-1.md")
     html = app.test_client().get("/parity/wa").get_data(as_text=True)
     table = html[
         html.index('id="by-element"') : html.index("</table>", html.index('id="by-element"'))
     ]
     row = table[table.index("Network adequacy") :]
     row = row[: row.index("Prior-authorization")]
-    # Both bills whose texts state timely access / network adequacy, each with its words.
-    assert "WA HB 1477" in row and "WA HB 1865" in row
+    # Both bills whose texts set a timely-access / network-adequacy standard, each with its
+    # words: HB 1477's next-day appointments, SB 5555's rule-making on peer specialists'
+    # network adequacy. HB 1865 only asks for recommendations on it, so it is not listed.
+    assert "WA HB 1477" in row and "WA SB 5555" in row and "WA HB 1865" not in row
     assert row.count("<q>") == 2
-    assert "<mark>insurance commissioner, shall convene</mark>" in table
+    assert "<mark>office of the insurance commissioner shall jointly determine</mark>" in table
+    assert "shall convene" not in table  # SB 6228 Section 9 only consults the commissioner
     csv = app.test_client().get("/parity/wa.csv").get_data(as_text=True)
     assert sum("Network adequacy" in line for line in csv.splitlines()) == 2

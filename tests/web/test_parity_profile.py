@@ -62,11 +62,14 @@ def test_profile_page_shows_elements_sections_and_reasons(app: Flask, db, world)
 
 
 def test_who_enforces_quotes_the_words_that_triggered_it_on_real_text():
+    """SB 6228 Section 10: the commissioner decides when carriers must use new ASAM
+    criteria. Section 9(1) ("in collaboration with the insurance commissioner, shall
+    convene a work group") only consults it and is not quoted."""
     found = pe.elements(extract(TEXT.read_bytes()).text)["enforcer"]
     assert [w["who"] for w in found["who"]] == ["insurance commissioner"]
-    assert found["words"] == "insurance commissioner, shall convene"
-    assert found["words"] in found["quote"] and found["section"] == "Section 9(1)"
-    assert found["quote"].startswith("The health care authority, in collaboration with")
+    assert found["words"] == "office of the insurance commissioner shall jointly determine"
+    assert found["words"] in found["quote"] and found["section"] == "Section 10"
+    assert "in collaboration with" not in found["quote"]
     assert found["denied"] == []
 
 
@@ -81,9 +84,9 @@ def test_a_denied_private_right_of_action_names_no_enforcer_on_real_text():
     )
     assert "This section is not intended to create a private right of action" in w["quote"]
     assert "enforcer" not in pe.elements(text)
-    # Texts naming no regulator acting (MO HB 1723 names the director only as appointer).
-    mo = TEXT.parents[1] / "mo" / "HB1723_full_text.md"
-    assert pe.enforcers(extract(mo.read_bytes()).text) == []
+    # A text naming no insurance regulator acting (HB 1939: compact commissioners only).
+    compact = TEXT.parent / "HB1939-S.SL.md"
+    assert pe.enforcers(extract(compact.read_bytes()).text) == []
 
 
 def test_attorney_general_and_private_action_patterns_quote_their_words():

@@ -70,7 +70,7 @@ def test_parity_profile_notes_are_saved_shown_escaped_and_refused_when_too_long(
     assert page.locator("#body").get_attribute("aria-describedby") == "body-error"
     # The marked words of who enforces, and both bills under network adequacy.
     marked = page.locator("#by-element mark").all_inner_texts()
-    assert "insurance commissioner, shall convene" in marked
+    assert "office of the insurance commissioner shall jointly determine" in marked
     page.goto(f"{live_server}/parity/wa")
     page.screenshot(path=str(ARTIFACTS / "parity-profile-notes.png"), full_page=True)
 
