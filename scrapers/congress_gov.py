@@ -224,7 +224,7 @@ def parse_member(payload: Mapping[str, Any], url: str | None = None) -> MemberRe
         given_name=member.get("firstName"),
         family_name=member.get("lastName"),
         party=party,
-        chamber=terms[-1].chamber if terms else None,
+        chamber=max(terms, key=lambda t: t.start_date or date.min).chamber if terms else None,
         district=str(district) if district is not None else None,
         url=(member.get("officialWebsiteUrl") or None),
         offices=offices,
@@ -375,7 +375,7 @@ def _us_district_ocd(state: Any, district: Any, terms: list[TermRecord]) -> str 
     abbr = state_abbr(str(state)) if state else None
     if not abbr:
         return None
-    chamber = terms[-1].chamber if terms else "lower"
+    chamber = max(terms, key=lambda t: t.start_date or date.min).chamber if terms else "lower"
     return congressional_ocd_id(abbr, chamber, district)
 
 

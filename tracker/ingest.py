@@ -926,7 +926,7 @@ def _member_shrinks(stored: dict, incoming: dict) -> str | None:
 
 
 def _member_content(member: MemberRecord) -> dict:
-    term = member.terms[-1] if member.terms else None
+    term = member.latest_term
     return {
         "name": member.name,
         "given_name": member.given_name,

@@ -172,6 +172,14 @@ class MemberRecord:
     committees: list[tuple[str, str]] = field(default_factory=list)  # (committee name, role)
     sources: list[SourceRef] = field(default_factory=list)
 
+    @property
+    def latest_term(self) -> TermRecord | None:
+        """The term that began last, whatever order the source lists them in (Open States
+        people files list roles newest first, congress-legislators oldest first)."""
+        if not self.terms:
+            return None
+        return max(self.terms, key=lambda t: (t.start_date is not None, t.start_date or date.min))
+
 
 @dataclass
 class CommitteeRecord:

@@ -524,6 +524,22 @@ def test_people_import_merges_legislators_by_external_ids(settings):
         assert cantwell.offices and cantwell.district_ocd_id == "ocd-division/country:us/state:wa"
 
 
+def test_people_import_keeps_each_members_current_term_whatever_the_role_order(settings):
+    """Open States people files list roles newest first, congress-legislators oldest
+    first: a sitting member (Alex Lee, AD 24 since 2022; Adam Schiff, Senate since 2024)
+    must never be stored with an earlier term that ended, or outreach drops them."""
+    from tracker.terms import serving
+
+    import_paths(settings, "congress-legislators", [FIXTURES / "congress_legislators"])
+    import_paths(settings, "openstates-people", [FIXTURES / "openstates/people_yaml"])
+    with session_scope(settings) as session:
+        lee = session.scalars(select(Legislator).where(Legislator.name == "Alex Lee")).one()
+        assert (lee.district, lee.term_end) == ("24", None)
+        assert str(lee.term_start) == "2022-12-05"
+        serving_now = set(session.scalars(select(Legislator.name).where(serving())))
+        assert {"Alex Lee", "Akilah Weber Pierson", "Adam Schiff"} <= serving_now
+
+
 def test_bills_export_jsonl_and_csv_have_the_contract_fields(settings, tmp_path):
     import_paths(settings, "bills-jsonl", [FIXTURES / "demo/bills.jsonl"])
     out = tmp_path / "bills.jsonl"
