@@ -56,3 +56,29 @@ def test_campaign_without_its_own_subject_uses_the_templates(db, campaign, peopl
     person = Submission(name="Jordan Rivera", email="j@example.net", address="", consent_send=True)
     constituent = letters.submit(db, campaign, person, manual_divisions(**FREMONT))
     assert constituent.letters[0].subject.startswith("Fund the 988 Suicide & Crisis Lifeline")
+
+
+def test_every_starter_reads_well_without_a_city(db, org, people):
+    """Districts picked by hand give no city: no "constituent in ," and no ", CA" line."""
+    from scrapers.bills_file import bill_from_mapping
+
+    line = (FIXTURES / "demo_bills" / "ca-ab308.jsonl").read_text()
+    ingest(db, [bill_from_mapping(json.loads(line))])
+    bill = db.scalars(select(Bill)).one()
+    for key, starter in templates.starter_templates().items():
+        template = campaigns.create_template(db, org.id, key, starter)
+        campaign = campaigns.create_campaign(
+            db, org.id, key, template, slug=f"no-city-{key}", bill_id=bill.id
+        )
+        person = Submission(
+            name="Jordan Rivera", email=f"{key}@example.net", address="", consent_send=True
+        )
+        constituent = letters.submit(
+            db, campaign, person, manual_divisions(**{**FREMONT, "city": ""})
+        )
+        assert constituent.city == "" and constituent.letters, key
+        for letter in constituent.letters:
+            body = letter.body
+            assert " in ," not in body and " in and " not in body and " in  " not in body, key
+            assert "\n, " not in body, key
+            assert "Jordan Rivera\nCA\n" in body, (key, body)
