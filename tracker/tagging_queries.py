@@ -14,6 +14,7 @@ the API) goes through it, by `bill_ids_with_topic` (a filter) or `effective_topi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, exists, literal, select, union_all
@@ -181,6 +182,13 @@ def latest_text_shas(session: Session, bill_ids: Iterable[str] | None = None) ->
     if bill_ids is not None:
         stmt = stmt.where(BillVersion.bill_id.in_(list(bill_ids)))
     return dict(session.execute(stmt).all())  # the newest version of each bill is left
+
+
+def version_order(version: Any) -> tuple:
+    """Sort key for versions in Python, oldest first, the same order as the queries here
+    (date with undated versions first, then position, then id): "the newest version"
+    means the same version on the bill page, in alerts and in the brief."""
+    return (version.date is not None, version.date or date.min, version.position, version.id)
 
 
 def _texted_versions_oldest_first(stmt: Any) -> Any:

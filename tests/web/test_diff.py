@@ -42,10 +42,10 @@ def test_redline_of_hb1477_original_vs_session_law():
     assert same.changed() == [] and same.summary() == "no change in the text"
 
 
-def _versions(db):  # noqa: ANN001, ANN202
+def _versions(db, original_date=date(2021, 2, 1)):  # noqa: ANN001, ANN202
     out = []
     for name, note, day in (
-        ("HB1477-1.md", "Original bill", date(2021, 2, 1)),
+        ("HB1477-1.md", "Original bill", original_date),
         ("HB1477-S2.SL.md", "Session law", date(2021, 5, 13)),
     ):
         v = BillVersion(bill_id=HB1477, url=f"https://app.leg.wa.gov/{name}", note=note, date=day)
@@ -91,3 +91,19 @@ def test_alert_says_what_changed_in_the_latest_version(db, world) -> None:  # no
     assert "sections changed" in events[0].summary and ": Section 101, " in events[0].summary
     db.commit()
     assert not [e for e in alerts.detect_changes(db) if e.key.startswith("text:")]  # once
+
+
+def test_an_undated_original_is_the_older_version_on_the_page_as_in_alerts(
+    app: Flask, db, world
+) -> None:  # noqa: ANN001
+    """Sources often give no date for the bill as introduced: it is still the older one,
+    on the bill page as in alerts and the brief (one order: undated first)."""
+    from tracker.tagging_queries import latest_version_text
+
+    original, enacted = _versions(db, original_date=None)
+    assert latest_version_text(db, db.get(BillVersion, enacted.id).bill)[0].id == enacted.id
+    client = app.test_client()
+    sign_in(client, world["users"][("alpha", "viewer")].email, PASSWORD)
+    page = client.get(f"/bills/{HB1477}").get_data(as_text=True)
+    assert "What changed in Session law" in page and "What changed in Original bill" not in page
+    assert f"/bills/{HB1477}/diff?a={original.id}&amp;b={enacted.id}" in page

@@ -24,7 +24,7 @@ from tracker.models import (
 from tracker.models.votes import votes_for_bill
 from tracker.records import STAGES
 from tracker.similarity import model_act_matches, shared_passages
-from tracker.tagging_queries import latest_text_shas, latest_version_text, tags_for
+from tracker.tagging_queries import latest_text_shas, latest_version_text, tags_for, version_order
 from tracker.textdiff import diff_versions
 from web import enrich
 from web.auth import has_role, login_required
@@ -235,7 +235,7 @@ def show(bill_id: str):  # noqa: ANN201
     with_text = [v for v in bill.versions if texts.get(v.id)]
     latest_change = None
     if len(with_text) >= 2:  # "what changed in the latest version", with a link to it
-        before, after = sorted(with_text, key=lambda v: (v.date is None, v.date, v.position))[-2:]
+        before, after = sorted(with_text, key=version_order)[-2:]
         latest_change = (before, after, diff_versions(texts[before.id], texts[after.id]).summary())
     similar = enrich.similar_for(db(), bill.id)
     mine = text or f"{bill.title or ''}\n{bill.abstract or ''}"
