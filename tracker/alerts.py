@@ -408,6 +408,15 @@ def _bill_url(settings: Settings, bill_id: str) -> str:
     return f"{settings.base_url}/bills/{bill_id}"
 
 
+# A summary stores site paths ("(redline: /bills/...)"), right on the alerts page; mail
+# and webhooks are read off the site, so they get the full address.
+_SITE_PATH = re.compile(r"(?<=\(redline: )/")
+
+
+def _absolute(settings: Settings, summary: str) -> str:
+    return _SITE_PATH.sub(lambda _m: settings.base_url.rstrip("/") + "/", summary)
+
+
 def deliver_pending(settings: Settings, session: Session, frequency: str = "immediate") -> dict:
     """Send pending deliveries for subscriptions of `frequency`, one message per subscription.
 
@@ -435,7 +444,10 @@ def deliver_pending(settings: Settings, session: Session, frequency: str = "imme
     for deliveries in grouped.values():
         sub = deliveries[0].subscription
         events = [d.event for d in deliveries]
-        lines = [f"- {e.summary}\n  {_bill_url(settings, e.bill_id)}" for e in events]
+        lines = [
+            f"- {_absolute(settings, e.summary)}\n  {_bill_url(settings, e.bill_id)}"
+            for e in events
+        ]
         try:
             if sub.channel == "webhook":
                 post_webhook(
@@ -446,7 +458,7 @@ def deliver_pending(settings: Settings, session: Session, frequency: str = "imme
                             {
                                 "kind": e.kind,
                                 "bill_id": e.bill_id,
-                                "summary": e.summary,
+                                "summary": _absolute(settings, e.summary),
                                 "url": _bill_url(settings, e.bill_id),
                                 "created_at": e.created_at.isoformat(),
                             }

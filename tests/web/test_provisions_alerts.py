@@ -52,3 +52,38 @@ def test_alert_on_the_watched_bill_links_the_redline_once(db, world) -> None:  #
     )
     db.commit()
     assert not [e for e in alerts.detect_changes(db) if e.key.startswith("provisions:")]
+
+
+def test_delivered_alerts_link_the_redline_by_its_full_address(
+    db, world, settings, webhook_server
+) -> None:  # noqa: ANN001
+    """An alert is read off the site (mail, a chat webhook): its redline link is absolute."""
+    from sqlalchemy import select
+
+    from web.models import AlertSubscription
+
+    url, received, _set_status = webhook_server
+    for sub in db.scalars(select(AlertSubscription)):
+        sub.active = False
+    advocate = world["users"][("alpha", "advocate")]
+    db.add(
+        AlertSubscription(
+            user_id=advocate.id,
+            organization_id=advocate.organization_id,
+            channel="webhook",
+            webhook_url=url,
+            kinds=["action"],
+        )
+    )
+    alerts.detect_changes(db)
+    original, enacted = _versions(db)
+    store_provisions(db, [HB1477])
+    watchlist = db.query(Watchlist).filter_by(organization_id=world["alpha"]["org_id"]).first()
+    db.add(WatchlistEntry(watchlist_id=watchlist.id, bill_id=HB1477))
+    db.commit()
+    alerts.run(settings.with_(base_url="https://tracker.example.org"), db)
+    redline = f"https://tracker.example.org/bills/{HB1477}/diff?a={original.id}&b={enacted.id}"
+    payload = received[-1]["json"]
+    event = next(e for e in payload["events"] if "trust fund kept" in e["summary"])
+    assert f"(redline: {redline})" in event["summary"]
+    assert f"(redline: {redline})" in payload["text"]
