@@ -10,7 +10,9 @@ weighted highest) or PostgreSQL (`bill_search.document` tsvector, GIN index, ts_
 revision 0004 creates both and the triggers that keep them current. The user's words are
 reduced to plain tokens and ANDed, so no query syntax from the box reaches the engine;
 words in double quotes are a phrase ("trust fund"), matched as adjacent words (FTS5
-phrase, PostgreSQL `phraseto_tsquery`). `snippets` gives, for a page of results, the
+phrase, PostgreSQL `phraseto_tsquery`), and a word of at least 3 letters ending in `*`
+is a prefix (`tele*`: telehealth, telemedicine; FTS5 `"tele"*`, PostgreSQL `tele:*`).
+`snippets` gives, for a page of results, the
 passage of the bill's text that matched, with the words marked.
 
 No Flask here: views and the API call `parse_query` with `request.args` and render.
@@ -74,6 +76,9 @@ MAX_PER_PAGE = 100
 CSV_LIMIT = 10_000
 COUNT_CAP = 1_000  # the web page counts this far ("1,000+ bills"); the API counts all
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+# Outside quotes, a word with a trailing "*" is a prefix: kept as "word*" in its term.
+_TOKEN_OR_PREFIX = re.compile(r"(\w+)(\*?)", re.UNICODE)
+MIN_PREFIX = 3  # "a*" would match half the index
 MAX_TOKENS = 12
 # How much of a bill's text is indexed: a PostgreSQL tsvector holds at most 1 MB (and
 # word positions stop at 16,383), so a 200 MB appropriations bill is indexed by its start.
@@ -155,18 +160,24 @@ def tokens(q: str) -> list[str]:
 
 
 def terms(q: str) -> list[list[str]]:
-    """The search as terms that must all match: a word, or a quoted phrase's words.
+    """The search as terms that must all match: a word, a prefix (`tele*`, kept as
+    "tele*"), or a quoted phrase's words.
 
-    `"trust fund" 988` -> [["trust", "fund"], ["988"]]; at most 12 words in all.
+    `"trust fund" 988 tele*` -> [["trust", "fund"], ["988"], ["tele*"]]; at most 12 words.
     """
     out: list[list[str]] = []
     budget = MAX_TOKENS
     for i, part in enumerate((q or "").split('"')):
-        words = [t.lower() for t in _TOKEN.findall(part)]
-        if i % 2 == 1 and words:  # inside quotes: one phrase
-            out.append(words[:budget])
-            budget -= len(out[-1])
+        if i % 2 == 1:  # inside quotes: one phrase
+            words = [t.lower() for t in _TOKEN.findall(part)]
+            if words:
+                out.append(words[:budget])
+                budget -= len(out[-1])
         else:
+            words = [
+                w.lower() + ("*" if star and len(w) >= MIN_PREFIX else "")
+                for w, star in _TOKEN_OR_PREFIX.findall(part)
+            ]
             for w in words[:budget]:
                 out.append([w])
             budget -= min(len(words), budget)
@@ -175,19 +186,32 @@ def terms(q: str) -> list[list[str]]:
     return out
 
 
+def _prefix(term: list[str]) -> str | None:
+    """The prefix of a one-word prefix term ("tele" of ["tele*"]), else None."""
+    return term[0][:-1] if len(term) == 1 and term[0].endswith("*") else None
+
+
 def _fts5_match(q: str) -> str:
-    """An FTS5 MATCH string: each term a quoted string (a phrase when several words),
-    ANDed. Terms hold only word characters, so no FTS5 syntax gets through."""
-    return " ".join('"' + " ".join(term) + '"' for term in terms(q))
+    """An FTS5 MATCH string: each term a quoted string (a phrase when several words; a
+    prefix query `"tele"*`), ANDed. Terms hold only word characters, so no FTS5 syntax
+    gets through."""
+    return " ".join(
+        f'"{stem}"*' if (stem := _prefix(term)) else '"' + " ".join(term) + '"' for term in terms(q)
+    )
 
 
 def _tsquery(q: str, prefix: str = "t") -> tuple[str, dict[str, str]]:
-    """A PostgreSQL tsquery expression (phrases by phraseto_tsquery) and its parameters
+    """A PostgreSQL tsquery expression (phrases by phraseto_tsquery, prefixes by
+    to_tsquery of "word:*", the word being only word characters) and its parameters
     (named `prefix`0, `prefix`1, ...)."""
     parts, params = [], {}
     for i, term in enumerate(terms(q)):
-        params[f"{prefix}{i}"] = " ".join(term)
-        parts.append(f"phraseto_tsquery('english', :{prefix}{i})")
+        if stem := _prefix(term):
+            params[f"{prefix}{i}"] = f"{stem}:*"
+            parts.append(f"to_tsquery('english', :{prefix}{i})")
+        else:
+            params[f"{prefix}{i}"] = " ".join(term)
+            parts.append(f"phraseto_tsquery('english', :{prefix}{i})")
     return " && ".join(parts) or "plainto_tsquery('english', '')", params
 
 

@@ -82,3 +82,18 @@ def test_saved_search_alert_agrees_with_the_page_that_saved_it(db, world, settin
     alerted = {e.bill_id for e in events if e.saved_search_id == saved.id}
     assert alerted == {"wa-202122-hb91477"}
     assert alerted <= page and "wa-202122-hb91478" not in page
+
+
+def test_prefix_search_matches_words_starting_with_it(db, demo_bills) -> None:  # noqa: ANN001
+    """`licens*` finds licensure, licenses, licensed; `telepsych*` the one
+    telepsychological bill; without the star only the word itself (stemmed) matches."""
+    assert bill_query.terms("telepsych* a* 988") == [["telepsych*"], ["a"], ["988"]]
+    prefixed = _ids(db, "telepsych*")
+    assert len(prefixed) == 1
+    bill = db.get(Bill, prefixed[0])
+    assert "telepsychological" in f"{bill.title} {bill.abstract}".lower()
+    assert _ids(db, "telepsych") == []
+    licens = set(_ids(db, "licens*"))
+    words = [set(_ids(db, w)) for w in ("licensure", "licenses", "license")]
+    assert all(words) and licens == set().union(*words)
+    assert set(_ids(db, "licens* 988")) <= licens  # ANDed with the other terms
