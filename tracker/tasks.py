@@ -16,22 +16,27 @@ BATCH = 500
 
 
 def tag_and_score_bills(bill_ids: list[str], then_alert: bool = True) -> dict:
-    """(Re)tag and (re)score the given bills, then look for alerts on what changed.
+    """(Re)tag the given bills, find their near-copies, (re)score them, then look for
+    alerts on what changed.
 
-    Alerts run after tagging because saved searches can filter on topics and scores.
+    Similarity runs before scoring (companion and reintroduction factors read the
+    pairs), alerts after it (saved searches can filter on topics and scores).
     """
     from tracker.provisions_store import store_provisions
     from tracker.second_opinion import score_new_bills
+    from tracker.similarity import match_similar, store_signatures
     from tracker.tagging_service import score_bills, tag_bills
     from tracker.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy()
-    summary = {"tagged": 0, "topics": 0, "scored": 0, "missing": 0}
+    summary = {"tagged": 0, "topics": 0, "scored": 0, "missing": 0, "similar_pairs": 0}
     ids = list(dict.fromkeys(bill_ids))
     with session_scope(job_settings()) as session:
         for i in range(0, len(ids), BATCH):
             batch = ids[i : i + BATCH]
             tagged = tag_bills(session, batch, taxonomy)
+            store_signatures(session, batch)
+            summary["similar_pairs"] += len(match_similar(session, batch))
             scored = score_bills(session, batch, today=job_settings().today())
             opinions = score_new_bills(session, batch)
             summary["provisions"] = (

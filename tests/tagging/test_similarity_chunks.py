@@ -108,3 +108,15 @@ def test_the_daily_run_is_bounded_jobs_that_workers_share(
     assert {j.get_status(refresh=True) for j in jobs} == {"finished"}
     db.expire_all()
     assert _stored(db) == pytest.approx(_in_memory(db))
+
+
+def test_the_tag_step_finds_near_copies_as_soon_as_bills_are_tagged(settings, db, corpus):  # noqa: ANN001
+    """The pipeline's tag step (after each sync's texts) signs and matches its chunk, so a
+    new copy shows up without waiting for the daily run, and before it is scored."""
+    from tracker.jobs import using_settings
+    from tracker.tasks import tag_and_score_bills
+
+    with using_settings(settings):
+        summary = tag_and_score_bills(corpus, then_alert=False)
+    expected = _in_memory(db)
+    assert summary["similar_pairs"] == len(expected) and _stored(db) == pytest.approx(expected)
