@@ -281,7 +281,7 @@ def locate(settings: Settings, session: Any, where: WhereInput) -> Located:
                 zip_code=where.zip_code or "",
             )
         except InvalidInput as exc:
-            return Located(problem=str(exc), show_pickers=True)
+            return Located(problem=exc.args[0], show_pickers=True)
         return Located(match=match, show_pickers=True)
     problem = "Enter your street address, or choose your districts below."
     if (where.address or "").strip():
@@ -292,7 +292,7 @@ def locate(settings: Settings, session: Any, where: WhereInput) -> Located:
         except SourceUnavailable:
             problem = "Address lookup is not available right now. Choose your districts."
         except InvalidInput as exc:
-            problem = str(exc)
+            problem = exc.args[0]
     if (where.zip_code or "").strip():
         return _locate_by_zip(session, where)
     return Located(problem=problem, show_pickers=True)

@@ -35,6 +35,7 @@ from tracker.config import Settings
 from tracker.errors import InvalidInput
 from tracker.mailbox import normalize_email
 from tracker.models import Organization, utcnow
+from tracker.phrases import Phrase
 
 LIMITS = {"name": 200, "email": 254, "address": 300, "city": 120, "message": 5000, "story": 5000}
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
@@ -66,7 +67,13 @@ class Submission:
         }
         for key, value in values.items():
             if len(value) > LIMITS[key]:
-                raise InvalidInput(f"{key} is too long (at most {LIMITS[key]} characters)")
+                raise InvalidInput(
+                    Phrase(
+                        "%(field)s is too long (at most %(limit)s characters)",
+                        field=key,
+                        limit=LIMITS[key],
+                    )
+                )
         if not values["name"]:
             raise InvalidInput("name is required")
         if not EMAIL_RE.match(values["email"]):

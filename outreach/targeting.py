@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from outreach.models import Campaign
 from tracker.models import Committee, CommitteeMembership, Legislator, Sponsorship
+from tracker.phrases import Phrase
 from tracker.terms import is_serving, serving
 
 TARGET_MODES = ("district", "committee", "offices")
@@ -98,8 +99,16 @@ def seat_name(jurisdiction: str, chamber: str | None, district: str | None = Non
     if jurisdiction == "us":
         name = "U.S. Senate" if chamber == "upper" else "U.S. House of Representatives"
     else:
-        name = f"{place_name(jurisdiction)} {chamber_name(jurisdiction, chamber)}"
-    return f"{name}, district {district}" if district else name
+        name = Phrase(
+            "%(place)s %(chamber)s",
+            place=place_name(jurisdiction),
+            chamber=chamber_name(jurisdiction, chamber),
+        )
+    return (
+        Phrase("%(seat)s, district %(district)s", seat=name, district=district)
+        if district
+        else name
+    )
 
 
 @dataclass
@@ -136,10 +145,12 @@ def _levels(campaign: Campaign, state: str) -> tuple[list[str], str | None]:
         "both": [home or state, "us"],
     }[campaign.target_level]
     if home and home in wanted and home != state:
-        notice = (
-            f"This campaign is about a {place_name(home)} bill, so its letters go to "
-            f"{place_name(home)} legislators. Your address is in {place_name(state)}, "
-            f"so there is no {place_name(home)} legislator who represents you."
+        notice = Phrase(
+            "This campaign is about a %(home)s bill, so its letters go to %(home)s "
+            "legislators. Your address is in %(state)s, so there is no %(home)s legislator "
+            "who represents you.",
+            home=place_name(home),
+            state=place_name(state),
         )
         return [j for j in wanted if j != home], notice
     return wanted, None
@@ -217,16 +228,28 @@ def _seat_gaps(session: Session, found: list[Legislator], seats, day: date) -> l
         missing = wanted - len(have)
         if former:
             last = former[0]
-            ended = last.term_end.isoformat() if last.term_end else "before today"
-            reason = (
-                f"{last.name}'s term ended on {ended}"
-                if last.term_end and last.term_end < day
-                else f"{last.name} is not yet in office"
-            ) + "; we have no record of a current member, so no letter goes to this seat"
+            if last.term_end and last.term_end < day:
+                reason = Phrase(
+                    "%(name)s's term ended on %(ended)s; we have no record of a current "
+                    "member, so no letter goes to this seat",
+                    name=last.name,
+                    ended=last.term_end.isoformat(),
+                )
+            else:
+                reason = Phrase(
+                    "%(name)s is not yet in office; we have no record of a current member, "
+                    "so no letter goes to this seat",
+                    name=last.name,
+                )
         else:
-            reason = "we have no record of who holds this seat, so no letter goes to it"
+            reason = Phrase("we have no record of who holds this seat, so no letter goes to it")
         if wanted > 1:
-            reason = f"{missing} of {wanted} seats: {reason}"
+            reason = Phrase(
+                "%(missing)s of %(wanted)s seats: %(reason)s",
+                missing=missing,
+                wanted=wanted,
+                reason=reason,
+            )
         gaps.append(Gap(name, reason))
     return gaps
 
@@ -247,9 +270,14 @@ def _committee_plan(session: Session, campaign: Campaign, state: str, day: date)
     if juris != "us" and juris != state.lower():
         return Targeting(
             out_of_state=(
-                f"This campaign writes to the {place_name(juris)} {committee.name} committee, "
-                f"whose members answer to {place_name(juris)} residents. Your address is in "
-                f"{place_name(state)}, so there is no letter for you to send here."
+                Phrase(
+                    "This campaign writes to the %(home)s %(committee)s committee, whose "
+                    "members answer to %(home)s residents. Your address is in %(state)s, so "
+                    "there is no letter for you to send here.",
+                    home=place_name(juris),
+                    committee=committee.name,
+                    state=place_name(state),
+                )
             )
         )
     rows = session.execute(
@@ -262,9 +290,12 @@ def _committee_plan(session: Session, campaign: Campaign, state: str, day: date)
     if former:
         result.gaps.append(
             Gap(
-                f"{committee.name} committee",
-                f"{len(former)} listed member(s) no longer in office "
-                f"({', '.join(leg.name for leg in former[:5])}) get no letter",
+                Phrase("%(committee)s committee", committee=committee.name),
+                Phrase(
+                    "%(count)s listed member(s) no longer in office (%(names)s) get no letter",
+                    count=len(former),
+                    names=", ".join(leg.name for leg in former[:5]),
+                ),
             )
         )
     return result
@@ -296,8 +327,15 @@ def plan(
                 ended = leg.term_end.isoformat() if leg.term_end else "unknown"
                 result.gaps.append(
                     Gap(
-                        f"{leg.name} ({seat_name(leg.jurisdiction_id, leg.chamber, leg.district)})",
-                        f"no longer in office (term ended {ended}), so no letter goes there",
+                        Phrase(
+                            "%(name)s (%(seat)s)",
+                            name=leg.name,
+                            seat=seat_name(leg.jurisdiction_id, leg.chamber, leg.district),
+                        ),
+                        Phrase(
+                            "no longer in office (term ended %(ended)s), so no letter goes there",
+                            ended=ended,
+                        ),
                     )
                 )
         result.legislators = _sort(result.legislators)

@@ -12,7 +12,9 @@ stored in `campaigns.translations`.
 from __future__ import annotations
 
 from flask import Flask, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext
+
+from tracker.phrases import translated
 
 LANGUAGES = ("en", "es")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
@@ -42,6 +44,9 @@ def campaign_text(campaign, field: str) -> str:  # noqa: ANN001
 def init_app(app: Flask) -> None:
     """Install the locale selector and the template helpers."""
     Babel(app, locale_selector=chosen_language)
+    # `{{ gap.reason|tr }}`: a domain message (a `tracker.phrases.Phrase` or a plain
+    # English message id) in the page's language.
+    app.jinja_env.filters["tr"] = lambda text: translated(text, gettext)
 
     @app.context_processor
     def _languages() -> dict:

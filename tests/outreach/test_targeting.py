@@ -216,6 +216,32 @@ def test_the_page_names_the_seat_it_could_not_fill(app, db, org, texas):
     assert "Aaron Peña’s term ended" in html or "Aaron Peña&#39;s term ended" in html
 
 
+def test_the_spanish_page_says_who_gets_no_letter_and_why_in_spanish(app, db, org, texas):
+    """The seat, its reason, the office line and the out-of-state notice come from the
+    domain in English; at ?lang=es the constituent reads them in Spanish."""
+    _campaign(db, org, _bill(db, "tx-hb5342.jsonl"), "tx-crisis")
+    client = app.test_client()
+    client.get("/act/tx-crisis?lang=es")
+    form = {
+        "csrf_token": csrf_token(client, "/act/tx-crisis"),
+        "name": "Jordan Rivera",
+        "email": "jordan@example.net",
+        "state": "TX",
+        "upper_district": "27",
+        "lower_district": "40",
+        "action": "lookup",
+        "website": "",
+    }
+    html = client.post("/act/tx-crisis", data=form).get_data(as_text=True)
+    assert 'lang="es"' in html and "Adam Hinojosa" in html
+    assert "Cámara de Representantes de Texas, distrito 40" in html
+    assert "el mandato de Aaron Peña terminó el 2012-12-31" in html
+    assert "Senado, distrito 27" in html and "term ended" not in html
+    outside = client.post("/act/tx-crisis", data={**form, "state": "CA"}).get_data(as_text=True)
+    assert "Esta campaña trata de un proyecto de ley de Texas" in outside
+    assert "so its letters go to" not in outside
+
+
 def test_directory_and_meeting_form_list_only_current_members(client, make_org_user, org, texas):
     from tests.conftest import sign_in
 

@@ -165,7 +165,7 @@ def campaign_page(slug: str):  # noqa: ANN201
         constituent = letters.submit(db(), campaign, submission, match, settings())
     except InvalidInput as exc:
         return _page(
-            campaign, organization, form, step=2, match=match, problem=str(exc), status=400
+            campaign, organization, form, step=2, match=match, problem=exc.args[0], status=400
         )
     session.pop("act", None)
     # Embedded mode sends now; with RQ a worker does. Either way the status page reads
