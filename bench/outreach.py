@@ -33,7 +33,6 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 from email import message_from_bytes
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -275,7 +274,7 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     # Baseline: the same messages, plain smtplib, same server, same run.
     rows = session.scalars(select(Letter).order_by(Letter.id)).all()
     messages = [
-        delivery.build_message(settings, row).as_bytes(policy=SMTP_POLICY)
+        delivery.build_message(settings, row)
         for row in tqdm(rows, desc="build baseline messages", unit="msg")
     ]
     recipients = [row.recipient for row in rows]
