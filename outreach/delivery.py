@@ -41,7 +41,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -69,8 +69,14 @@ def message_id_for(settings: Settings, idempotency_key: str) -> str:
     return f"<letter-{idempotency_key}@{_mail_domain(settings)}>"
 
 
+@lru_cache(maxsize=8)
+def _sender(mail_from: str) -> tuple[str, str]:
+    """(display name, address) of MAIL_FROM, parsed once (the parser is slow)."""
+    return parseaddr(mail_from)
+
+
 def _mail_domain(settings: Settings) -> str:
-    return parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
+    return _sender(settings.mail_from)[1].rpartition("@")[2] or "localhost"
 
 
 # Longer lines (and any non-ASCII text) travel quoted-printable, as the email package does.
@@ -79,6 +85,7 @@ CRLF = "\r\n"
 _SPACES = re.compile(r"\s+")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
+_PLAIN_ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")  # goes into RCPT TO:<...> as is
 
 
 def _header(name: str, value: str) -> str:
@@ -104,7 +111,7 @@ def build_message(settings: Settings, letter: Letter, date: datetime | None = No
     letter. tests/outreach/test_delivery.py parses the result with the email package.
     """
     constituent = letter.constituent
-    sender_name, sender = parseaddr(settings.mail_from)
+    sender_name, sender = _sender(settings.mail_from)
     lines = _NEWLINES.split(letter.body.rstrip("\r\n"))
     if letter.body.isascii() and all(len(line) <= MAX_LINE for line in lines):
         encoding, body = "7bit", CRLF.join(lines).encode("ascii")
@@ -416,13 +423,13 @@ def _update_by_id(model: type[Letter] | type[DeliveryAttempt], keys: tuple[str, 
     )
 
 
-def _write(session: Session, obj: Letter | DeliveryAttempt, **values: object) -> None:
+def _write(connection: Connection, obj: Letter | DeliveryAttempt, **values: object) -> None:
     """UPDATE one row with a prepared Core statement and keep the loaded object in step.
 
     The send path runs for every letter; a Core UPDATE costs a fraction of an ORM flush,
     and the object is ours alone while the claim holds.
     """
-    session.connection().execute(
+    connection.execute(
         _update_by_id(type(obj), tuple(values)),
         {"row_id": obj.id, **{f"new_{key}": value for key, value in values.items()}},
     )
@@ -431,7 +438,7 @@ def _write(session: Session, obj: Letter | DeliveryAttempt, **values: object) ->
 
 
 def _set_phase(session: Session, letter: Letter, phase: str) -> None:
-    _write(session, letter, smtp_phase=phase, updated_at=utcnow())
+    _write(session.connection(), letter, smtp_phase=phase, updated_at=utcnow())
     session.commit()
 
 
@@ -453,8 +460,9 @@ def _finish(
         values.update(failed_at=now, last_error=detail)
     elif state == "queued":
         values.update(smtp_phase=None, last_error=detail, queued_at=now)
-    _write(session, letter, **values)
-    _write(session, attempt, outcome=outcome, detail=detail[:2000], finished_at=now)
+    connection = session.connection()
+    _write(connection, letter, **values)
+    _write(connection, attempt, outcome=outcome, detail=detail[:2000], finished_at=now)
     session.commit()
 
 
@@ -499,7 +507,7 @@ def _begin_transaction(settings: Settings, sender: str) -> tuple[smtplib.SMTP, i
             smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             _cache.smtp, _cache.key = smtp, key
         try:
-            code, reply = _cache.smtp.mail(sender)
+            code, reply = _cache.smtp.docmd("MAIL", f"FROM:<{sender}>")
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             _drop_connection()
             if attempt == 2:
@@ -515,8 +523,12 @@ def _smtp_send(
     """MAIL, RCPT, DATA and the message; the `data` mark committed just before the final
     dot, the only line after which the server may accept the message (RFC 5321 4.1.1.4:
     a connection lost before it aborts the transaction)."""
+    if not _PLAIN_ADDRESS.fullmatch(letter.recipient or ""):
+        detail = f"not a plain email address: {letter.recipient!r}"
+        _finish(session, letter, attempt, state="failed", outcome="error", detail=detail)
+        return {"letter": letter.id, "outcome": "failed", "detail": detail}
     payload = _LEADING_DOT.sub(b"..", build_message(settings, letter))  # dot-stuffed
-    sender = parseaddr(settings.mail_from)[1]
+    sender = _sender(settings.mail_from)[1]
     try:
         smtp, code, reply = _begin_transaction(settings, sender)
     except SourceUnavailable as exc:
@@ -525,7 +537,8 @@ def _smtp_send(
         if code != 250:
             _reset(smtp)
             return _smtp_refused(session, letter, attempt, code, reply, "MAIL FROM")
-        code, reply = smtp.rcpt(letter.recipient)
+        # docmd, not rcpt(): smtplib would parse the address again for every letter.
+        code, reply = smtp.docmd("RCPT", f"TO:<{letter.recipient}>")
         if code not in (250, 251):
             _reset(smtp)
             return _smtp_refused(session, letter, attempt, code, reply, "RCPT TO")
