@@ -9,10 +9,13 @@ when you have it.
 
 Exactly once, as for email (`outreach.delivery`): the caller has claimed the letter
 (`queued -> sending`, phase `connect`). Until the request is on the wire nothing can
-have arrived, so a refused connection sends the letter back to `queued`. The phase
-becomes `data` just before the POST; after that, a lost answer (timeout, reset) leaves
-the outcome unknown and the letter is failed visibly, never resent. The DeliveryId is
-the letter's idempotency key, so CWC can also recognise a repeat.
+have arrived, so a refused connection sends the letter back to `queued`. The XML is
+built and validated and the request prepared first; the phase becomes `data` (committed)
+right before the request is written; after that, a lost answer (timeout, reset, a
+worker killed) leaves the outcome unknown and the letter is failed visibly, never
+resent. That window, the server's handling plus one commit, is inherent: an HTTP
+client cannot know whether a request whose answer it never read was acted on. The
+DeliveryId is the letter's idempotency key, so CWC can also recognise a repeat.
 """
 
 from __future__ import annotations
@@ -138,15 +141,21 @@ def post_letter(
         return {"letter": letter.id, "outcome": "failed", "detail": str(exc)}
     url = f"{settings.cwc_url}/v2/message"
     client = http or _http()
-    set_phase(session, letter, "data")
-    try:
-        response = client.post(
+    # Everything but the write itself happens before the `data` mark, so a worker killed
+    # in between has almost never put the request on the wire (see the module docstring).
+    request = client.prepare_request(
+        requests.Request(
+            "POST",
             url,
             params={"apikey": settings.cwc_api_key or ""},
             data=xml,
             headers={"Content-Type": "application/xml"},
-            timeout=TIMEOUT,
         )
+    )
+    options = client.merge_environment_settings(request.url, {}, None, None, None)
+    set_phase(session, letter, "data")
+    try:
+        response = client.send(request, timeout=TIMEOUT, **options)
     except requests.ConnectionError as exc:
         if _refused(exc):
             return transient(session, letter, attempt, f"CWC unreachable: {exc}")
