@@ -16,7 +16,7 @@ What it does, in one run:
 5. faults (--faults): kill -9 of a worker at 30% received, Redis FLUSHDB at 60%; the
    sweeper (outreach.jobs.reconcile) recovers what they strand;
 6. baseline, same run, same server: the same bytes sent bare -- smtplib `sendmail`, or
-   `requests` POSTing the same CWC XML -- once with a new connection per message and
+   urllib3 POSTing the same CWC XML -- once with a new connection per message and
    once over as many connections as our run used.
 
 Duplicates and losses are counted at the server, not from our own tables.
@@ -197,22 +197,20 @@ def baseline_email(port: int, items: list[tuple[bytes, str]], connections: int) 
 
 
 def baseline_cwc(url: str, items: list[bytes], connections: int) -> float:
-    """Bare `requests` POSTs of the same XML over `connections` keep-alive sessions (0: a
-    new connection per message); returns seconds."""
-    import requests
+    """Bare urllib3 (the client outreach.cwc uses) POSTs of the same XML over
+    `connections` keep-alive connections (0: a new connection per message); seconds."""
+    import urllib3
 
+    headers = {"Content-Type": "application/xml"}
     chunk = 1 if connections == 0 else -(-len(items) // max(connections, 1))
     t0 = time.perf_counter()
-    for start in tqdm(range(0, len(items), chunk), desc=f"requests x{connections}", unit="conn"):
-        with requests.Session() as http:
+    for start in tqdm(range(0, len(items), chunk), desc=f"urllib3 x{connections}", unit="conn"):
+        with urllib3.PoolManager() as http:
             for xml in items[start : start + chunk]:
-                http.post(
-                    url,
-                    params={"apikey": "bench"},
-                    data=xml,
-                    headers={"Content-Type": "application/xml"},
-                    timeout=(5, 30),
-                ).raise_for_status()
+                response = http.request(
+                    "POST", f"{url}?apikey=bench", body=xml, headers=headers, retries=False
+                )
+                assert response.status == 200, response.status
     return time.perf_counter() - t0
 
 
@@ -443,6 +441,7 @@ def main() -> None:  # noqa: PLR0915 - a linear script
             for row in tqdm(rows, desc="build baseline messages", unit="msg")
         ]
         url = f"{settings.cwc_url}/v2/message"
+        cpu0 = time.process_time()
         per_message_s = baseline_cwc(url, items, 0)
         per_message_cpu = time.process_time() - cpu0
         base1, _ = received.reset()
@@ -474,7 +473,7 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     plain_same = total / same_s
     ours_cpu = workers_cpu + server_cpu
     engine_name = "PostgreSQL" if db_url.startswith("postgres") else "SQLite"
-    bare = "requests POSTing the same CWC XML" if cwc else "smtplib sendmail"
+    bare = "urllib3 POSTing the same CWC XML" if cwc else "smtplib sendmail"
     lines = [
         "",
         f"### Outreach delivery, {'CWC over HTTP' if cwc else 'email over SMTP'} "

@@ -68,9 +68,7 @@ def test_message_with_accents_long_lines_and_leading_dots_reads_back_intact(
     letter = db.get(Letter, first)
     letter.constituent.name = "José Núñez, Jr."
     letter.subject = "Financiación del 988: apoye " + "la ley " * 12
-    letter.body = (
-        "Estimada asambleísta:\n\n" + "Una línea muy larga " * 20 + "\n.\n..two dots\nend"
-    )
+    letter.body = "Estimada asambleísta:\n\n" + "Una línea muy larga " * 20 + "\n.\n..two dots\nend"
     db.commit()
     raw = delivery.build_message(smtp_settings, letter)
     assert raw.isascii() and b"\n" not in raw.replace(b"\r\n", b"")
