@@ -85,7 +85,8 @@ CRLF = "\r\n"
 _SPACES = re.compile(r"\s+")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
-_PLAIN_ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")  # goes into RCPT TO:<...> as is
+# Printable ASCII but < and >: it goes into RCPT TO:<...> as is.
+_PLAIN_ADDRESS = re.compile(r"[!-;=?-~]+@[!-;=?-~]+")
 
 
 def _header(name: str, value: str) -> str:
@@ -523,11 +524,14 @@ def _smtp_send(
     """MAIL, RCPT, DATA and the message; the `data` mark committed just before the final
     dot, the only line after which the server may accept the message (RFC 5321 4.1.1.4:
     a connection lost before it aborts the transaction)."""
-    if not _PLAIN_ADDRESS.fullmatch(letter.recipient or ""):
-        detail = f"not a plain email address: {letter.recipient!r}"
+    try:
+        if not _PLAIN_ADDRESS.fullmatch(letter.recipient or ""):
+            raise ValueError(f"not a plain email address: {letter.recipient!r}")
+        payload = _LEADING_DOT.sub(b"..", build_message(settings, letter))  # dot-stuffed
+    except (UnicodeEncodeError, ValueError) as exc:  # an address SMTP cannot carry as is
+        detail = f"cannot build the message: {exc}"
         _finish(session, letter, attempt, state="failed", outcome="error", detail=detail)
         return {"letter": letter.id, "outcome": "failed", "detail": detail}
-    payload = _LEADING_DOT.sub(b"..", build_message(settings, letter))  # dot-stuffed
     sender = _sender(settings.mail_from)[1]
     try:
         smtp, code, reply = _begin_transaction(settings, sender)

@@ -83,6 +83,18 @@ def test_message_with_accents_long_lines_and_leading_dots_reads_back_intact(
     assert received["Subject"] == letter.subject.strip()
 
 
+def test_recipient_that_is_not_a_plain_address_fails_before_any_smtp_command(
+    db, smtp, smtp_settings, campaign
+):
+    [first, _] = _confirmed(db, campaign)
+    letter = db.get(Letter, first)
+    letter.recipient = "office@example.gov>\r\nRCPT TO:<someone@example.net"
+    db.commit()
+    assert delivery.deliver_letter(db, smtp_settings, first)["outcome"] == "failed"
+    assert "not a plain email address" in db.get(Letter, first).last_error
+    assert smtp.messages == []
+
+
 def test_retrying_a_sent_letter_never_sends_twice(db, smtp, smtp_settings, campaign):
     [first, _] = _confirmed(db, campaign)
     assert delivery.deliver_letter(db, smtp_settings, first)["outcome"] == "sent"
