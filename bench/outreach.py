@@ -522,7 +522,11 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         existing = results.read_text() if results.exists() else "# Benchmark results\n"
         if "## Outreach" not in existing:
             existing = existing.rstrip("\n") + "\n\n## Outreach\n"
-        results.write_text(existing.rstrip("\n") + "\n" + text)
+        # At the end of the Outreach section, not of the file.
+        end = existing.find("\n## ", existing.index("## Outreach") + 1)
+        end = len(existing) if end < 0 else end
+        head, tail = existing[:end].rstrip("\n"), existing[end:]
+        results.write_text(head + "\n" + text + tail)
         print(f"appended to {results}")
     if duplicates or lost:
         sys.exit(1)
