@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,6 +30,8 @@ from outreach.models import (
 from outreach.targeting import TARGET_MODES, legislator_fields
 from tracker.errors import InvalidInput, NotFound
 from tracker.models import Bill, Legislator, User, utcnow
+
+_Owned = TypeVar("_Owned", LetterTemplate, Campaign)
 
 # --- templates -----------------------------------------------------------------------------
 
@@ -90,16 +92,19 @@ def save_version(
     return version
 
 
+def _owned(
+    session: Session, model: type[_Owned], organization_id: int, row_id: int, noun: str
+) -> _Owned:
+    """The template or campaign with this id if this organization owns it, or NotFound."""
+    row = session.get(model, row_id)
+    if row is None or row.organization_id != organization_id:
+        raise NotFound(f"no such {noun}")
+    return row
+
+
 def get_template(session: Session, organization_id: int, template_id: int) -> LetterTemplate:
     """A template of this organization, or NotFound."""
-    template = session.scalars(
-        select(LetterTemplate).where(
-            LetterTemplate.id == template_id, LetterTemplate.organization_id == organization_id
-        )
-    ).first()
-    if template is None:
-        raise NotFound("no such template")
-    return template
+    return _owned(session, LetterTemplate, organization_id, template_id, "template")
 
 
 # --- campaigns -----------------------------------------------------------------------------
@@ -209,14 +214,7 @@ def open_campaign(session: Session, slug: str) -> Campaign:
 
 def campaign_for_org(session: Session, organization_id: int, campaign_id: int) -> Campaign:
     """A campaign of this organization, or NotFound."""
-    campaign = session.scalars(
-        select(Campaign).where(
-            Campaign.id == campaign_id, Campaign.organization_id == organization_id
-        )
-    ).first()
-    if campaign is None:
-        raise NotFound("no such campaign")
-    return campaign
+    return _owned(session, Campaign, organization_id, campaign_id, "campaign")
 
 
 def campaign_results(session: Session, organization_id: int, campaign_id: int) -> dict[str, Any]:

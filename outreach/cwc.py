@@ -9,30 +9,42 @@ when you have it.
 
 Exactly once, as for email (`outreach.delivery`): the caller has claimed the letter
 (`queued -> sending`, phase `connect`). Until the request is on the wire nothing can
-have arrived, so a refused connection sends the letter back to `queued`. The phase
-becomes `data` just before the POST; after that, a lost answer (timeout, reset) leaves
-the outcome unknown and the letter is failed visibly, never resent. The DeliveryId is
-the letter's idempotency key, so CWC can also recognise a repeat.
+have arrived, so a refused connection sends the letter back to `queued`. The XML is
+built and validated and the request prepared first; the phase becomes `data` (committed)
+right before the request is written; after that, a lost answer (timeout, reset, a
+worker killed) leaves the outcome unknown and the letter is failed visibly, never
+resent. That window, the server's handling plus one commit, is inherent: an HTTP
+client cannot know whether a request whose answer it never read was acted on. The
+DeliveryId is the letter's idempotency key, so CWC can also recognise a repeat.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import urllib.request
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
-import requests
+import certifi
+import urllib3
 from lxml import etree
 from sqlalchemy.orm import Session
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, ReadTimeoutError
 
 from outreach.models import DeliveryAttempt, Letter
 from tracker.config import Settings
 from tracker.errors import InvalidInput
 
 CWC_SCHEMA = Path(__file__).parent / "data" / "cwc_message.built_from_docs.rng"
-TIMEOUT = (5, 30)
+TIMEOUT = urllib3.Timeout(connect=5, read=30)
+HEADERS = {
+    "Content-Type": "application/xml",
+    "User-Agent": "mh-policy-tracker outreach (CWC delivery agent)",
+}
 # Library of Congress policy area for every letter this service carries.
 TOPIC = "Health"
 _BILL = re.compile(r"^([A-Za-z. ]+?)\s*(\d+)$")  # "HR 2741", "S. 1329", "H.Res. 12"
@@ -49,6 +61,11 @@ def validate(xml: bytes) -> None:
     document = etree.fromstring(xml)
     if not schema.validate(document):
         raise InvalidInput(f"CWC message is not valid: {schema.error_log.last_error}")
+
+
+@lru_cache(maxsize=8)
+def _address_of(mail_from: str) -> str:
+    return parseaddr(mail_from)[1]  # parsed once: the parser is slow
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
@@ -74,7 +91,7 @@ def build_message(settings: Settings, letter: Letter, day: datetime | None = Non
     """The CWC XML for one letter (not yet validated)."""
     constituent = letter.constituent
     organization = letter.campaign.organization
-    agent_email = parseaddr(settings.mail_from)[1]
+    agent_email = _address_of(settings.mail_from)
     given, _, family = constituent.name.partition(" ")
     root = etree.Element("CWC")
     _sub(root, "CWCVersion", "2.0")
@@ -127,7 +144,7 @@ def post_letter(
     set_phase,  # noqa: ANN001 - outreach.delivery._set_phase
     finish,  # noqa: ANN001 - outreach.delivery._finish
     transient,  # noqa: ANN001 - outreach.delivery._transient
-    http: requests.Session | None = None,
+    http: urllib3.PoolManager | None = None,
 ) -> dict[str, object]:
     """Send one claimed letter to CWC; the state moves are the delivery module's."""
     xml = build_message(settings, letter)
@@ -137,29 +154,18 @@ def post_letter(
         finish(session, letter, attempt, state="failed", outcome="error", detail=str(exc))
         return {"letter": letter.id, "outcome": "failed", "detail": str(exc)}
     url = f"{settings.cwc_url}/v2/message"
-    client = http or _http()
+    client = http or _pool(url)
+    target = f"{url}?{urlencode({'apikey': settings.cwc_api_key or ''})}"
+    # Everything but the request itself happens before the `data` mark, so a worker killed
+    # in between has almost never put it on the wire (see the module docstring).
     set_phase(session, letter, "data")
     try:
-        response = client.post(
-            url,
-            params={"apikey": settings.cwc_api_key or ""},
-            data=xml,
-            headers={"Content-Type": "application/xml"},
-            timeout=TIMEOUT,
+        response = client.request(
+            "POST", target, body=xml, headers=HEADERS, timeout=TIMEOUT, retries=False
         )
-    except requests.ConnectionError as exc:
-        if _refused(exc):
-            return transient(session, letter, attempt, f"CWC unreachable: {exc}")
-        finish(
-            session,
-            letter,
-            attempt,
-            state="failed",
-            outcome="unknown",
-            detail=f"connection lost after sending to CWC ({exc}); outcome unknown, not resent",
-        )
-        return {"letter": letter.id, "outcome": "unknown"}
-    except requests.Timeout as exc:
+    except ConnectTimeoutError as exc:  # refused or never connected: nothing was sent
+        return transient(session, letter, attempt, f"CWC unreachable: {exc}")
+    except ReadTimeoutError as exc:
         finish(
             session,
             letter,
@@ -169,33 +175,46 @@ def post_letter(
             detail=f"no answer from CWC ({exc}); outcome unknown, not resent",
         )
         return {"letter": letter.id, "outcome": "unknown"}
-    text = response.text[:500]
-    if 200 <= response.status_code < 300:
+    except (HTTPError, OSError) as exc:
+        finish(
+            session,
+            letter,
+            attempt,
+            state="failed",
+            outcome="unknown",
+            detail=f"connection lost after sending to CWC ({exc}); outcome unknown, not resent",
+        )
+        return {"letter": letter.id, "outcome": "unknown"}
+    text = response.data[:500].decode("utf-8", "replace")
+    if 200 <= response.status < 300:
         finish(session, letter, attempt, state="sent", outcome="sent", detail=f"CWC {text}")
         return {"letter": letter.id, "outcome": "sent"}
-    if response.status_code in (429,) or response.status_code >= 500:
-        return transient(session, letter, attempt, f"CWC {response.status_code}: {text}")
-    detail = f"CWC refused ({response.status_code}): {text}"
+    if response.status == 429 or response.status >= 500:
+        return transient(session, letter, attempt, f"CWC {response.status}: {text}")
+    detail = f"CWC refused ({response.status}): {text}"
     finish(session, letter, attempt, state="failed", outcome="error", detail=detail)
     return {"letter": letter.id, "outcome": "failed", "detail": detail}
 
 
-def _refused(exc: requests.ConnectionError) -> bool:
-    """True when the connection never opened (nothing can have reached CWC)."""
-    text = repr(exc)
-    return "NewConnectionError" in text or "Connection refused" in text
+_POOLS: dict[tuple[int, str], urllib3.PoolManager] = {}
 
 
-_SESSIONS: dict[int, requests.Session] = {}
+def _pool(url: str) -> urllib3.PoolManager:
+    """One keep-alive connection pool per process and endpoint (a send is one request),
+    through the HTTP(S) proxy the usual environment variables name, if any.
 
-
-def _http() -> requests.Session:
-    """One keep-alive HTTP session per process (a send is one request)."""
-    import os
-
-    client = _SESSIONS.get(os.getpid())
-    if client is None:
-        _SESSIONS.clear()
-        client = _SESSIONS[os.getpid()] = requests.Session()
-        client.headers["User-Agent"] = "mh-policy-tracker outreach (CWC delivery agent)"
-    return client
+    urllib3 (what `requests` is built on) directly: `requests` re-read the environment,
+    .netrc and proxy settings on every call, half of a worker's time per CWC letter.
+    """
+    parts = urlsplit(url)
+    key = (os.getpid(), f"{parts.scheme}://{parts.netloc}")
+    pool = _POOLS.get(key)
+    if pool is None:
+        if any(pid != key[0] for pid, _ in _POOLS):
+            _POOLS.clear()  # a forked child: the parent's sockets are not ours
+        bypass = urllib.request.proxy_bypass(parts.hostname or "")
+        proxy = None if bypass else urllib.request.getproxies().get(parts.scheme)
+        options = {"ca_certs": certifi.where()}
+        pool = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
+        _POOLS[key] = pool
+    return pool

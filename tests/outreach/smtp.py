@@ -11,13 +11,16 @@ from aiosmtpd.controller import Controller
 
 
 class RecordingHandler:
-    """Accepts every message and keeps it; `hold_rcpt` can pause a transaction at RCPT."""
+    """Accepts every message and keeps it; `hold_rcpt` can pause a transaction at RCPT,
+    `hold_data` after the final dot (the message kept, the reply not yet sent)."""
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
         self.hold_rcpt = threading.Event()  # when set, RCPT waits for `release`
         self.rcpt_seen = threading.Event()
+        self.hold_data = threading.Event()  # when set, the reply to the final dot waits
+        self.data_seen = threading.Event()
         self.release = threading.Event()
         self.hold_after = 0  # hold only once this many messages were accepted
         self.peers: list[tuple] = []  # the client end of each accepted message's connection
@@ -36,6 +39,11 @@ class RecordingHandler:
         with self.lock:
             self.messages.append(msg)
             self.peers.append(tuple(session.peer))
+            held = self.hold_data.is_set() and len(self.messages) > self.hold_after
+        if held:
+            self.data_seen.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
         return "250 Message accepted for delivery"
 
     def message_ids(self) -> list[str]:

@@ -142,6 +142,38 @@ def test_cwc_letter_is_posted_once_to_the_configured_endpoint(db, settings, fede
     assert outcomes == ["error", "sent"]
 
 
+class SilentCwc(BaseHTTPRequestHandler):
+    """Reads the whole request, keeps it, and hangs up without an answer."""
+
+    received: list[bytes] = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        type(self).received.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.close_connection = True
+
+    def log_message(self, *args) -> None:  # noqa: ANN002
+        pass
+
+
+def test_cwc_answer_lost_after_the_request_is_unknown_never_resent(db, settings, federal):
+    SilentCwc.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SilentCwc)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with_cwc = _cwc(settings, f"http://127.0.0.1:{server.server_address[1]}/cwc")
+        constituent = letters.submit(db, federal, _person(), _fremont(), with_cwc)
+        letters.confirm(db, constituent)
+        [letter] = [x for x in constituent.letters if x.delivery == "cwc"]
+        assert delivery.deliver_letter(db, with_cwc, letter.id)["outcome"] == "unknown"
+        assert delivery.deliver_letter(db, with_cwc, letter.id)["outcome"] == "skipped"
+    finally:
+        server.shutdown()
+    db.expire_all()
+    letter = db.get(Letter, letter.id)
+    assert letter.state == "failed" and "outcome unknown" in letter.last_error
+    assert len(SilentCwc.received) == 1  # it did arrive, once; the service does not resend
+
+
 def test_cwc_refused_connection_is_retried_not_lost(db, settings, federal):
     down = f"http://127.0.0.1:{free_port()}/cwc"
     with_cwc = _cwc(settings, down)

@@ -59,6 +59,42 @@ def test_letter_is_delivered_to_a_real_smtp_server_with_its_content(
     assert letter.state == "sent" and letter.smtp_phase == "done" and letter.sent_at
 
 
+def test_message_with_accents_long_lines_and_leading_dots_reads_back_intact(
+    db, smtp, smtp_settings, campaign
+):
+    from email import message_from_bytes, policy
+
+    [first, _] = _confirmed(db, campaign)
+    letter = db.get(Letter, first)
+    letter.constituent.name = "José Núñez, Jr."
+    letter.subject = "Financiación del 988: apoye " + "la ley " * 12
+    letter.body = "Estimada asambleísta:\n\n" + "Una línea muy larga " * 20 + "\n.\n..two dots\nend"
+    db.commit()
+    raw = delivery.build_message(smtp_settings, letter)
+    assert raw.isascii() and b"\n" not in raw.replace(b"\r\n", b"")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 78
+    msg = message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=policy.default)
+    assert msg["Reply-To"].addresses[0].display_name == "José Núñez, Jr."
+    assert msg["Subject"] == letter.subject.strip()
+    assert msg.get_content() == letter.body + "\n"
+    assert delivery.deliver_letter(db, smtp_settings, first)["outcome"] == "sent"
+    [received] = smtp.messages  # dot-stuffing undone by the server: the same text
+    assert received.get_content() == letter.body + "\n"
+    assert received["Subject"] == letter.subject.strip()
+
+
+def test_recipient_that_is_not_a_plain_address_fails_before_any_smtp_command(
+    db, smtp, smtp_settings, campaign
+):
+    [first, _] = _confirmed(db, campaign)
+    letter = db.get(Letter, first)
+    letter.recipient = "office@example.gov>\r\nRCPT TO:<someone@example.net"
+    db.commit()
+    assert delivery.deliver_letter(db, smtp_settings, first)["outcome"] == "failed"
+    assert "not a plain email address" in db.get(Letter, first).last_error
+    assert smtp.messages == []
+
+
 def test_retrying_a_sent_letter_never_sends_twice(db, smtp, smtp_settings, campaign):
     [first, _] = _confirmed(db, campaign)
     assert delivery.deliver_letter(db, smtp_settings, first)["outcome"] == "sent"
@@ -311,25 +347,73 @@ def test_batch_worker_killed_mid_batch_redelivers_none_twice(
     smtp.release.set()
     db.expire_all()
     before = {x.id: (x.state, x.smtp_phase) for x in db.scalars(select(Letter))}
-    # The first letter's `sent` was committed with the second's `data` mark; the second
-    # was accepted but its `sent` was not yet committed; the last two never reached DATA.
+    # Each result is committed as soon as the server answers the final dot; the third
+    # letter was killed at RCPT and the fourth never started: both before DATA.
     assert sorted(before.values()) == [
         ("sending", "connect"),
         ("sending", "connect"),
-        ("sending", "data"),
+        ("sent", "done"),
         ("sent", "done"),
     ]
     time.sleep(0.05)
     summary = reconcile(stale_seconds=0)
-    assert summary["unknown"] == 1 and summary["requeued"] == 2
+    assert summary["unknown"] == 0 and summary["requeued"] == 2
     _work(redis_conn)
     db.expire_all()
     rows = db.scalars(select(Letter).order_by(Letter.id)).all()
     received = smtp.message_ids()
     assert len(received) == 4 and len(set(received)) == 4  # none twice, none lost
     assert sorted(received) == sorted(x.message_id for x in rows)
-    states = sorted(x.state for x in rows)
-    # The one accepted before the kill but unrecorded is shown as "outcome unknown",
-    # never resent.
-    assert states == ["failed", "sent", "sent", "sent"]
-    assert "outcome unknown" in next(x.last_error for x in rows if x.state == "failed")
+    assert [x.state for x in rows] == ["sent"] * 4
+
+
+@pytest.mark.redis
+def test_worker_killed_awaiting_the_reply_to_the_final_dot_is_unknown_never_resent(
+    db, smtp, rq_settings, redis_conn, campaign
+):
+    """The one window no client can close: the server has the whole message and the
+    worker dies before the reply is recorded. The letter is shown as outcome unknown
+    and never sent again; the server has it once."""
+    from outreach.jobs import enqueue_batch, reconcile
+
+    ids = _confirmed(db, campaign, n=2)
+    enqueue_batch(rq_settings, ids)
+    smtp.hold_after = 1  # the second message's final dot gets no reply
+    smtp.hold_data.set()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from redis import Redis; from rq import Queue, SimpleWorker; import os;"
+            "r = Redis.from_url(os.environ['REDIS_URL']);"
+            "SimpleWorker([Queue('outreach', connection=r)], connection=r).work(burst=True)",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": ROOT},
+    )
+    try:
+        assert smtp.data_seen.wait(30), "the worker never sent the second message"
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    smtp.hold_data.clear()
+    smtp.release.set()
+    db.expire_all()
+    before = [(x.state, x.smtp_phase) for x in db.scalars(select(Letter).order_by(Letter.id))]
+    assert before == [
+        ("sent", "done"),
+        ("sending", "data"),
+        ("sending", "connect"),
+        ("sending", "connect"),
+    ]
+    time.sleep(0.05)
+    assert reconcile(stale_seconds=0) == {"requeued": 2, "unknown": 1, "confirmations": 0}
+    _work(redis_conn)
+    db.expire_all()
+    rows = db.scalars(select(Letter).order_by(Letter.id)).all()
+    assert [x.state for x in rows] == ["sent", "failed", "sent", "sent"]
+    assert "outcome unknown" in rows[1].last_error
+    received = smtp.message_ids()
+    assert sorted(received) == sorted(x.message_id for x in rows)  # each exactly once
