@@ -1,7 +1,12 @@
 """Write normalized records to the store: upsert by natural key, merge across sources.
 
 One transaction per batch; a bill is written whole or not at all. Each bill carries a
-hash of its merged content, so importing the same input again writes nothing.
+hash of its merged content, so importing the same input again writes nothing. Each
+source link also keeps the fingerprint of the record as that source sent it
+(`raw_fingerprint`, which includes a hash of the normalization code): a record whose
+fingerprint is already on all its links is skipped before anything is cleaned,
+classified or hashed, so a re-import of unchanged data costs little more than reading
+the links.
 
 Field precedence when several sources report the same bill (highest wins; a lower
 source only fills fields the higher ones left empty; list fields - actions, sponsors,
