@@ -23,8 +23,10 @@ children: their own ru_maxrss):
    floor: reading the stored source links of the same records (bench/ingest.py `run_read`);
 3. tag + score: the `tag` queue's `tag_and_score` jobs (`scrapers.pipeline._then`, jobs
    of at most 500 bills) for all N bills, drained by `--tag-workers` RQ worker processes;
-   worker throughput at `--workers` (1,2,4) on the first `--fleet-bills` bills (bench/fleet.py);
-4. similarity: `tracker.tasks.update_similarity` over all bills, in this process;
+   before that, worker throughput at `--workers` (1,2,4) on the first `--fleet-bills`
+   bills (bench/fleet.py's worker); every run first empties what the step writes;
+4. similarity: `tracker.tasks.update_similarity` over all bills, in this process (only up
+   to `--similarity-max` bills: replicated copies are near-duplicates of each other);
 5. search: the app under waitress (8 threads), 8 signed-in clients requesting `/bills?q=`
    for bench/web.py's fixed query mix (words, a phrase, a prefix); floor: the bare
    full-text query for the same words in this process (bench/web.py `bare`);
