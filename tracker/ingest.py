@@ -1,7 +1,12 @@
 """Write normalized records to the store: upsert by natural key, merge across sources.
 
 One transaction per batch; a bill is written whole or not at all. Each bill carries a
-hash of its merged content, so importing the same input again writes nothing.
+hash of its merged content, so importing the same input again writes nothing. Each
+source link also keeps the fingerprint of the record as that source sent it
+(`raw_fingerprint`, which includes a hash of the normalization code): a record whose
+fingerprint is already on all its links is skipped before anything is cleaned,
+classified or hashed, so a re-import of unchanged data costs little more than reading
+the links.
 
 Field precedence when several sources report the same bill (highest wins; a lower
 source only fills fields the higher ones left empty; list fields - actions, sponsors,
@@ -15,18 +20,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import re
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import islice
+from operator import attrgetter
+from pathlib import Path
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
+from tracker import cells as cell_rules
+from tracker import ids as id_rules
 from tracker import status as status_rules
 from tracker.cells import clean_text
 from tracker.errors import InvalidInput
@@ -55,7 +66,9 @@ from tracker.records import (
     CommitteeRecord,
     EventRecord,
     MemberRecord,
+    SourceRef,
     SponsorRecord,
+    VersionRecord,
     VoteRecord,
 )
 
@@ -168,22 +181,33 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
     ids = [make_bill_id(r.jurisdiction, r.session, r.identifier) for r in records]
     known = _known_links(session, ids)
     todo = []
+    refingerprinted: list[dict] = []  # links whose record is the same but whose raw is not
     for stable_id, record in zip(ids, records, strict=True):
+        raw = raw_fingerprint(record)
+        if _same_raw_as_last_time(known, stable_id, record, raw):
+            result.unchanged += 1  # byte for byte what this source sent before: skip early
+            continue
         incoming = _content_from_record(record)
         parts = _hash_parts(incoming)
         record_hash = _hash_from_parts(parts)
         if _same_as_last_time(known, stable_id, record, record_hash):
             result.unchanged += 1  # this source said exactly this before: nothing to merge
+            refingerprinted += [
+                {"b_bill_id": stable_id, "b_source": ref.source, "b_url": ref.url, "raw": raw}
+                for ref in record.sources
+            ]
         elif _older_than_known(known, stable_id, record):
             # One import can hold two versions of a bill (GovInfo's old and new layouts);
             # the older never overwrites the newer, so a re-import does not flap.
             result.unchanged += 1
         else:
-            todo.append((stable_id, record, incoming, record_hash, parts))
+            todo.append((stable_id, record, incoming, record_hash, parts, raw))
             for ref in record.sources:
                 key = (stable_id, ref.source, ref.url)
-                stored = known.get(key) or (None, None, None, None)
-                known[key] = (record_hash, ref.source_id, record.source_updated, stored[3])
+                stored = known.get(key) or (None, None, None, None, None)
+                known[key] = (record_hash, ref.source_id, record.source_updated, stored[3], raw)
+    if refingerprinted:
+        _store_raw_fingerprints(session, refingerprinted)
     if not todo:
         return result
     existing = {
@@ -211,7 +235,7 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
     # Merged content of bills written in this batch (a batch may carry one bill twice,
     # from two sources); their child rows are written once, in bulk, after the loop.
     written: dict[str, dict] = {}
-    for stable_id, record, incoming, record_hash, parts in merging:
+    for stable_id, record, incoming, record_hash, parts, raw in merging:
         bill = existing.get(stable_id)
         incoming["_session_end"] = sessions[(record.jurisdiction.lower(), record.session)].end_date
         if bill is None:
@@ -234,7 +258,7 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
                     "than what we have; held for review (the archive keeps both)"
                 )
         merged_hash = _hash_from_parts(_hash_parts(merged, reuse=(incoming, parts)))
-        link_new = _apply_source_links(bill, record, record_hash)
+        link_new = _apply_source_links(bill, record, record_hash, raw)
         if merged_hash == bill.content_hash and not link_new:
             result.unchanged += 1
             continue
@@ -250,7 +274,7 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
     session.flush()
     bill_rows, link_rows = [], []
     now = utcnow()
-    for stable_id, record, incoming, record_hash, parts in fresh:
+    for stable_id, record, incoming, record_hash, parts, raw in fresh:
         key = (record.jurisdiction.lower(), record.session)
         incoming["_session_end"] = sessions[key].end_date
         merged = _finalize(dict(incoming))
@@ -265,7 +289,7 @@ def _ingest_bill_batch(session: Session, records: list[BillRecord]) -> IngestRes
             updated_at=now,
         )
         bill_rows.append(row)
-        link_rows += _new_link_rows(stable_id, record, record_hash)
+        link_rows += _new_link_rows(stable_id, record, record_hash, raw)
         written[stable_id] = merged
         result.changed_bill_ids.add(stable_id)
     result.inserted += len(fresh)
@@ -375,6 +399,50 @@ def _session_cache(
         found[key] = row
     session.flush()
     return found
+
+
+# --- raw fingerprint -----------------------------------------------------------------------
+# A record's fields exactly as the parser gave them (no cleaning, classification, sorting or
+# cutting), read with attrgetters built from the dataclass fields, so a field added to a
+# record is covered without a change here. fetched_at is left out: it moves on every fetch.
+_RAW_NESTED = ("actions", "sponsors", "versions", "sources", "latest_action")
+_raw_bill = attrgetter(*(f.name for f in fields(BillRecord) if f.name not in _RAW_NESTED))
+_raw_action = attrgetter(*(f.name for f in fields(ActionRecord)))
+_raw_sponsor = attrgetter(*(f.name for f in fields(SponsorRecord)))
+_raw_version = attrgetter(*(f.name for f in fields(VersionRecord)))
+_raw_source = attrgetter(*(f.name for f in fields(SourceRef) if f.name != "fetched_at"))
+
+
+@lru_cache(maxsize=1)
+def _rules_fingerprint() -> str:
+    """sha256 of the code that turns a record into stored content: any edit to it makes
+    every record go through normalization once more (writing only what really changed)."""
+    digest = hashlib.sha256()
+    for module in (cell_rules, id_rules, status_rules, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def raw_fingerprint(record: BillRecord) -> str:
+    """sha256 of a bill record as received, with the normalization rules' fingerprint.
+
+    Equal fingerprints mean equal stored content, so ingest skips such a record before
+    building anything. The values are builtins (str, date, None, lists, tuples) pickled
+    with a fixed protocol: equal bytes always decode to equal values; equal values can
+    pickle differently only through object sharing or another Python version, which costs
+    one rebuild of the record, never a missed change.
+    """
+    latest = record.latest_action
+    raw = (
+        _rules_fingerprint(),
+        _raw_bill(record),
+        [_raw_action(a) for a in record.actions],
+        [_raw_sponsor(s) for s in record.sponsors],
+        [_raw_version(v) for v in record.versions],
+        [_raw_source(r) for r in record.sources],
+        _raw_action(latest) if latest else None,
+    )
+    return hashlib.sha256(pickle.dumps(raw, protocol=5)).hexdigest()
 
 
 def _content_from_record(record: BillRecord) -> dict:
@@ -590,7 +658,9 @@ def _bill_row(content: dict) -> dict:
     return row
 
 
-def _new_link_rows(stable_id: str, record: BillRecord, record_hash: str) -> list[dict]:
+def _new_link_rows(
+    stable_id: str, record: BillRecord, record_hash: str, raw: str | None = None
+) -> list[dict]:
     """The source links `_apply_source_links` would add to a new bill, as rows."""
     by_key: dict[tuple[str, str | None], dict] = {}
     for ref in record.sources:
@@ -610,6 +680,7 @@ def _new_link_rows(stable_id: str, record: BillRecord, record_hash: str) -> list
         link["source_updated"] = record.source_updated or link["source_updated"]
         link["payload_sha256"] = ref.payload_sha256 or link["payload_sha256"]
         link["record_sha256"] = record_hash
+        link["raw_sha256"] = raw
         link["fetched_at"] = ref.fetched_at or link["fetched_at"]
     return list(by_key.values())
 
@@ -705,9 +776,39 @@ def _known_links(session: Session, ids: list[str]) -> dict[LinkKey, tuple]:
             links.source_id,
             links.source_updated,
             links.payload_sha256,
+            links.raw_sha256,
         ).where(links.bill_id.in_(set(ids)))
     )
     return {(r[0], r[1], r[2]): tuple(r[3:]) for r in rows}
+
+
+def _same_raw_as_last_time(
+    known: dict[LinkKey, tuple], stable_id: str, record: BillRecord, raw: str
+) -> bool:
+    """True when every source link of the record stores this raw fingerprint."""
+    if not record.sources:
+        return False
+    for ref in record.sources:
+        stored = known.get((stable_id, ref.source, ref.url))
+        if stored is None or stored[4] != raw:
+            return False
+    return True
+
+
+def _store_raw_fingerprints(session: Session, rows: list[dict]) -> None:
+    """Record the raw fingerprint of links whose record was unchanged after building it
+    (the first import after the rules changed, or of links stored before fingerprints)."""
+    links = SourceLink.__table__.c
+    session.connection().execute(
+        update(SourceLink.__table__)
+        .where(
+            links.bill_id == bindparam("b_bill_id"),
+            links.source == bindparam("b_source"),
+            links.url.is_not_distinct_from(bindparam("b_url")),
+        )
+        .values(raw_sha256=bindparam("raw")),
+        rows,
+    )
 
 
 def _same_as_last_time(
@@ -720,7 +821,7 @@ def _same_as_last_time(
         stored = known.get((stable_id, ref.source, ref.url))
         if stored is None:
             return False
-        stored_hash, source_id, source_updated, payload_sha256 = stored
+        stored_hash, source_id, source_updated, payload_sha256, _raw = stored
         if (
             stored_hash != record_hash
             or (ref.source_id and ref.source_id != source_id)
@@ -755,7 +856,9 @@ def _older_than_known(known: dict[LinkKey, tuple], stable_id: str, record: BillR
     return True
 
 
-def _apply_source_links(bill: Bill, record: BillRecord, record_hash: str) -> bool:
+def _apply_source_links(
+    bill: Bill, record: BillRecord, record_hash: str, raw: str | None = None
+) -> bool:
     """Add or refresh one link per contributing source; True when a link is new or moved."""
     changed = False
     by_key = {(link.source, link.url): link for link in bill.source_links}
@@ -776,6 +879,7 @@ def _apply_source_links(bill: Bill, record: BillRecord, record_hash: str) -> boo
             link.record_sha256, changed = record_hash, True
         if ref.fetched_at and changed:
             link.fetched_at = ref.fetched_at
+        link.raw_sha256 = raw  # a fingerprint alone is bookkeeping, not a change
     return changed
 
 

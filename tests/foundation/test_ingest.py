@@ -169,6 +169,70 @@ def test_reimport_of_unchanged_bills_writes_nothing(db):
     assert db.scalar(select(func.count()).select_from(BillAction)) == 9
 
 
+def _counting_builds(monkeypatch) -> list[str]:  # noqa: ANN001
+    """Record every bill record ingest normalizes (builds content for), calling through."""
+    import tracker.ingest as ingest_module
+
+    built: list[str] = []
+    real = ingest_module._content_from_record
+
+    def counting(record):  # noqa: ANN001, ANN202
+        built.append(record.identifier)
+        return real(record)
+
+    monkeypatch.setattr(ingest_module, "_content_from_record", counting)
+    return built
+
+
+def test_reimport_of_unchanged_records_builds_nothing_and_a_changed_one_is_reimported(
+    db, monkeypatch
+):
+    ingest(db, [_record(identifier=f"HB{n}") for n in (1477, 1478, 1479)])
+    assert db.scalar(select(func.count()).where(SourceLink.raw_sha256.is_(None))) == 0
+    built = _counting_builds(monkeypatch)
+
+    again = [_record(identifier=f"HB{n}") for n in (1477, 1478, 1479)]
+    writes = _writes_during(db, lambda: ingest(db, again))
+    assert (writes, built) == ([], [])
+
+    changed = [_record(identifier=f"HB{n}") for n in (1477, 1478, 1479)]
+    changed[2].title = "Implementing the national 988 crisis line"
+    result = ingest(db, changed)
+    assert built == ["HB 1479"]
+    assert (result.updated, result.unchanged) == (1, 2)
+    db.expire_all()
+    assert db.get(Bill, "wa-202122-hb1479").title == "Implementing the national 988 crisis line"
+    built.clear()
+    assert ingest(db, changed).unchanged == 3 and built == []
+
+
+def test_a_link_without_a_raw_fingerprint_gets_one_and_is_then_skipped(db, monkeypatch):
+    from sqlalchemy import update
+
+    ingest(db, [_record()])
+    db.execute(update(SourceLink).values(raw_sha256=None))  # stored before fingerprints
+    db.commit()
+    built = _counting_builds(monkeypatch)
+    first = _writes_during(db, lambda: ingest(db, [_record()]))
+    assert built == ["HB 1477"]
+    assert [w.split(None, 2)[:2] for w in first] == [["UPDATE", "source_links"]]
+    assert db.scalar(select(func.count()).where(SourceLink.raw_sha256.is_(None))) == 0
+    built.clear()
+    assert _writes_during(db, lambda: ingest(db, [_record()])) == [] and built == []
+
+
+def test_a_fetch_time_alone_does_not_change_the_raw_fingerprint():
+    from datetime import datetime
+
+    from tracker.ingest import raw_fingerprint
+
+    first, second = _record(), _record()
+    second.sources[0].fetched_at = datetime(2026, 12, 3, 14, 0)
+    assert raw_fingerprint(first) == raw_fingerprint(second)
+    second.actions[0].chamber = "upper"
+    assert raw_fingerprint(first) != raw_fingerprint(second)
+
+
 def test_a_changed_record_rewrites_only_its_own_rows(db):
     ingest(db, [_record(identifier=f"HB{n}") for n in (1477, 1478, 1479)])
     before = {

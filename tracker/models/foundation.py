@@ -233,6 +233,9 @@ class SourceLink(Base):
     source_updated: Mapped[str | None] = mapped_column(String(100))
     # sha256 of this source's own record: an identical record is skipped without a merge.
     record_sha256: Mapped[str | None] = mapped_column(String(64))
+    # Fingerprint of that record as received, before any cleaning or classification
+    # (tracker.ingest.raw_fingerprint): equal means skip without building anything.
+    raw_sha256: Mapped[str | None] = mapped_column(String(64))
 
     bill: Mapped[Bill | None] = relationship(back_populates="source_links")
 
