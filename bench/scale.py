@@ -25,8 +25,9 @@ children: their own ru_maxrss):
    of at most 500 bills) for all N bills, drained by `--tag-workers` RQ worker processes;
    before that, worker throughput at `--workers` (1,2,4) on the first `--fleet-bills`
    bills (bench/fleet.py's worker); every run first empties what the step writes;
-4. similarity: `tracker.tasks.update_similarity` over all bills, in this process (only up
-   to `--similarity-max` bills: replicated copies are near-duplicates of each other);
+4. similarity: `tracker.similarity.update_similar_bills` (the chunks the daily jobs
+   run) over all bills, in this process (only up to `--similarity-max` bills:
+   replicated copies are near-duplicates of each other);
 5. search: the app under waitress (8 threads), 8 signed-in clients requesting `/bills?q=`
    for bench/web.py's fixed query mix (words, a phrase, a prefix); floor: the bare
    full-text query for the same words in this process (bench/web.py `bare`);
@@ -409,11 +410,14 @@ def main() -> None:
         step.rss_mb = max(step.rss_mb, row["rss"])
         step.note = f"{row['jobs']} jobs; CPU and RSS include the workers"
         if "similarity" not in skip and n <= args.similarity_max:
-            from tracker.tasks import update_similarity
+            from tracker.similarity import update_similar_bills
 
             os.environ.update(env)
-            with measure(steps, "similarity (all bills, one process)") as step:
-                sim = update_similarity(None)
+            with (
+                measure(steps, "similarity (all bills, chunks of 500, one process)") as step,
+                dbmod.session_scope(settings) as session,
+            ):
+                sim = update_similar_bills(session)
             step.note = f"{sim['pairs']:,} pairs"
         setup_org(settings, ids)
         web_phase(settings, steps, args.requests)
