@@ -120,7 +120,7 @@ def test_hearing_alert_reads_like_the_calendar():
         committee_name="House Children, Youth & Families",
     )
     assert hearing_summary("HB 1800", event) == (
-        "HB 1800 is scheduled in House Children, Youth & Families on Jan 17 at 1:30 pm"
+        "HB 1800 is scheduled in House Children, Youth & Families on Jan 17 at 1:30 pm PST"
     )
 
 
