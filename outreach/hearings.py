@@ -25,6 +25,7 @@ from outreach.models import Campaign, Constituent, HearingAlert, HearingAlertRec
 from outreach.targeting import legislator_fields
 from tracker.config import Settings
 from tracker.errors import InvalidInput, NotFound
+from tracker.jurisdictions import hearing_time, local_time
 from tracker.mail import send_plain_email
 from tracker.models import Committee, CommitteeMembership, Event, EventBill, Legislator, utcnow
 from tracker.terms import serving
@@ -173,7 +174,7 @@ def send_alert(session: Session, settings: Settings, alert_id: int) -> dict[str,
             bill=f"{campaign.bill.identifier}" if campaign.bill else campaign.title,
             organization=campaign.organization.name,
             committee=f"{committee.name} committee",
-            when=event.start.strftime("%B %-d, %Y at %H:%M UTC"),
+            when=hearing_time(event.start, event.jurisdiction_id),
             where=f" ({event.location})" if event.location else "",
             member=f"{fields['title']} {fields['name']}".strip(),
             campaign_url=f"{settings.base_url}/act/{campaign.slug}",
@@ -185,7 +186,9 @@ def send_alert(session: Session, settings: Settings, alert_id: int) -> dict[str,
         send_plain_email(
             settings,
             person.email,
-            f"Hearing on {event.start.strftime('%B %-d')}: {campaign.title}"[:200],
+            f"Hearing on {local_time(event.start, event.jurisdiction_id):%B %-d}: {campaign.title}"[
+                :200
+            ],
             body,
         )
         row.sent_at = utcnow()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from outreach.models import CommitteeTestimonyLink, Meeting, MeetingBill
 from outreach.templates import Rendered, TemplateSource, render
+from tracker.jurisdictions import local_time
 from tracker.models import Bill, CommitteeMembership, Event, Legislator, Organization
 
 STARTERS = Path(__file__).parent / "testimony_starters"
@@ -102,6 +103,9 @@ def hearing_values(
     chair, members = committee_members(session, event)
     org = session.get(Organization, org_id)
     link = written_link(session, org_id, event)
+    local = local_time(
+        event.start, event.jurisdiction_id
+    )  # stored in UTC, read in the capital's zone
     return {
         "bill": {
             "identifier": bill.identifier,
@@ -114,8 +118,8 @@ def hearing_values(
             "committee": event.committee_name or event.name,
             "chair": form.get("chair") or chair,
             "members": ", ".join(members),
-            "date": event.start.strftime("%B %-d, %Y"),
-            "time": event.start.strftime("%-I:%M %p"),
+            "date": local.strftime("%B %-d, %Y"),
+            "time": f"{local.strftime('%-I:%M %p')} {local.tzname()}",
             "place": event.location or "",
             "written_testimony": link.url if link else "",
         },
@@ -171,7 +175,7 @@ def log_testimony(
     """The testimony in the meeting log (kind "testimony"), on the bill, with who testified."""
     meeting = Meeting(
         organization_id=org_id,
-        date=event.start.date() if event.start else date.today(),
+        date=local_time(event.start, event.jurisdiction_id).date() if event.start else date.today(),
         kind="testimony",
         location=(event.location or "")[:300],
         our_attendees=speaker,

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
-
-import us
 
 from tracker.ids import bill_id
+from tracker.jurisdictions import zone
 from tracker.records import BillRecord, EventRecord, SourceRef
 
 _I = re.IGNORECASE
@@ -37,14 +35,9 @@ _MA = re.compile(
 )
 
 
-def _zone(jurisdiction: str) -> ZoneInfo:
-    state = us.states.lookup(jurisdiction.upper()) if jurisdiction != "us" else None
-    return ZoneInfo(state.capital_tz if state and state.capital_tz else "America/New_York")
-
-
 def _at(day: date, clock: str, jurisdiction: str) -> datetime:
     parsed = datetime.strptime(clock.replace(" ", "").upper(), "%I:%M%p").time()
-    local = datetime.combine(day, time(parsed.hour, parsed.minute), tzinfo=_zone(jurisdiction))
+    local = datetime.combine(day, time(parsed.hour, parsed.minute), tzinfo=zone(jurisdiction))
     return local.astimezone(UTC)
 
 

@@ -17,15 +17,14 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
-import us
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from tracker import bill_query
 from tracker.config import Settings
 from tracker.errors import InvalidInput
+from tracker.jurisdictions import local_time
 from tracker.mail import send_plain_email
 from tracker.models import Bill, Event, EventBill, User, Watchlist, WatchlistEntry, utcnow
 from tracker.models.web import (
@@ -45,17 +44,15 @@ def _label(bill: Bill) -> str:
 
 
 def hearing_summary(label: str, event: Event) -> str:
-    """`HB 1477 is scheduled in Health Care & Wellness on Mar 3 at 1:30 pm (room)`.
+    """`HB 1477 is scheduled in Health Care & Wellness on Mar 3 at 1:30 pm PST (room)`.
 
-    Times are shown in the legislature's own zone when the jurisdiction has one.
+    Times are shown in the legislature's own zone (tracker.jurisdictions.zone), with
+    its abbreviation.
     """
-    start = event.start if event.start.tzinfo else event.start.replace(tzinfo=UTC)
-    state = us.states.lookup(event.jurisdiction_id.upper()) if event.jurisdiction_id else None
-    zone = state.capital_tz if state else "America/New_York"
-    start = start.astimezone(ZoneInfo(zone))
+    start = local_time(event.start, event.jurisdiction_id or "us")
     clock = start.strftime("%I:%M %p").lstrip("0").lower()
     where = event.committee_name or event.name
-    text = f"{label} is scheduled in {where} on {start:%b} {start.day} at {clock}"
+    text = f"{label} is scheduled in {where} on {start:%b} {start.day} at {clock} {start.tzname()}"
     return text + (f" ({event.location})" if event.location else "")
 
 

@@ -1236,13 +1236,39 @@ def _event_committee(session: Session, record: EventRecord) -> int | None:
         if found is not None:
             return found
     if record.committee:
-        return session.scalars(
-            select(Committee.id).where(
-                Committee.jurisdiction_id == juris,
-                func.lower(Committee.name) == record.committee.strip().lower(),
+        chamber, key = committee_key(record.committee)
+        rows = session.execute(
+            select(Committee.id, Committee.name, Committee.chamber).where(
+                Committee.jurisdiction_id == juris
             )
-        ).first()
+        ).all()
+        # Same name once chamber words, "Committee on" and "&"/"and" are set aside; a
+        # chamber the source names ("House Health Care & Wellness") must agree.
+        matches = [
+            cid
+            for cid, name, stored in rows
+            if committee_key(name)[1] == key
+            and (chamber is None or stored is None or stored == chamber)
+        ]
+        return matches[0] if len(matches) == 1 else None
     return None
+
+
+_CHAMBER_WORDS = {"house": "lower", "assembly": "lower", "senate": "upper"}
+
+
+def committee_key(name: str) -> tuple[str | None, str]:
+    """(chamber, comparable name): "House Committee on Health Care & Wellness" and
+    "Health Care and Wellness" (chamber lower) compare equal."""
+    words = re.sub(r"[^a-z0-9& ]+", " ", name.lower().replace("&", " and ")).split()
+    chamber = _CHAMBER_WORDS.get(words[0]) if words else None
+    if chamber:
+        words = words[1:]
+    while words[:1] in (["committee"], ["on"], ["standing"]):
+        words = words[1:]
+    if words[-1:] == ["committee"]:
+        words = words[:-1]
+    return chamber, " ".join(words)
 
 
 _VOTE_OPTIONS = {

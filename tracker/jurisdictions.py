@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
 import us
 
 FEDERAL = {
@@ -81,3 +85,27 @@ def congressional_ocd_id(state: str, chamber: str | None, district: str | int | 
     ):
         return base
     return f"{base}/cd:{int(district)}"
+
+
+@cache
+def zone(jurisdiction: str) -> ZoneInfo:
+    """The legislature's own time zone: the capital's (`us` package), federal -> New York.
+
+    States spanning zones use the capital's (Florida: Tallahassee, America/New_York);
+    an unknown code falls back to America/New_York like the federal government.
+    """
+    code = (jurisdiction or "").strip().upper()
+    state = us.states.lookup(code) if code and code != "US" else None
+    return ZoneInfo(state.capital_tz if state and state.capital_tz else FEDERAL["timezone"])
+
+
+def local_time(moment: datetime, jurisdiction: str) -> datetime:
+    """A stored UTC instant (naive from SQLite means UTC) in the jurisdiction's zone."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone(jurisdiction))
+
+
+def hearing_time(moment: datetime, jurisdiction: str, fmt: str = "%B %-d, %Y at %-I:%M %p") -> str:
+    """`January 17, 2022 at 1:30 PM PST`: the local wall clock with its zone abbreviation."""
+    local = local_time(moment, jurisdiction)
+    return f"{local.strftime(fmt)} {local.tzname()}"

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.config import Settings
 from tracker.db import session_factory
+from tracker.jurisdictions import hearing_time
 from web import i18n, limits, security
 
 csrf = CSRFProtect()
@@ -114,6 +115,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         session = g.pop("db", None)
         if session is not None:
             session.close()
+
+    # Hearing times: stored in UTC, shown on the legislature's clock with its zone
+    # ("Jan 17, 2022 1:30 PM PST"); `<time datetime>` keeps the UTC instant.
+    app.add_template_filter(hearing_time, "hearing_time")
 
     @app.context_processor
     def _globals() -> dict:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from outreach.briefs import charts
 from tracker.errors import InvalidInput, NotFound
+from tracker.jurisdictions import local_time
 from tracker.models import (
     Bill,
     BillAction,
@@ -112,7 +113,7 @@ class TextChange:
 class Hearing:
     """A scheduled event in the next 14 days with tracked bills on its agenda."""
 
-    start: datetime  # in the organization's time zone
+    start: datetime  # on the legislature's clock (tracker.jurisdictions.zone)
     name: str
     location: str
     jurisdiction: str
@@ -773,7 +774,7 @@ def build_brief(
         by_topic=[counts(t.label, t.rows) for t in tables],
         changes=changes,
         new_bills=new_bills,
-        hearings=_hearings(events, by_id, tz),
+        hearings=_hearings(events, by_id),
         text_changes=_text_changes(session, by_id, start, end),
         momentum=momentum,
         topics=tables,
@@ -806,10 +807,12 @@ def _upcoming_events(session: Session, ids: set[str], end: date, tz: str) -> lis
     )
 
 
-def _hearings(events: list[tuple], rows: dict[str, BillRow], tz: str) -> list[Hearing]:
-    """Events in the 14 days after the range with tracked bills on the agenda."""
+def _hearings(events: list[tuple], rows: dict[str, BillRow]) -> list[Hearing]:
+    """Events in the 14 days after the range with tracked bills on the agenda.
+
+    The window is the organization's week; each start is shown on its legislature's clock.
+    """
     by_event: dict[int, Hearing] = {}
-    z = zone(tz)
     for event, bill_id, abbr in events:
         row = rows.get(bill_id)
         if row is None:
@@ -817,7 +820,7 @@ def _hearings(events: list[tuple], rows: dict[str, BillRow], tz: str) -> list[He
         hearing = by_event.get(event.id)
         if hearing is None:
             hearing = by_event[event.id] = Hearing(
-                start=event.start.astimezone(z),
+                start=local_time(event.start, event.jurisdiction_id),
                 name=event.name,
                 location=event.location or "",
                 jurisdiction=abbr,

@@ -447,7 +447,7 @@ def render_markdown(
     lines += [f"### Hearings in the next {HEARING_WINDOW_DAYS} days", ""]
     if brief.hearings:
         lines += [
-            f"- {hr.start:%a %b %d, %H:%M}, {md_escape(hr.jurisdiction)}"
+            f"- {hr.start:%a %b %d, %-I:%M %p %Z}, {md_escape(hr.jurisdiction)}"
             f"{(' ' + md_escape(hr.location)) if hr.location else ''}: {md_escape(hr.name)} "
             f"({md_escape(', '.join(hr.bills))})"
             for hr in brief.hearings
@@ -769,7 +769,7 @@ def render_docx(brief: Brief, limit: int | None = READING_ROWS_PER_TOPIC) -> byt
             ["When", "Where", "Hearing", "Tracked bills"],
             [
                 [
-                    hr.start.strftime("%a %b %d, %H:%M"),
+                    hr.start.strftime("%a %b %d, %-I:%M %p %Z"),
                     f"{hr.jurisdiction} {hr.location}".strip(),
                     hr.name,
                     ", ".join(hr.bills),

@@ -120,7 +120,7 @@ def test_hearing_alert_reads_like_the_calendar():
         committee_name="House Children, Youth & Families",
     )
     assert hearing_summary("HB 1800", event) == (
-        "HB 1800 is scheduled in House Children, Youth & Families on Jan 17 at 1:30 pm"
+        "HB 1800 is scheduled in House Children, Youth & Families on Jan 17 at 1:30 pm PST"
     )
 
 
@@ -197,3 +197,36 @@ def test_billstatus_recorded_votes_share_the_house_vote_key(settings, tmp_path):
     )
     assert passage.bill_id == "us-117-hr1" and str(passage.date) == "2021-03-03"
     assert votes["us-house-vote:117-1-61"].result == "fail"  # the motion to recommit
+
+
+def test_hearing_links_its_committee_by_name_across_chamber_and_ampersand(settings):
+    """HB 1800's real actions name "House Children, Youth & Families"; a roster stores it as
+    "Children, Youth and Families" (lower). No WA roster is recorded in the fixtures, so the
+    two committee rows here are built by the test (names as the WA legislature writes them);
+    the Senate one of a similar name must not be taken for the House one."""
+    from tracker.ingest import committee_key
+    from tracker.models import Committee
+
+    assert committee_key("House Health Care & Wellness") == (
+        "lower",
+        committee_key("Health Care and Wellness")[1],
+    )
+    assert committee_key("House Committee on Energy and Commerce")[1] == "energy and commerce"
+    text = (FIXTURES / "demo/bills.jsonl").read_text()
+    record = next(r for r in parse_jsonl(text) if getattr(r, "identifier", "") == "HB 1800")
+    import_paths(settings, "bills-jsonl", [FIXTURES / "demo/bills.jsonl"])
+    with _session(settings) as s:
+        house = Committee(
+            jurisdiction_id="wa", chamber="lower", name="Children, Youth and Families"
+        )
+        senate = Committee(jurisdiction_id="wa", chamber="upper", name="Health & Long Term Care")
+        s.add_all([house, senate])
+        s.commit()
+        ingest_events(s, hearings_from_actions(record))
+        linked = dict(s.execute(select(Event.committee_name, Event.committee_id)).all())
+        assert linked["House Children, Youth & Families"] == house.id
+        assert linked["Senate Health & Long Term Care"] == senate.id
+        assert linked["House Appropriations"] is None  # no such committee stored
+        # The subcommittee is another committee, not its parent.
+        sub = "Senate Behavioral Health Subcommittee to Health & Long Term Care"
+        assert linked[sub] is None

@@ -102,3 +102,37 @@ def test_attorney_general_and_private_action_patterns_quote_their_words():
         == "enrollee aggrieved by a violation may bring a civil action"
     )
     assert not any(w["denied"] for w in who.values())
+
+
+def test_parity_index_nav_and_bill_page_lead_to_the_state_profile(app: Flask, db, world) -> None:  # noqa: ANN001
+    """The real SB 6228 session law on a WA bill: /parity lists Washington with its grade,
+    the signed-in nav has the page beside 988 funding, the bill page links the profile."""
+    from tests.conftest import sign_in
+    from tests.web.conftest import PASSWORD
+
+    bill = db.query(Bill).filter_by(jurisdiction_id="wa", identifier="SB 6228").one()
+    v = BillVersion(bill_id=bill.id, url="https://example.invalid/6228", note="Session law")
+    db.add(v)
+    db.flush()
+    store_version_text(db, v, TEXT.read_bytes(), "text/plain")
+    db.commit()
+    html = app.test_client().get("/parity").get_data(as_text=True)
+    row = html[html.index('<table class="compact" id="parity-states">') :]
+    assert '<a href="/parity/wa">Washington</a>' in row
+    assert 'class="grade">C<' in row and "(score 5)" in row
+    assert "Prior-authorization limits for MH/SUD (+2, SB 6228 Section 6(1))" in row
+    assert f'href="/bills/{bill.id}">SB 6228</a>' in row
+    # The world's other texted bill (us-118-hr498, two toy versions) states no element.
+    assert "/parity/us" not in html
+    profile = app.test_client().get("/parity/wa").get_data(as_text=True)
+    assert 'id="state-grade"' in profile and 'href="/parity"' in profile
+
+    client = app.test_client()
+    sign_in(client, world["users"][("alpha", "viewer")].email, PASSWORD)
+    nav = client.get("/").get_data(as_text=True)
+    assert nav.index('href="/988"') < nav.index('href="/parity"')
+    page = client.get(f"/bills/{bill.id}").get_data(as_text=True)
+    assert 'href="/parity/wa">WA\'s parity-enforcement profile</a>' in page
+    assert "Prior-authorization limits for MH/SUD" in page
+    other = client.get("/bills/us-118-hr498").get_data(as_text=True)
+    assert 'id="parity-h"' not in other  # its text states no element: no link

@@ -133,6 +133,7 @@ ROUTES: list[Route] = [
     Route("GET", None, "public", lambda c, d: "/api/v1/"),
     Route("GET", None, "public", lambda c, d: "/api/v1"),
     Route("GET", None, "public", lambda c, d: "/api/docs"),
+    Route("GET", None, "public", lambda c, d: "/parity"),
     Route("GET", None, "public", lambda c, d: "/parity/wa"),
     Route("GET", None, "public", lambda c, d: "/parity/wa.csv"),
     # Notes are the caller's organization's own (isolation: tests/web/test_parity_notes.py).

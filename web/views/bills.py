@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from scrapers.texts import text_status
 from tracker import bill_query as search
+from tracker import parity_enforcement as pe
 from tracker.cells import neutralize, safe_csv_writer
 from tracker.errors import InvalidInput
 from tracker.models import (
@@ -237,6 +238,17 @@ def show(bill_id: str):  # noqa: ANN201
     if len(with_text) >= 2:  # "what changed in the latest version", with a link to it
         before, after = sorted(with_text, key=version_order)[-2:]
         latest_change = (before, after, diff_versions(texts[before.id], texts[after.id]).summary())
+    # Parity-enforcement elements of the latest text: the page links the state's profile.
+    found = pe.elements(text) if text else {}
+    rubric = pe.load_rubric(settings().var_dir)
+    parity = (
+        {
+            "labels": [spec["label"] for key, spec in rubric.elements.items() if key in found],
+            "grade": pe.grade(found, rubric),
+        }
+        if found
+        else None
+    )
     similar = enrich.similar_for(db(), bill.id)
     mine = text or f"{bill.title or ''}\n{bill.abstract or ''}"
     # The near-copies' newest texts in two queries, not one per similar bill.
@@ -275,6 +287,7 @@ def show(bill_id: str):  # noqa: ANN201
         similar=similar,
         shared=shared,
         model_acts=model_act_matches(text or ""),
+        parity=parity,
         corrections=corrections.panel(bill.id, topics),
         outreach=enrich.outreach_for_bill(db(), org_id(), bill.id),
         hearings=hearings,

@@ -20,6 +20,7 @@ NAV = [
     ("briefs.index", "Weekly brief", "viewer"),
     ("alerts.index", "Alerts", "viewer"),
     ("provisions.index", "988 funding", "viewer"),
+    ("parity.index", "Parity enforcement", "viewer"),
     ("jobs.index", "Jobs", "admin"),
     ("admin.users", "Team", "admin"),
     ("account.tokens", "API tokens", "viewer"),

@@ -1,5 +1,8 @@
 """/parity/<state>: a state's parity-enforcement profile (public), from bill texts.
 
+`/parity` lists the states whose bills state any element, each with a state grade: the
+rubric applied to every element any of its bills would add, counted once.
+
 For each bill of the state with a texted version, the enforcement elements its latest
 text states (tracker.parity_enforcement) with quote and section, and the strength grade
 from the rubric (default tracker/taxonomy/parity_enforcement.yaml, or the deployment's
@@ -22,7 +25,7 @@ from sqlalchemy import select
 
 from tracker import parity_enforcement as pe
 from tracker.cells import safe_csv_writer
-from tracker.models import Bill, BillVersion, utcnow
+from tracker.models import Bill, BillVersion, Jurisdiction, utcnow
 from web.auth import current_user, has_role, login_required
 from web.db import db, settings
 from web.models import ParityNote
@@ -42,30 +45,50 @@ def _code(state: str) -> str:
     return code
 
 
-def _profile(code: str, rubric: pe.Rubric) -> tuple[list[dict[str, Any]], dict[str, list]]:
-    """(bills, by_element): each bill's elements and grade, and element -> [(bill, found)]."""
-    versions = (
-        db()
-        .execute(
-            select(BillVersion, Bill)
-            .join(Bill, Bill.id == BillVersion.bill_id)
-            .where(Bill.jurisdiction_id == code, BillVersion.text_sha256.is_not(None))
-            .order_by(Bill.identifier, BillVersion.position)
-        )
-        .all()
+def _graded(code: str | None, rubric: pe.Rubric) -> dict[str, list[dict[str, Any]]]:
+    """state -> its bills whose latest text states an element, with elements and grade.
+
+    `code` None reads every state (the index); else one state's bills only.
+    """
+    query = (
+        select(BillVersion, Bill)
+        .join(Bill, Bill.id == BillVersion.bill_id)
+        .where(BillVersion.text_sha256.is_not(None))
+        .order_by(Bill.identifier, BillVersion.position)
     )
+    if code is not None:
+        query = query.where(Bill.jurisdiction_id == code)
     latest: dict[str, tuple[BillVersion, Bill]] = {}
-    for v, b in versions:
+    for v, b in db().execute(query).all():
         latest[b.id] = (v, b)  # ordered by position: the last one wins
     texts = version_texts(settings(), db(), [v.text_sha256 for v, _ in latest.values()])
-    bills = []
+    by_state: dict[str, list[dict[str, Any]]] = {}
     for v, b in latest.values():
         found = pe.elements(texts.get(v.text_sha256 or "", ""))
         if found:
-            bills.append(
+            by_state.setdefault(b.jurisdiction_id, []).append(
                 {"bill": b, "version": v, "found": found, "grade": pe.grade(found, rubric)}
             )
-    bills.sort(key=lambda r: (-r["grade"]["score"], r["bill"].identifier))
+    for bills in by_state.values():
+        bills.sort(key=lambda r: (-r["grade"]["score"], r["bill"].identifier))
+    return by_state
+
+
+def _state_grade(bills: list[dict[str, Any]], rubric: pe.Rubric) -> dict[str, Any]:
+    """The rubric on every element any of the state's bills would add, each counted once
+    (from its strongest bill, whose identifier the reason names)."""
+    found: dict[str, dict[str, Any]] = {}
+    for r in bills:  # strongest first
+        for key, e in r["found"].items():
+            if key not in found:
+                where = e.get("section") or "no section label"
+                found[key] = {**e, "section": f"{r['bill'].identifier} {where}"}
+    return pe.grade(found, rubric)
+
+
+def _profile(code: str, rubric: pe.Rubric) -> tuple[list[dict[str, Any]], dict[str, list]]:
+    """(bills, by_element): each bill's elements and grade, and element -> [(bill, found)]."""
+    bills = _graded(code, rubric).get(code, [])
     by_element: dict[str, list] = {key: [] for key in rubric.elements}
     for r in bills:
         for key, e in r["found"].items():
@@ -106,6 +129,7 @@ def _render(code: str, form: ParityNoteForm | None, status: int = 200) -> Any:
             state=code.upper(),
             code=code,
             bills=bills,
+            state_grade=_state_grade(bills, rubric),
             by_element=by_element,
             rubric=rubric,
             notes=notes,
@@ -114,6 +138,24 @@ def _render(code: str, form: ParityNoteForm | None, status: int = 200) -> Any:
         ),
         status,
     )
+
+
+@bp.route("/parity")
+def index():  # noqa: ANN201
+    """Every state whose bill texts state a parity-enforcement element, with its grade."""
+    rubric = pe.load_rubric(settings().var_dir)
+    names = dict(db().execute(select(Jurisdiction.id, Jurisdiction.name)).all())
+    states = [
+        {
+            "code": code,
+            "name": names.get(code, code.upper()),
+            "bills": bills,
+            "grade": _state_grade(bills, rubric),
+        }
+        for code, bills in _graded(None, rubric).items()
+    ]
+    states.sort(key=lambda s: (-s["grade"]["score"], s["name"]))
+    return render_template("parity/index.html", states=states, rubric=rubric)
 
 
 @bp.route("/parity/<state>")
