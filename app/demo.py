@@ -45,6 +45,8 @@ DEMO_IMPORTS: list[tuple[str, Path]] = [
     # copy) and the MO bills of the LegiScan texts; see demo/texts/MANIFEST.md.
     ("bills-jsonl", DEMO_DIR / "texts" / "wa_bills_with_versions.jsonl"),
     ("bills-jsonl", DEMO_DIR / "texts" / "mo_bills_built_from_texts.jsonl"),
+    # WA HB 1576 (the dentist compact MO HB 2075 / SB 778 copy): built from its text.
+    ("bills-jsonl", DEMO_DIR / "texts" / "wa_bills_built_from_texts.jsonl"),
 ]
 
 

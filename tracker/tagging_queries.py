@@ -176,6 +176,18 @@ def latest_version_texts(
     return {bid: (v, v.text_sha256, texts[v.text_sha256]) for bid, v in newest.items()}
 
 
+def text_marks(session: Session, shas: Iterable[str | None]) -> dict[str, list[dict]]:
+    """sha256 -> the struck/inserted marks of that extracted text (tracker.textextract),
+    one query; texts without marks are absent."""
+    wanted = {s for s in shas if s}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(ExtractedText.sha256, ExtractedText.marks).where(ExtractedText.sha256.in_(wanted))
+    )
+    return {sha: marks for sha, marks in rows if marks}
+
+
 def latest_text_shas(session: Session, bill_ids: Iterable[str] | None = None) -> dict[str, str]:
     """bill id -> sha256 of its newest extracted version text (bills without text absent)."""
     stmt = _texted_versions_oldest_first(select(BillVersion.bill_id, BillVersion.text_sha256))

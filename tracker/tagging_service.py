@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from tracker.models import Bill, Sponsorship, utcnow
 from tracker.models.tagging import BillScore, BillTagging, BillTopic, SimilarBill
-from tracker.tagging_queries import latest_version_texts
+from tracker.tagging_queries import latest_version_texts, text_marks
+from tracker.textextract import inside_inserted
 
 
 def _load_bills(session: Session, bill_ids: Sequence[str], *, scoring: bool = True) -> list[Bill]:
@@ -55,6 +56,7 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
     stored = 0
     # Everything per bill that needs the database is read (or deleted) once for all of them.
     texts = latest_version_texts(session, found)
+    marks = text_marks(session, [sha for _v, sha, _t in texts.values()])
     markers = {
         m.bill_id: m
         for m in session.scalars(select(BillTagging).where(BillTagging.bill_id.in_(found)))
@@ -66,6 +68,7 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
             bill.title, bill.abstract, [s.subject for s in bill.subjects], text, taxonomy=tax
         )
         source = _version_source(version, sha)
+        inserted = marks.get(sha or "")
         now = utcnow()
         for t in tags:
             session.add(
@@ -74,7 +77,9 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
                     topic=t.topic,
                     score=t.score,
                     evidence=[
-                        {**e.as_dict(), **source} if e.field == "text" else e.as_dict()
+                        _text_evidence(e, source, inserted, text)
+                        if e.field == "text"
+                        else e.as_dict()
                         for e in t.evidence
                     ],
                     rules=list(t.rules),
@@ -96,6 +101,17 @@ def tag_bills(session: Session, bill_ids: Iterable[str], taxonomy: Any = None) -
 
     refresh_texts(session, [b.id for b in bills])
     return {"tagged": len(bills), "topics": stored, "missing": len(set(ids) - found)}
+
+
+def _text_evidence(
+    evidence: Any, source: dict[str, object], marks: list[dict] | None, text: str | None
+) -> dict[str, object]:
+    """A text evidence item as stored: where it was read, and `"added": True` when the
+    version inserts the whole passage (its source's `<ins>`/`<u>`/bold markup)."""
+    out = {**evidence.as_dict(), **source}
+    if marks and text and inside_inserted(marks, text, evidence.start, evidence.end):
+        out["added"] = True
+    return out
 
 
 def _version_source(version: Any, sha: str | None) -> dict[str, object]:

@@ -224,6 +224,29 @@ def section_at(sections: list[dict[str, Any]], offset: int) -> dict[str, Any] | 
     return sections[i] if i >= 0 else None
 
 
+_ENUMERATOR = re.compile(r"\s*(?:\(?[0-9A-Za-z]{1,4}[.)]\s+)?")
+
+
+def inside_inserted(marks: list[dict[str, Any]] | None, text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is wholly text this version inserts: its words lie inside
+    `ins` runs (a leading enumerator such as "i." or "(a)", spaces and punctuation
+    between runs, and a trailing full stop may stand outside them)."""
+    runs = sorted((m["start"], m["end"]) for m in marks or () if m.get("kind") == "ins")
+    if not runs:
+        return False
+    start += _ENUMERATOR.match(text, start, end).end() - start
+    covered = start
+    for run_start, run_end in runs:
+        if run_end <= covered:
+            continue
+        if run_start > covered and re.search(r"\w", text[covered:run_start]):
+            break
+        covered = max(covered, run_end)
+        if covered >= end:
+            break
+    return covered >= end or (covered > start and not re.search(r"\w", text[covered:end]))
+
+
 # --- formats --------------------------------------------------------------------------
 
 

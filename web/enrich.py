@@ -25,6 +25,7 @@ class TopicView:
     key: str
     label: str
     evidence: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # the quotes this version inserted
     confidence: float | None = None
     correction: str = ""  # "confirmed by Ana" when the organization judged this topic
 
@@ -87,6 +88,11 @@ def topics_for(
                 label=labels.get(topic, topic),
                 evidence=[
                     e["quote"] for e in evidence or [] if isinstance(e, dict) and e.get("quote")
+                ],
+                added=[
+                    e["quote"]
+                    for e in evidence or []
+                    if isinstance(e, dict) and e.get("quote") and e.get("added") is True
                 ],
                 confidence=score if evidence is not None else None,
                 correction=_correction_text(verdict, implied_by, name or email),

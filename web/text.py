@@ -60,6 +60,7 @@ class Passage:
     section: str | None
     quote: str
     start: int = 0
+    added: bool = False  # the version inserts this passage ("added in this version")
 
 
 @dataclass
@@ -69,6 +70,7 @@ class EvidenceText:
     html: Markup
     passages: list[Passage] = field(default_factory=list)
     truncated: bool = False
+    marked: bool = False  # the text shows inserted and/or struck runs
 
     def by_topic(self) -> list[tuple[str, list[Passage]]]:
         """(topic label, its passages in text order), topics in order of first passage."""
@@ -83,10 +85,17 @@ class EvidenceText:
 
 
 def evidence_text(
-    text: str, tags: list[tuple[str, str, list[dict]]], sha256: str | None = None
+    text: str,
+    tags: list[tuple[str, str, list[dict]]],
+    sha256: str | None = None,
+    marks: list[dict] | None = None,
 ) -> EvidenceText:
     """`text` escaped, with the text evidence of `tags` ((topic, label, evidence)) in
     <mark> and an anchor per passage (`ev-<topic>-<n>`), so each tag can link to it.
+
+    `marks` (tracker.textextract's amendment marks of this text) show as <ins> around
+    inserted runs and <del> with the struck words where they stood; struck words are
+    not part of `text`, so no evidence ever sits in them.
 
     Evidence is placed by its offsets and used only where `text[start:end]` is its
     quote (and, when it names one, the sha256 is this text's): evidence read in another
@@ -110,7 +119,17 @@ def evidence_text(
                 continue
             n += 1
             anchor = f"ev-{_slug(topic)}-{n}"
-            passages.append(Passage(anchor, topic, label, ev.get("section"), ev["quote"], start))
+            passages.append(
+                Passage(
+                    anchor,
+                    topic,
+                    label,
+                    ev.get("section"),
+                    ev["quote"],
+                    start,
+                    ev.get("added") is True,
+                )
+            )
             starts.setdefault(start, []).append(anchor)
             spans.append((start, end))
     merged: list[list[int]] = []
@@ -119,19 +138,42 @@ def evidence_text(
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    cuts = sorted({i for span in merged for i in span} | set(starts))
-    inside = {i for start, end in merged for i in range(start, end)} if merged else set()
+    inserted = [
+        (m["start"], min(m["end"], len(shown)))
+        for m in marks or ()
+        if m.get("kind") == "ins" and isinstance(m.get("start"), int) and m["start"] < len(shown)
+    ]
+    struck: dict[int, list[str]] = {}
+    for m in marks or ():
+        if m.get("kind") == "del" and isinstance(m.get("at"), int) and m["at"] <= len(shown):
+            struck.setdefault(m["at"], []).append(str(m.get("text") or ""))
+    struck_any = bool(struck)
+    cuts = sorted({i for span in merged + inserted for i in span} | set(starts) | set(struck) | {0})
+    inside = _covered(merged)
+    added = _covered(inserted)
     out: list[str] = []
     last = 0
     for cut in cuts + [len(shown)]:
         if cut > last:
             piece = str(escape(shown[last:cut]))
-            out.append(f'<mark class="ev">{piece}</mark>' if last in inside else piece)
+            if last in inside:
+                piece = f'<mark class="ev">{piece}</mark>'
+            out.append(f"<ins>{piece}</ins>" if last in added else piece)
+        for words in struck.pop(cut, []):
+            out.append(f"<del>{escape(words)}</del>")
         for anchor in starts.get(cut, []):
             out.append(f'<span class="anchor" id="{anchor}"></span>')
         last = cut
     passages.sort(key=lambda p: p.start)
-    return EvidenceText(Markup("".join(out)), passages, len(text) > len(shown))
+    return EvidenceText(
+        Markup("".join(out)), passages, len(text) > len(shown), bool(inserted or struck_any)
+    )
+
+
+def _covered(spans: list[tuple[int, int]] | list[list[int]]) -> set[int]:
+    """Every offset inside the spans (cuts fall on span edges, so a piece's first offset
+    says whether the whole piece is inside)."""
+    return {i for start, end in spans for i in range(start, end)}
 
 
 def _slug(topic: str) -> str:

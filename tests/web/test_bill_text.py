@@ -8,12 +8,13 @@ from datetime import date
 from pathlib import Path
 
 from flask import Flask
+from markupsafe import escape
 
 from tests.conftest import sign_in
 from tests.web.conftest import PASSWORD
 from tracker.models import BillVersion
 from tracker.tagging_service import tag_bills
-from tracker.textextract import store_version_text
+from tracker.textextract import extract, store_version_text
 from web.text import evidence_text
 
 TEXTS = Path(__file__).resolve().parents[1] / "fixtures" / "texts"
@@ -78,3 +79,82 @@ def test_bill_page_says_how_much_of_the_bill_is_a_model_act(app: Flask, db, worl
     found = re.search(r"WA HB 1939 is (\d+)% the Social Work Licensure Compact", page)
     assert found and int(found.group(1)) >= 90
     assert "as enacted in WA HB 1939 (2023-24)" in page
+
+
+def _version_with_text(db, bill_id: str, path: Path, note: str) -> BillVersion:  # noqa: ANN001
+    version = BillVersion(bill_id=bill_id, url=f"https://example.invalid/{path.name}", note=note)
+    db.add(version)
+    db.flush()
+    store_version_text(db, version, path.read_bytes(), "text/plain")
+    db.commit()
+    return version
+
+
+def test_text_view_shows_inserted_and_struck_runs_of_real_bills_escaped():
+    # WA HB 1477 as introduced: wa-law.org's **bold** = text inserted into RCW 71.24.
+    wa = extract((TEXTS / "wa" / "HB1477-1.md").read_bytes())
+    run = next(m for m in wa.marks if m["kind"] == "ins" and m["end"] - m["start"] > 100)
+    html = str(evidence_text(wa.text, [], marks=wa.marks).html)
+    assert f"<ins>{escape(wa.text[run['start'] : run['end']])}</ins>" in html
+    assert evidence_text(wa.text, [], marks=wa.marks).marked
+    assert not evidence_text(wa.text, []).marked and "<ins>" not in str(
+        evidence_text(wa.text, []).html
+    )
+    # MO HB 1533: bold [brackets] = struck words, shown where they stood, not in the text.
+    mo = extract((TEXTS / "mo" / "HB1533_full_text.md").read_bytes())
+    struck = [m for m in mo.marks if m["kind"] == "del"]
+    assert struck
+    html = str(evidence_text(mo.text, [], marks=mo.marks).html)
+    assert html.count("<del>") == len(struck)
+    first = struck[0]
+    assert f"<del>{escape(first['text'])}</del>" in html
+    assert first["text"] not in mo.text[max(0, first["at"] - 5) : first["at"] + 5]
+    # Struck text is escaped like the rest.
+    fake = evidence_text("a b", [], marks=[{"kind": "del", "at": 2, "text": "<b>x</b>"}])
+    assert "<del>&lt;b&gt;x&lt;/b&gt;</del>" in str(fake.html)
+
+
+def test_evidence_the_version_inserts_is_stored_as_added(app: Flask, db, world) -> None:  # noqa: ANN001
+    from tracker.models import Bill
+    from tracker.models.tagging import BillTopic
+    from tracker.tagging import tag_bill
+
+    _version_with_text(db, HB1477, TEXTS / "wa" / "HB1477-1.md", "Original bill")
+    tag_bills(db, [HB1477])
+    rows = {r.topic: r for r in db.query(BillTopic).filter_by(bill_id=HB1477)}
+    added = [(t, e) for t, r in rows.items() for e in r.evidence if e.get("added")]
+    # "i. Adult, youth, and geriatric mobile rapid response crisis teams, crisis
+    # stabilization services, and peer respite services;" is all **bold** in RCW 71.24.
+    assert ("crisis_stabilization", 13375) in [(t, e["start"]) for t, e in added]
+    assert all(e["added"] is True and e["field"] == "text" for _t, e in added)
+    # Everything else is what the tagger said, unchanged; evidence outside runs has no key.
+    bill = db.get(Bill, HB1477)
+    text = extract((TEXTS / "wa" / "HB1477-1.md").read_bytes()).text
+    tags = tag_bill(bill.title, bill.abstract, [s.subject for s in bill.subjects], text)
+    assert {t.topic for t in tags} == set(rows)
+    for tag in tags:
+        stored = [
+            {k: e[k] for k in ev.as_dict()}
+            for e, ev in zip(rows[tag.topic].evidence, tag.evidence, strict=True)
+        ]
+        assert stored == [ev.as_dict() for ev in tag.evidence]
+    plain = [
+        e for r in rows.values() for e in r.evidence if e["field"] == "text" and "added" not in e
+    ]
+    assert plain  # most evidence is the old RCW text or new sections, not inserted runs
+
+
+def test_bill_page_says_added_in_this_version(app: Flask, db, world) -> None:  # noqa: ANN001
+    _version_with_text(db, HB1477, TEXTS / "wa" / "HB1477-1.md", "Original bill")
+    tag_bills(db, [HB1477])
+    client = app.test_client()
+    sign_in(client, world["users"][("alpha", "viewer")].email, PASSWORD)
+    page = client.get(f"/bills/{HB1477}").get_data(as_text=True)
+    assert '<span class="added">added in this version</span>' in page
+    assert re.search(
+        r'<a href="#ev-crisis_stabilization-\d+"[^>]*>[^<]*</a> '
+        r'<span class="added">\(added in this version\)</span>',
+        page,
+    )
+    assert '<ins><mark class="ev">' in page or "<ins>" in page
+    assert "Text this version inserts is <ins>underlined</ins>" in page

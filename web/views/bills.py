@@ -25,7 +25,13 @@ from tracker.models import (
 from tracker.models.votes import votes_for_bill
 from tracker.records import STAGES
 from tracker.similarity import model_act_matches, shared_passages
-from tracker.tagging_queries import latest_text_shas, latest_version_text, tags_for, version_order
+from tracker.tagging_queries import (
+    latest_text_shas,
+    latest_version_text,
+    tags_for,
+    text_marks,
+    version_order,
+)
 from tracker.textdiff import diff_versions
 from web import enrich
 from web.auth import has_role, login_required
@@ -228,6 +234,7 @@ def show(bill_id: str):  # noqa: ANN201
             text,
             [(r.topic, labels.get(r.topic, r.topic), r.evidence) for r in tags_for(db(), bill.id)],
             text_sha,
+            text_marks(db(), [text_sha]).get(text_sha or ""),
         )
         if text
         else None
