@@ -234,6 +234,7 @@ def test_the_spanish_page_says_who_gets_no_letter_and_why_in_spanish(app, db, or
     }
     html = client.post("/act/tx-crisis", data=form).get_data(as_text=True)
     assert 'lang="es"' in html and "Adam Hinojosa" in html
+    assert "¿En crisis? Llame al" in html and 'href="tel:988"' in html  # the 988 line too
     assert "Cámara de Representantes de Texas, distrito 40" in html
     assert "el mandato de Aaron Peña terminó el 2012-12-31" in html
     assert "Senado, distrito 27" in html and "term ended" not in html
