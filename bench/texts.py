@@ -287,7 +287,7 @@ def memory(before_commit: str | None) -> None:
         "real bill is this long). Peak RSS growth = VmHWM after minus VmHWM before the "
         "extraction, in a fresh child process that has already read the file; s = wall "
         "seconds of that child (the machine is shared). Text is capped at "
-        "MAX_CHARS = 10 M characters after extraction."
+        "MAX_CHARS = 10 M characters while the pages are read (ours)."
     )
 
 
