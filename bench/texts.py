@@ -162,7 +162,11 @@ before = status("VmHWM")
 if mode == "ours":
     chars = len(extract(data, max_bytes=10**10, max_pages=10**6).text)
 elif mode.startswith("before:"):
-    chars = len(before_module.extract(data, max_bytes=10**10).text)
+    import inspect
+    limits = dict(max_bytes=10**10)
+    if "max_pages" in inspect.signature(before_module.extract).parameters:
+        limits["max_pages"] = 10**6
+    chars = len(before_module.extract(data, **limits).text)
 else:  # bare pypdfium2, one document handle for all pages
     from bench.texts import bare_pdfium
     chars = len(bare_pdfium(data))

@@ -612,8 +612,15 @@ class _Runs:
                 self.out.append(piece)
                 self.size += len(piece)
 
-    def result(self) -> tuple[str, list[dict[str, Any]], list[int]]:
-        text = "".join(self.out)
+    def result(self, cap: int | None = None) -> tuple[str, list[dict[str, Any]], list[int]]:
+        """The text (its first `cap` characters: one copy made), marks and section starts."""
+        out, size = self.out, self.size
+        if cap is not None:
+            while out and size - len(out[-1]) >= cap:
+                size -= len(out.pop())
+            if size > cap:
+                out[-1] = out[-1][: len(out[-1]) - (size - cap)]
+        text = "".join(out)
         self.out = []
         # Taking struck runs out can leave doubled spaces; they are kept so offsets hold.
         self.marks.sort(key=lambda m: m.get("start", m.get("at", 0)))
@@ -623,10 +630,11 @@ class _Runs:
 _SENTINEL_SPLIT = re.compile("([\ue000-\ue004])")
 # How far (characters) a Missouri notice match may reach: the notice is ~250 characters,
 # so only whitespace or dash runs thousands of characters long could make one longer.
-_MO_NOTICE_REACH = 50_000
+_MO_NOTICE_REACH = 10_000
 # A bracket match reads at most this far: "[", 20,000 characters, "]" and one more.
 _MO_BRACKET_REACH = 20_003
-_STREAM_BLOCK = 1_000_000
+# Characters per block: each step holds a block or two at a time (a few MB at most).
+_STREAM_BLOCK = 100_000
 
 
 def _finish_pdf(pages: list[str | bytes], cap: int) -> tuple[str, list[dict[str, Any]], list[int]]:
@@ -657,8 +665,8 @@ def _finish_pdf(pages: list[str | bytes], cap: int) -> tuple[str, list[dict[str,
         runs.feed(chunk)
         if runs.size >= cap and not runs.open():
             break
-    text, marks, starts = runs.result()
-    return text[:cap], [m for m in marks if m.get("start", m.get("at", 0)) < cap], starts
+    text, marks, starts = runs.result(cap)
+    return text, [m for m in marks if m.get("start", m.get("at", 0)) < cap], starts
 
 
 def _blocks(chunks: Iterable[str], size: int) -> Iterator[str]:
