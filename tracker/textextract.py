@@ -318,12 +318,17 @@ def _pdf_furniture(pages: list[str | bytes]) -> tuple[set[str], bool]:
     return repeated, bool(lines_seen and numbered / lines_seen >= 0.4)
 
 
-def _pdf_paragraphs(pages: list[str | bytes], furniture: tuple[set[str], bool]) -> Iterator[str]:
+def _pdf_paragraphs(
+    pages: list[str | bytes], furniture: tuple[set[str], bool], release: bool = False
+) -> Iterator[str]:
     """The paragraphs of the pages without furniture, each given out once the next one
-    has started (a paragraph may run on to the next page); one page in memory at a time."""
+    has started (a paragraph may run on to the next page); one page in memory at a time.
+    `release`: each page is taken out of `pages` once read."""
     repeated, strip_numbers = furniture
     paragraphs: list[str] = []
-    for page in pages:
+    for i, page in enumerate(pages):
+        if release:
+            pages[i] = b""
         lines = _page_text(page).splitlines()
         for pos in (0, 1, -1, -2):
             if len(lines) > (pos if pos >= 0 else -pos - 1):
@@ -643,20 +648,21 @@ def _finish_pdf(pages: list[str | bytes], cap: int) -> tuple[str, list[dict[str,
     text besides the text kept, so memory stays flat however long the document.
 
     The raw text is made twice from the compressed pages: once to learn whether it holds
-    Missouri's notice (which turns every bracket into struck text), once to make the text.
+    Missouri's notice (which turns every bracket into struck text), once to make the text
+    (`pages` is emptied as it goes).
     Each whole-text regex pass runs on blocks carried over with a margin (`_stream_sub`,
     `_normalized`), so it matches what it matches in the whole text; the second pass
     stops once `cap` characters are out and no struck or inserted run is open.
     """
     furniture = _pdf_furniture(pages)
 
-    def raw() -> Iterator[str]:
+    def raw(release: bool = False) -> Iterator[str]:
         first = True
-        for paragraph in _pdf_paragraphs(pages, furniture):
+        for paragraph in _pdf_paragraphs(pages, furniture, release):
             yield paragraph if first else "\n\n" + paragraph
             first = False
 
-    chunks: Iterable[str] = raw()
+    chunks: Iterable[str] = raw(release=True)
     if _stream_search(_MO_EXPLANATION, raw(), _MO_NOTICE_REACH):
         chunks = _stream_sub(_MO_EXPLANATION, "", chunks, _MO_NOTICE_REACH)
         chunks = _stream_sub(_MO_BRACKETS, _struck, chunks, _MO_BRACKET_REACH)
@@ -665,6 +671,7 @@ def _finish_pdf(pages: list[str | bytes], cap: int) -> tuple[str, list[dict[str,
         runs.feed(chunk)
         if runs.size >= cap and not runs.open():
             break
+    pages.clear()  # the pages after the cap are not needed
     text, marks, starts = runs.result(cap)
     return text, [m for m in marks if m.get("start", m.get("at", 0)) < cap], starts
 

@@ -189,4 +189,4 @@ def test_pdf_text_without_the_missouri_notice_keeps_its_brackets():
     pages = [p.replace("EXPLANATION", "Explained") for p in _joined_pages(["SB778"], 3)]
     raw = textextract.strip_pdf_furniture(pages)
     assert "[" in raw and not textextract._MO_EXPLANATION.search(raw)
-    assert textextract._finish_pdf(pages, 10**7) == textextract._finish([raw])
+    assert textextract._finish_pdf(list(pages), 10**7) == textextract._finish([raw])
