@@ -18,6 +18,8 @@ them the exact regex cannot match, so skipping that text changes nothing.
   \\x1c-\\x1f), is that pattern's only match there: it is a real match when the
   characters on either side are not word characters (the taxonomy regex's `(?<!\\w)`
   and `(?!\\w)`), and the exact regex is not run at all;
+- a window holding one report whose end is followed by a word character holds no
+  match at all (every real match ends at a reported end, and `(?!\\w)` fails there);
 - elsewhere the exact regex runs from the window start with lookbehind seeing the real
   text, and stops at `endpos` = window end + a pad, moved on to a non-word character,
   so the closing `(?!\\w)` and short lookaheads (`988(?![,.]\\d)`) see what they would
@@ -362,10 +364,15 @@ def spans(taxonomy: Any, text: str) -> list[tuple[int, int, str]]:
         pos = start
         if next_odd == n_odd or odd[next_odd] >= end:  # the window's bytes are its characters
             if j == i + 1:  # one report: the common case, settled here
+                after = text[end] if end < n else " "
+                if after.isalnum() or after == "_":
+                    # Every real match ends at a reported end, and none can end at one
+                    # followed by a word character (`(?!\w)`): nothing matches here.
+                    i = j
+                    continue
                 if exact[pid]:
                     before = text[start - 1] if start else " "
-                    after = text[end] if end < n else " "
-                    if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                    if not (before.isalnum() or before == "_"):
                         append((start, end, group_of[pid]))
                         i = j
                         continue
