@@ -71,6 +71,10 @@ _FOLDS_TO_ASCII = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 # Python's `\s` matches the ASCII separators \x1c-\x1f; Hyperscan's does not.
 _SEPARATORS = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
 _SEPARATOR_CHARS = re.compile("[\x1c-\x1f]")
+# Per byte value: is it an ASCII word character (what Python's `\\w` matches there).
+_WORD_BYTES = bytes(
+    1 if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 0 for b in range(256)
+)
 
 
 @dataclass
@@ -213,13 +217,23 @@ def _as_bytes(scanner: _Scanner, text: str) -> tuple[bytes, list[int]]:
 
 
 def _reports(scanner: _Scanner, data: bytes) -> list[tuple[int, int, int]]:
-    """(start, end, pattern id) of every Hyperscan report, sorted; a prefiltered
-    pattern's start is bounded by its width."""
+    """(start, end, pattern id) of every Hyperscan report that can end a real match,
+    sorted; a prefiltered pattern's start is bounded by its width.
+
+    A report whose end is followed by a word character is dropped: the taxonomy regex's
+    closing `(?!\\w)` fails there, and a pattern's other ends are reported on their own,
+    so no real match is lost and the windows still hold every real match. The byte after
+    the end tells (`_WORD_BYTES`: stand-ins keep the character's class; a pattern's own
+    non-ASCII stand-in is never counted as a word character, so those reports stay).
+    """
     widths = scanner.widths
     out: list[tuple[int, int, int]] = []
     append = out.append
+    n = len(data)
 
     def on_match(pid: int, start: int, to: int, _flags: int, _ctx: Any) -> None:
+        if to < n and _WORD_BYTES[data[to]]:
+            return
         width = widths[pid]
         append((start if width is None else max(0, to - width), to, pid))
 
