@@ -134,6 +134,23 @@ def _is_real_boundary(text: str, start: int, end: int) -> bool:
     return not (j < n and text[j].islower())
 
 
+def _is_real_full_stop(text: str, start: int, end: int) -> bool:
+    """`_is_real_boundary(text, start, end)` for a full stop match text[start:end], the
+    common cases settled without a call: seven letters before the stop are a word longer
+    than any abbreviation (no alternative of `_ABBREV` can end there: each starts at a
+    word edge within the last six characters or needs a digit or a full stop)."""
+    # A full stop match is followed by whitespace (its `(?=\\s)`).
+    n = len(text)
+    j = end + 1
+    while j < n and text[j].isspace():
+        j += 1
+    if j < n and text[j].islower():
+        return False
+    if start >= 7 and text[start - 7 : start].isalpha():
+        return True
+    return not _abbreviation_before(text, start)
+
+
 def _is_word(ch: str) -> bool:
     """Python's `\\w` for one character."""
     return ch.isalnum() or ch == "_"
@@ -222,9 +239,12 @@ class _Boundaries:
         self.boundary = boundary
         parts = _BOUNDARY_PARTS if boundary is _BOUNDARY else (boundary,)
         found = sorted(m.span() for rx in parts for m in rx.finditer(text))
-        self.starts = [a for a, _ in found]
-        self.ends = [b for _, b in found]
-        self.real: dict[int, bool] = {}
+        self.starts: Sequence[int] = ()
+        self.ends: Sequence[int] = ()
+        if found:
+            self.starts, self.ends = zip(*found, strict=True)
+        self.real: dict[int, bool] = {}  # match index -> is it a real boundary, once known
+        self.subjects = boundary is _SUBJECT_BOUNDARY
 
     def last_end(self, lo: int, start: int) -> int:
         """`_last_boundary_end(text, lo, start, boundary)`."""
@@ -239,7 +259,9 @@ class _Boundaries:
             k -= 1
             is_real = real.get(k)
             if is_real is None:
-                is_real = real[k] = _is_real_boundary(text, starts[k], ends[k])
+                is_real = real[k] = text[starts[k]] != "." or _is_real_full_stop(
+                    text, starts[k], ends[k]
+                )
             if is_real:
                 return ends[k]
         return lo
@@ -256,15 +278,83 @@ class _Boundaries:
         while k < stop:
             is_real = real.get(k)
             if is_real is None:
-                is_real = real[k] = _is_real_boundary(text, starts[k], ends[k])
+                is_real = real[k] = text[starts[k]] != "." or _is_real_full_stop(
+                    text, starts[k], ends[k]
+                )
             if is_real:
                 return ends[k] if text[starts[k]] in ".!?" else starts[k]
             k += 1
         return None
 
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        """`_sentence_around(text, start, end, self)`: `last_end` and `first_stop` in one
+        (the common case inline; a straddling blank line goes to the slice scans)."""
+        text, starts, ends, real = self.text, self.starts, self.ends, self.real
+        n, count = len(text), len(starts)
+        lo = start - _MAX_HALF_SENTENCE
+        if lo < 0:
+            lo = 0
+        # Where the sentence starts: the end of the last real boundary in text[lo:start].
+        first = bisect_left(starts, lo)
+        if first and ends[first - 1] > lo and text[starts[first - 1]] == "\n":
+            s = _last_boundary_end(text, lo, start, self.boundary)  # straddles `lo`
+        else:
+            s = lo
+            k = bisect_left(ends, start, first)
+            if k < count and ends[k] == start and text[starts[k]] == "\n":
+                k += 1
+            while k > first:
+                k -= 1
+                is_real = real.get(k)
+                if is_real is None:
+                    is_real = real[k] = text[starts[k]] != "." or _is_real_full_stop(
+                        text, starts[k], ends[k]
+                    )
+                if is_real:
+                    s = ends[k]
+                    break
+        if s == lo and lo > 0:  # cut mid-sentence: start at a word
+            sp = text.find(" ", lo, start)
+            s = sp + 1 if sp != -1 else start
+        # Where it stops: the first real boundary in text[end:hi].
+        hi = end + _MAX_HALF_SENTENCE
+        if hi > n:
+            hi = n
+        k = bisect_left(starts, end)
+        e: int | None = None
+        if k and ends[k - 1] > end and text[starts[k - 1]] == "\n":
+            e = _first_boundary(text, end, hi, self.boundary)  # straddles `end`
+        else:
+            stop = bisect_left(ends, hi, k)
+            if stop < count and ends[stop] == hi and text[starts[stop]] == "\n":
+                stop += 1
+            while k < stop:
+                is_real = real.get(k)
+                if is_real is None:
+                    is_real = real[k] = text[starts[k]] != "." or _is_real_full_stop(
+                        text, starts[k], ends[k]
+                    )
+                if is_real:
+                    e = ends[k] if text[starts[k]] in ".!?" else starts[k]
+                    break
+                k += 1
+        if e is None:
+            e = hi
+            if hi < n:
+                sp = text.rfind(" ", end, hi)
+                e = sp if sp != -1 else end
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if self.subjects and e > s and text[e - 1] == ";":
+            e -= 1
+        return s, e
+
 
 def _sentence_around(text: str, start: int, end: int, edges: _Boundaries) -> tuple[int, int]:
-    """The span of the sentence holding text[start:end], trimmed of outer whitespace."""
+    """The span of the sentence holding text[start:end], trimmed of outer whitespace
+    (what `_Boundaries.sentence` does in one; kept as its reference, see the tests)."""
     lo = max(0, start - _MAX_HALF_SENTENCE)
     s = edges.last_end(lo, start)
     if s == lo and lo > 0:  # cut mid-sentence: start at a word
@@ -318,7 +408,7 @@ def _scan(
             if cur is None or ms >= cur.end:
                 if edges is None:
                     edges = _Boundaries(text, boundary)
-                s, e = _sentence_around(text, ms, me, edges)
+                s, e = edges.sentence(ms, me)
                 cur = _Sentence(name, s, e, set())
                 out.append(cur)
             cur.groups |= more

@@ -40,7 +40,7 @@ import hashlib
 import re
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -185,16 +185,21 @@ def extract(
     kind = sniff_media_type(data, media_type)
     pages = None
     if kind == "application/pdf":
-        (raw, pages), extractor = _pdf(data, max_pages), "pypdfium2"
-    elif kind == "text/html":
-        raw, extractor = _html(data), "lxml.html"
-    elif kind == "application/xml":
-        raw, extractor = _xml(data), "lxml.etree"
+        # Page by page, the cap applied as the text is made: memory stays flat.
+        page_texts, pages = _pdf(data, max_pages)
+        text, marks, starts = _finish_pdf(page_texts, MAX_CHARS)
+        del page_texts
+        extractor = "pypdfium2"
     else:
-        raw, extractor = _plain(data), "decode"
-    held = [raw]  # handed over, so that no copy of the raw text outlives its first change
-    del raw
-    text, marks, starts = _finish(held)
+        if kind == "text/html":
+            raw, extractor = _html(data), "lxml.html"
+        elif kind == "application/xml":
+            raw, extractor = _xml(data), "lxml.etree"
+        else:
+            raw, extractor = _plain(data), "decode"
+        held = [raw]  # handed over, so that no copy of the raw text outlives its first change
+        del raw
+        text, marks, starts = _finish(held)
     if not text.strip():
         raise InvalidInput("document has no text")
     if _looks_like_garbage(text):
@@ -250,8 +255,9 @@ def inside_inserted(marks: list[dict[str, Any]] | None, text: str, start: int, e
 # --- formats --------------------------------------------------------------------------
 
 
-def _pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> tuple[str, int]:
-    """Text page by page (each page's text page is closed before the next is read)."""
+def _pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> tuple[list[str | bytes], int]:
+    """Each page's text, zlib-compressed (each page's text page is closed before the next
+    is read), and the page count."""
     import pypdfium2 as pdfium
 
     if not data.startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
@@ -292,7 +298,7 @@ def _pdf(data: bytes, max_pages: int = MAX_PDF_PAGES) -> tuple[str, int]:
         doc.close()
     if count and longest < MIN_PDF_CHARS_PER_PAGE:
         raise InvalidInput(f"PDF has no text layer ({count} pages of images: a scan?)")
-    return _strip_pdf_furniture(pages), count
+    return pages, count
 
 
 def strip_pdf_furniture(pages: list[str]) -> str:
@@ -314,9 +320,14 @@ def _strip_pdf_furniture(pages: list[str | bytes]) -> str:
     A page's first and last two lines are furniture when, with digits blanked, the same
     line opens or closes at least half of the pages (and 3+ pages), or when they look like
     "HB 2520 2", "Page 4 of 9" or a lone check mark. Line numbers are removed when most
-    lines carry one. Pages are handled one at a time and `pages` is consumed: each page's
-    text is let go once its paragraphs are out (memory stays with the text kept).
+    lines carry one.
     """
+    return "\n\n".join(_pdf_paragraphs(pages, _pdf_furniture(pages)))
+
+
+def _pdf_furniture(pages: list[str | bytes]) -> tuple[set[str], bool]:
+    """What `_strip_pdf_furniture` takes out, learnt from all pages: the repeated edge
+    lines (digits blanked) and whether lines carry printed numbers."""
     edges: Counter[str] = Counter()
     numbered = lines_seen = 0
     for page in pages:
@@ -327,10 +338,20 @@ def _strip_pdf_furniture(pages: list[str | bytes]) -> str:
             numbered += sum(1 for x in lines if _LINE_NUMBER.match(x))
     threshold = max(3, len(pages) // 2)
     repeated = {k for k, n in edges.items() if n >= threshold and len(k) < 80}
-    strip_numbers = lines_seen and numbered / lines_seen >= 0.4
+    return repeated, bool(lines_seen and numbered / lines_seen >= 0.4)
+
+
+def _pdf_paragraphs(
+    pages: list[str | bytes], furniture: tuple[set[str], bool], release: bool = False
+) -> Iterator[str]:
+    """The paragraphs of the pages without furniture, each given out once the next one
+    has started (a paragraph may run on to the next page); one page in memory at a time.
+    `release`: each page is taken out of `pages` once read."""
+    repeated, strip_numbers = furniture
     paragraphs: list[str] = []
     for i, page in enumerate(pages):
-        pages[i] = ""
+        if release:
+            pages[i] = b""
         lines = _page_text(page).splitlines()
         for pos in (0, 1, -1, -2):
             if len(lines) > (pos if pos >= 0 else -pos - 1):
@@ -340,7 +361,10 @@ def _strip_pdf_furniture(pages: list[str | bytes]) -> str:
         if strip_numbers:
             lines = [_LINE_NUMBER.sub("", x) for x in lines]
         _unwrap_into(paragraphs, lines)
-    return "\n\n".join(paragraphs)
+        if len(paragraphs) > 1:
+            yield from paragraphs[:-1]
+            del paragraphs[:-1]
+    yield from paragraphs
 
 
 def _furniture_key(line: str) -> str:
@@ -554,50 +578,206 @@ def _finish(held: list[str]) -> tuple[str, list[dict[str, Any]], list[int]]:
     raw = held.pop()
     if _MO_EXPLANATION.search(raw):
         raw = _MO_EXPLANATION.sub("", raw)
-        raw = _MO_BRACKETS.sub(lambda m: f"{_DEL}{m.group(1)}{_DEL_END}", raw)
+        raw = _MO_BRACKETS.sub(_struck, raw)
     text = _SPACES.sub(" ", raw)
     del raw
     text = _LINE_EDGES.sub("\n", text)
     text = _BLANKS.sub("\n\n", text).strip()
     if not _SENTINELS.search(text):
         return text, [], []
-    out: list[str] = []
-    marks: list[dict[str, Any]] = []
-    size = 0
-    depth_del = 0
-    del_buf: list[str] = []
-    ins_start: list[int] = []
-    starts: list[int] = []
-    for piece in re.split("([\ue000-\ue004])", text):
-        if piece == _SECTION_MARK:
-            if not depth_del:
-                starts.append(size)
-        elif piece == _DEL:
-            depth_del += 1
-        elif piece == _DEL_END:
-            depth_del = max(0, depth_del - 1)
-            if depth_del == 0 and del_buf:
-                struck = " ".join("".join(del_buf).split())
-                if struck:
-                    marks.append({"kind": "del", "at": size, "text": struck})
-                del_buf = []
-        elif piece == _INS:
-            if not depth_del:
-                ins_start.append(size)
-        elif piece == _INS_END:
-            if not depth_del and ins_start:
-                start = ins_start.pop()
-                if size > start and not ins_start:
-                    marks.append({"kind": "ins", "start": start, "end": size})
-        elif depth_del:
-            del_buf.append(piece)
-        elif piece:
-            out.append(piece)
-            size += len(piece)
-    text = "".join(out)
-    # Taking struck runs out can leave doubled spaces; they are kept so offsets hold.
-    marks.sort(key=lambda m: m.get("start", m.get("at", 0)))
-    return text, marks, starts
+    runs = _Runs()
+    runs.feed(text)
+    return runs.result()
+
+
+def _struck(m: re.Match[str]) -> str:
+    return f"{_DEL}{m.group(1)}{_DEL_END}"
+
+
+class _Runs:
+    """Takes the sentinels out of a normalized text fed piece by piece, recording the
+    offsets of inserted and struck runs and section starts (`result`)."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.marks: list[dict[str, Any]] = []
+        self.starts: list[int] = []
+        self.size = 0
+        self.depth_del = 0
+        self.del_buf: list[str] = []
+        self.ins_start: list[int] = []
+
+    def open(self) -> bool:
+        """Whether a struck or inserted run is still open."""
+        return bool(self.depth_del or self.ins_start)
+
+    def feed(self, text: str) -> None:
+        marks, del_buf, ins_start = self.marks, self.del_buf, self.ins_start
+        for piece in _SENTINEL_SPLIT.split(text):
+            if piece == _SECTION_MARK:
+                if not self.depth_del:
+                    self.starts.append(self.size)
+            elif piece == _DEL:
+                self.depth_del += 1
+            elif piece == _DEL_END:
+                self.depth_del = max(0, self.depth_del - 1)
+                if self.depth_del == 0 and del_buf:
+                    struck = " ".join("".join(del_buf).split())
+                    if struck:
+                        marks.append({"kind": "del", "at": self.size, "text": struck})
+                    del_buf.clear()
+            elif piece == _INS:
+                if not self.depth_del:
+                    ins_start.append(self.size)
+            elif piece == _INS_END:
+                if not self.depth_del and ins_start:
+                    start = ins_start.pop()
+                    if self.size > start and not ins_start:
+                        marks.append({"kind": "ins", "start": start, "end": self.size})
+            elif self.depth_del:
+                del_buf.append(piece)
+            elif piece:
+                self.out.append(piece)
+                self.size += len(piece)
+
+    def result(self, cap: int | None = None) -> tuple[str, list[dict[str, Any]], list[int]]:
+        """The text (its first `cap` characters: one copy made), marks and section starts."""
+        out, size = self.out, self.size
+        if cap is not None:
+            while out and size - len(out[-1]) >= cap:
+                size -= len(out.pop())
+            if size > cap:
+                out[-1] = out[-1][: len(out[-1]) - (size - cap)]
+        text = "".join(out)
+        self.out = []
+        # Taking struck runs out can leave doubled spaces; they are kept so offsets hold.
+        self.marks.sort(key=lambda m: m.get("start", m.get("at", 0)))
+        return text, self.marks, self.starts
+
+
+_SENTINEL_SPLIT = re.compile("([\ue000-\ue004])")
+# How far (characters) a Missouri notice match may reach: the notice is ~250 characters,
+# so only whitespace or dash runs thousands of characters long could make one longer.
+_MO_NOTICE_REACH = 10_000
+# A bracket match reads at most this far: "[", 20,000 characters, "]" and one more.
+_MO_BRACKET_REACH = 20_003
+# Characters per block: each step holds a block or two at a time (a few MB at most).
+_STREAM_BLOCK = 100_000
+
+
+def _finish_pdf(pages: list[str | bytes], cap: int) -> tuple[str, list[dict[str, Any]], list[int]]:
+    """`_finish` of the joined page paragraphs, then cut to `cap` characters (marks
+    before the cut), made as the pages are read: no step holds more than a block of
+    text besides the text kept, so memory stays flat however long the document.
+
+    The raw text is made twice from the compressed pages: once to learn whether it holds
+    Missouri's notice (which turns every bracket into struck text), once to make the text
+    (`pages` is emptied as it goes).
+    Each whole-text regex pass runs on blocks carried over with a margin (`_stream_sub`,
+    `_normalized`), so it matches what it matches in the whole text; the second pass
+    stops once `cap` characters are out and no struck or inserted run is open.
+    """
+    furniture = _pdf_furniture(pages)
+
+    def raw(release: bool = False) -> Iterator[str]:
+        first = True
+        for paragraph in _pdf_paragraphs(pages, furniture, release):
+            yield paragraph if first else "\n\n" + paragraph
+            first = False
+
+    chunks: Iterable[str] = raw(release=True)
+    if _stream_search(_MO_EXPLANATION, raw(), _MO_NOTICE_REACH):
+        chunks = _stream_sub(_MO_EXPLANATION, "", chunks, _MO_NOTICE_REACH)
+        chunks = _stream_sub(_MO_BRACKETS, _struck, chunks, _MO_BRACKET_REACH)
+    runs = _Runs()
+    for chunk in _normalized(chunks):
+        runs.feed(chunk)
+        if runs.size >= cap and not runs.open():
+            break
+    pages.clear()  # the pages after the cap are not needed
+    text, marks, starts = runs.result(cap)
+    return text, [m for m in marks if m.get("start", m.get("at", 0)) < cap], starts
+
+
+def _blocks(chunks: Iterable[str], size: int) -> Iterator[str]:
+    """The chunks joined into blocks of at least `size` characters (the last may be
+    shorter)."""
+    pending: list[str] = []
+    count = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        count += len(chunk)
+        if count >= size:
+            yield "".join(pending)
+            pending, count = [], 0
+    if pending:
+        yield "".join(pending)
+
+
+def _stream_search(regex: re.Pattern[str], chunks: Iterable[str], reach: int) -> bool:
+    """Whether `regex.search("".join(chunks))` finds a match no longer than `reach`."""
+    tail = ""
+    for block in _blocks(chunks, _STREAM_BLOCK):
+        if regex.search(tail + block):
+            return True
+        tail = (tail + block)[-reach:]
+    return False
+
+
+def _stream_sub(
+    regex: re.Pattern[str],
+    repl: str | Callable[[re.Match[str]], str],
+    chunks: Iterable[str],
+    reach: int,
+) -> Iterator[str]:
+    """`regex.sub(repl, "".join(chunks))` block by block, for a regex with no lookbehind
+    or anchor whose every try (match or not) reads at most `reach` characters: what is
+    given out is what no later text can change, the rest is carried into the next block."""
+    carry = ""
+    for block in _blocks(chunks, _STREAM_BLOCK):
+        text = carry + block
+        limit = len(text) - reach  # tries starting before this read no further text
+        last = 0
+        out = []
+        for m in regex.finditer(text):
+            if m.start() >= limit:
+                break
+            out.append(text[last : m.start()])
+            out.append(repl if isinstance(repl, str) else repl(m))
+            last = m.end()
+        cut = max(last, limit)
+        out.append(text[last:cut])
+        carry = text[cut:]
+        yield "".join(out)
+    if carry:
+        yield regex.sub(repl, carry)
+
+
+def _normalized(chunks: Iterable[str]) -> Iterator[str]:
+    """`_BLANKS.sub("\\n\\n", _LINE_EDGES.sub("\\n", _SPACES.sub(" ", text))).strip()` of the
+    joined chunks, block by block. The three patterns match runs of whitespace only, so
+    a block cut just before a non-space character (the run before it complete) comes
+    out as it would in the whole text."""
+    carry = ""
+    started = False
+    for block in _blocks(chunks, _STREAM_BLOCK):
+        text = carry + block
+        stripped = text.rstrip()
+        cut = len(stripped) - 1  # before the last non-space character
+        if cut <= 0:
+            carry = text
+            continue
+        carry = text[cut:]
+        out = _BLANKS.sub("\n\n", _LINE_EDGES.sub("\n", _SPACES.sub(" ", text[:cut])))
+        if not started:
+            out = out.lstrip()
+            started = bool(out)
+        if out:
+            yield out
+    out = _BLANKS.sub("\n\n", _LINE_EDGES.sub("\n", _SPACES.sub(" ", carry)))
+    out = out.strip() if not started else out.rstrip()
+    if out:
+        yield out
 
 
 def _sections_at(text: str, starts: list[int]) -> list[dict[str, Any]]:

@@ -18,6 +18,8 @@ them the exact regex cannot match, so skipping that text changes nothing.
   \\x1c-\\x1f), is that pattern's only match there: it is a real match when the
   characters on either side are not word characters (the taxonomy regex's `(?<!\\w)`
   and `(?!\\w)`), and the exact regex is not run at all;
+- a window holding one report whose end is followed by a word character holds no
+  match at all (every real match ends at a reported end, and `(?!\\w)` fails there);
 - elsewhere the exact regex runs from the window start with lookbehind seeing the real
   text, and stops at `endpos` = window end + a pad, moved on to a non-word character,
   so the closing `(?!\\w)` and short lookaheads (`988(?![,.]\\d)`) see what they would
@@ -69,6 +71,10 @@ _FOLDS_TO_ASCII = {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"}
 # Python's `\s` matches the ASCII separators \x1c-\x1f; Hyperscan's does not.
 _SEPARATORS = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
 _SEPARATOR_CHARS = re.compile("[\x1c-\x1f]")
+# Per byte value: is it an ASCII word character (what Python's `\\w` matches there).
+_WORD_BYTES = bytes(
+    1 if chr(b).isascii() and (chr(b).isalnum() or chr(b) == "_") else 0 for b in range(256)
+)
 
 
 @dataclass
@@ -211,13 +217,23 @@ def _as_bytes(scanner: _Scanner, text: str) -> tuple[bytes, list[int]]:
 
 
 def _reports(scanner: _Scanner, data: bytes) -> list[tuple[int, int, int]]:
-    """(start, end, pattern id) of every Hyperscan report, sorted; a prefiltered
-    pattern's start is bounded by its width."""
+    """(start, end, pattern id) of every Hyperscan report that can end a real match,
+    sorted; a prefiltered pattern's start is bounded by its width.
+
+    A report whose end is followed by a word character is dropped: the taxonomy regex's
+    closing `(?!\\w)` fails there, and a pattern's other ends are reported on their own,
+    so no real match is lost and the windows still hold every real match. The byte after
+    the end tells (`_WORD_BYTES`: stand-ins keep the character's class; a pattern's own
+    non-ASCII stand-in is never counted as a word character, so those reports stay).
+    """
     widths = scanner.widths
     out: list[tuple[int, int, int]] = []
     append = out.append
+    n = len(data)
 
     def on_match(pid: int, start: int, to: int, _flags: int, _ctx: Any) -> None:
+        if to < n and _WORD_BYTES[data[to]]:
+            return
         width = widths[pid]
         append((start if width is None else max(0, to - width), to, pid))
 
@@ -362,10 +378,15 @@ def spans(taxonomy: Any, text: str) -> list[tuple[int, int, str]]:
         pos = start
         if next_odd == n_odd or odd[next_odd] >= end:  # the window's bytes are its characters
             if j == i + 1:  # one report: the common case, settled here
+                after = text[end] if end < n else " "
+                if after.isalnum() or after == "_":
+                    # Every real match ends at a reported end, and none can end at one
+                    # followed by a word character (`(?!\w)`): nothing matches here.
+                    i = j
+                    continue
                 if exact[pid]:
                     before = text[start - 1] if start else " "
-                    after = text[end] if end < n else " "
-                    if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                    if not (before.isalnum() or before == "_"):
                         append((start, end, group_of[pid]))
                         i = j
                         continue

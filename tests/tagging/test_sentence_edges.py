@@ -110,3 +110,24 @@ def test_abbreviation_check_equals_the_regex():
                 want = _ABBREV.search(text, max(0, i - 16), i + 1) is not None
                 assert _abbreviation_before(text, i) == want, (text, i)
     assert stops > 10_000
+
+
+def test_full_stop_check_equals_the_boundary_check():
+    texts = _strings(5, 3000) + [_document_text(p) for p in TEXT_FILES[::3]]
+    stops = 0
+    for text in texts:
+        for m in tagging._BOUNDARY_PARTS[0].finditer(text):
+            stops += 1
+            want = tagging._is_real_boundary(text, m.start(), m.end())
+            assert tagging._is_real_full_stop(text, m.start(), m.end()) == want, repr(text)
+    assert stops > 5_000
+
+
+def test_one_call_sentence_edges_equal_the_two_lookups():
+    for text in _strings(6, 300) + [_document_text(p) for p in TEXT_FILES[::5]]:
+        for boundary in (_BOUNDARY, _SUBJECT_BOUNDARY):
+            edges = _Boundaries(text, boundary)
+            for start in range(0, len(text), max(1, len(text) // 400)):
+                for end in (start, min(len(text), start + 3)):
+                    want = tagging._sentence_around(text, start, end, edges)
+                    assert edges.sentence(start, end) == want, (repr(text[:80]), start, end)

@@ -147,3 +147,46 @@ def test_page_limit_is_a_parameter_and_the_public_stripper_leaves_pages_alone():
     pages = ["HB 1 1\n1 Section 1. Text of the bill.", "HB 1 2\n2 More text."]
     strip_pdf_furniture(pages)
     assert pages == ["HB 1 1\n1 Section 1. Text of the bill.", "HB 1 2\n2 More text."]
+
+
+def _joined_pages(names: list[str], copies: int) -> list[str]:
+    """The page texts of real Missouri PDFs, the list repeated `copies` times."""
+    import pypdfium2 as pdfium
+
+    pages = []
+    for name in names:
+        doc = pdfium.PdfDocument(_mo(name))
+        for i in range(len(doc)):
+            textpage = doc[i].get_textpage()
+            pages.append(textpage.get_text_range())
+            textpage.close()
+        doc.close()
+    return pages * copies
+
+
+@pytest.mark.parametrize("block", [3_000, 40_000])
+def test_pdf_text_made_block_by_block_is_the_whole_text_pass_cut_at_the_cap(monkeypatch, block):
+    from tracker import textextract
+
+    # Real pages whose brackets (struck text) and blank lines fall across many blocks; the
+    # notice is in every copy. The reference is the whole-text `_finish`, then the cap.
+    pages = _joined_pages(["HB2520", "SB778", "HB2064"], 4)
+    raw = textextract.strip_pdf_furniture(pages)
+    assert textextract._MO_EXPLANATION.search(raw) and "[" in raw
+    want_text, want_marks, _ = textextract._finish([raw])
+    assert any(m["kind"] == "del" for m in want_marks)
+    monkeypatch.setattr(textextract, "_STREAM_BLOCK", block)
+    for cap in (len(want_text) + 10, len(want_text) // 2, 5_000):
+        text, marks, _ = textextract._finish_pdf(list(pages), cap)
+        assert text == want_text[:cap]
+        kept = [m for m in want_marks if m.get("start", m.get("at", 0)) < cap]
+        assert marks == kept
+
+
+def test_pdf_text_without_the_missouri_notice_keeps_its_brackets():
+    from tracker import textextract
+
+    pages = [p.replace("EXPLANATION", "Explained") for p in _joined_pages(["SB778"], 3)]
+    raw = textextract.strip_pdf_furniture(pages)
+    assert "[" in raw and not textextract._MO_EXPLANATION.search(raw)
+    assert textextract._finish_pdf(list(pages), 10**7) == textextract._finish([raw])
