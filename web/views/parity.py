@@ -54,13 +54,21 @@ def _graded(code: str | None, rubric: pe.Rubric) -> dict[str, list[dict[str, Any
         select(BillVersion, Bill)
         .join(Bill, Bill.id == BillVersion.bill_id)
         .where(BillVersion.text_sha256.is_not(None))
-        .order_by(Bill.identifier, BillVersion.position)
+        # Oldest first in the order the bill page and alerts use (date, undated first,
+        # position, id), so the profile grades the version the bill page shows.
+        .order_by(
+            Bill.identifier,
+            Bill.id,
+            BillVersion.date.asc().nulls_first(),
+            BillVersion.position,
+            BillVersion.id,
+        )
     )
     if code is not None:
         query = query.where(Bill.jurisdiction_id == code)
     latest: dict[str, tuple[BillVersion, Bill]] = {}
     for v, b in db().execute(query).all():
-        latest[b.id] = (v, b)  # ordered by position: the last one wins
+        latest[b.id] = (v, b)  # oldest first: the newest is the one left
     texts = version_texts(settings(), db(), [v.text_sha256 for v, _ in latest.values()])
     by_state: dict[str, list[dict[str, Any]]] = {}
     for v, b in latest.values():
