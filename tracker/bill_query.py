@@ -295,8 +295,13 @@ def parse_query(args: Mapping[str, Any]) -> BillQuery:
     )
 
 
-def _fts_sql(session: Session, q: str, top: int | None = None, skip: int = 0) -> Any:
-    """The dialect's full-text statement (bill_id, rank); with `top`, only the best ones."""
+def _fts_sql(
+    session: Session, q: str, top: int | None = None, skip: int = 0, total: bool = False
+) -> Any:
+    """The dialect's full-text statement (bill_id, rank); with `top`, only the best ones.
+
+    `total` (PostgreSQL only) adds a third column, `total`: how many bills match in all,
+    counted by the ranking scan itself (a window count, evaluated before the LIMIT)."""
     page = f" ORDER BY rank DESC, {{tie}} LIMIT {int(top)} OFFSET {int(skip)}" if top else ""
     if session.get_bind().dialect.name == "sqlite":
         # Rank and cut inside FTS5 first: joining every match to its bill id before
@@ -310,8 +315,9 @@ def _fts_sql(session: Session, q: str, top: int | None = None, skip: int = 0) ->
             f"FROM ({inner}) t JOIN bill_search_rows r ON r.id = t.rid"
         ).bindparams(match=_fts5_match(q))
     tsq, params = _tsquery(q)
+    counted = ", count(*) OVER () AS total" if total else ""
     return text(
-        f"SELECT s.bill_id AS bill_id, ts_rank_cd(s.document, tsq) AS rank "
+        f"SELECT s.bill_id AS bill_id, ts_rank_cd(s.document, tsq) AS rank{counted} "
         f"FROM bill_search s, (SELECT {tsq} AS tsq) q "
         "WHERE s.document @@ tsq" + page.format(tie="bill_id")
     ).bindparams(**params)
@@ -528,10 +534,21 @@ def search_bills(
     # (an uncorrelated scalar subquery, which both databases run once per statement).
     if _text_only(query):
         # Take the page's ids straight from the index, then load just those bills.
-        top = fts_subquery(session, query.q, top=query.per_page, skip=offset)
-        counted = _count_sql(session, query.q, limit or 10**9).columns(n=Integer)
+        if session.get_bind().dialect.name == "sqlite":
+            top = fts_subquery(session, query.q, top=query.per_page, skip=offset)
+            counted = _count_sql(session, query.q, limit or 10**9).columns(n=Integer)
+            total_column = counted.scalar_subquery()
+        else:
+            # PostgreSQL counts in the ranking scan, which reads every match's tsvector
+            # anyway: a separate count re-read (and decompressed) up to 1,001 of them.
+            top = (
+                _fts_sql(session, query.q, top=query.per_page, skip=offset, total=True)
+                .columns(bill_id=String, rank=Float, total=Integer)
+                .subquery("fts")
+            )
+            total_column = top.c.total
         rows = session.execute(
-            select(Bill, top.c.rank, counted.scalar_subquery())
+            select(Bill, top.c.rank, total_column)
             .join(top, top.c.bill_id == Bill.id)
             .options(joinedload(Bill.session, innerjoin=True))
             .order_by(top.c.rank.desc(), Bill.id)

@@ -101,6 +101,24 @@ def topics_for(
     return out
 
 
+def topic_labels_for(
+    session: Session, bill_ids: list[str], org_id: int | None = None
+) -> dict[str, list[TopicView]]:
+    """`topics_for` without evidence or corrections: per bill id the topics organization
+    `org_id` sees, best first, each with only its key and label (what list pages and the
+    dashboard grid show). One query over the topic ids; no evidence JSON is read."""
+    if not bill_ids:
+        return {}
+    labels = topic_labels()
+    return {
+        bill_id: [TopicView(key=t, label=labels.get(t, t)) for t in topics]
+        for bill_id, topics in tagging_queries.effective_topics_for(
+            session, bill_ids, org_id
+        ).items()
+        if topics
+    }
+
+
 def _correction_text(verdict: str | None, implied_by: str | None, who: str | None) -> str:
     if verdict is None:
         return ""

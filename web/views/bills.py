@@ -96,7 +96,7 @@ def search_page():  # noqa: ANN201
         stages=STAGES,
         sorts=search.SORTS,
         jurisdictions=search.jurisdictions(db()),
-        topics=enrich.topics_for(db(), ids, org_id()),
+        topics=enrich.topic_labels_for(db(), ids, org_id()),
         topic_choices=enrich.topic_choices(db()),
         scores=enrich.scores_for(db(), ids),
         snippets=search.snippets(db(), query.q, ids),
@@ -139,7 +139,7 @@ def export_csv():  # noqa: ANN201
     for start in range(0, len(bills), CSV_BATCH):  # the columns a policy team sorts by
         batch = bills[start : start + CSV_BATCH]
         ids = [b.id for b in batch]
-        topics = enrich.topics_for(db(), ids)
+        topics = enrich.topic_labels_for(db(), ids)
         scores = {
             bill_id: {v.key: v.value for v in views}
             for bill_id, views in enrich.scores_for(db(), ids).items()

@@ -109,7 +109,7 @@ def index():  # noqa: ANN201
         .all()
     )
     tracked = [row.id for row in tracked_bills]
-    topics = enrich.topics_for(db(), tracked, org_id())
+    topics = enrich.topic_labels_for(db(), tracked, org_id())
     core = enrich.core_topics()
     # (label, topic key) -> counts by stage; the key goes into every cell's link so the
     # search shows exactly the bills counted ("" = no core topic: no such filter exists).
