@@ -210,7 +210,7 @@ def serve(settings: Settings, port: int) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-c", code], env=env)
     import requests
 
-    for _ in range(100):
+    for _ in range(600):  # a big database on a busy box can take a while
         try:
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
             return proc
